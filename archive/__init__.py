@@ -1,0 +1,33 @@
+"""The archive: database models, storage, importers, text normalisation, dedup, diff.
+
+A pure library: it knows nothing of Scrapy, the web UI or the command line.
+"""
+
+from .db import Archive
+from .document import Document
+from .errors import (
+    ArchiveError,
+    DatabaseUnavailable,
+    DiskFull,
+    HomeNotWritable,
+    InputError,
+    NotFound,
+)
+from .normalize import clean_markup, join_broken_lines, normalize
+from .store import Outcome, store
+
+__all__ = [
+    "Archive",
+    "ArchiveError",
+    "DatabaseUnavailable",
+    "DiskFull",
+    "Document",
+    "HomeNotWritable",
+    "InputError",
+    "NotFound",
+    "Outcome",
+    "clean_markup",
+    "join_broken_lines",
+    "normalize",
+    "store",
+]

@@ -1,0 +1,1 @@
+"""Extraction: from raw bytes (HTML, text) to the fields of a Document."""

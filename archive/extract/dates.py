@@ -1,0 +1,114 @@
+"""Dates as Chinese pages write them, read into time-zone aware datetimes.
+
+Handles ISO 8601, ``2022-05-11 10:23:45``, ``2022/5/11``, ``2022.05.11``,
+``2022年05月11日 10时23分``, Unix epochs (WeChat's ``var ct = "1652236800"``), and
+month/day without a year (``5月11日``), whose year ``infer_year`` takes from the
+text around it. Times without a zone are China Standard Time (UTC+8).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+CST = timezone(timedelta(hours=8), "CST")
+
+_SEP_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时点]\s*(?P<M>\d{1,2})\s*分?"
+    r"(?:\s*[:：]\s*(?P<S>\d{1,2})\s*秒?)?(?:\.\d+)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?"
+)
+_COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
+_MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
+_YEAR_MONTH = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?:(?P<m>\d{1,2})\s*月)?")
+_EPOCH = re.compile(r"^\s*(?P<e>1\d{9})(?:\d{3})?\s*$")
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A date found in text; ``precision`` is ``datetime``, ``date`` or ``month-day``."""
+
+    value: datetime | None
+    precision: str
+    month: int | None = None
+    day: int | None = None
+
+
+def _valid(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return 1990 <= y <= 2100
+
+
+def _zone(tz: str | None) -> timezone:
+    if not tz:
+        return CST
+    if tz == "Z":
+        return UTC
+    sign = 1 if tz[0] == "+" else -1
+    digits = tz[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def parse_date(text: str | None) -> ParsedDate | None:
+    """The first full date in ``text`` (with its time when given), or None."""
+    if not text:
+        return None
+    m = _EPOCH.match(text)
+    if m:
+        return ParsedDate(datetime.fromtimestamp(int(m.group("e")), CST), "datetime")
+    for m in _SEP_DATE.finditer(text):
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+        if not _valid(y, mo, d):
+            continue
+        if m["H"] is not None and int(m["H"]) < 24 and int(m["M"]) < 60:
+            sec = int(m["S"]) if m["S"] and int(m["S"]) < 60 else 0
+            dt = datetime(y, mo, d, int(m["H"]), int(m["M"]), sec, tzinfo=_zone(m["tz"]))
+            return ParsedDate(dt, "datetime")
+        return ParsedDate(datetime(y, mo, d, tzinfo=CST), "date")
+    for m in _COMPACT.finditer(text):
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+        if _valid(y, mo, d):
+            return ParsedDate(datetime(y, mo, d, tzinfo=CST), "date")
+    return None
+
+
+def parse_month_day(text: str) -> ParsedDate | None:
+    """A ``5月11日`` style date without a year (the year left for ``infer_year``)."""
+    m = _MONTH_DAY.search(text)
+    if not m:
+        return None
+    mo, d = int(m["m"]), int(m["d"])
+    if not _valid(2000, mo, d) and not (mo == 2 and d == 29):
+        return None
+    return ParsedDate(None, "month-day", mo, d)
+
+
+def infer_year(month: int, day: int, context: str) -> int | None:
+    """The year of a month/day dateline, from the dates the article itself mentions.
+
+    A news lead is written after the events it reports: the year is the first one in
+    which month/day falls on or after the latest year (and month) mentioned in the text.
+    ``5月11日`` in a text that mentions 2021年12月 is 2022-05-11. None when the text
+    names no year.
+    """
+    latest: tuple[int, int] | None = None
+    for m in _YEAR_MONTH.finditer(context):
+        y = int(m["y"])
+        mo = int(m["m"]) if m["m"] and 1 <= int(m["m"]) <= 12 else 1
+        if 1990 <= y <= 2100 and (latest is None or (y, mo) > latest):
+            latest = (y, mo)
+    if latest is None:
+        return None
+    year = latest[0]
+    if (month, day) < (latest[1], 1):
+        year += 1
+    return year
+
+
+def to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)

@@ -1,0 +1,1 @@
+"""Importers: local files (Markdown with front matter, text, HTML, WARC) into Documents."""

@@ -1,0 +1,13 @@
+"""The ``fanzha`` command line."""
+
+from __future__ import annotations
+
+from . import crawling, dedup, demo, importing, jobs, searching, web  # noqa: F401  (registers)
+from .app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,40 @@
+"""Configuration from one place: CLI flags over environment variables over defaults.
+
+``FANZHA_HOME`` / ``--home``: the data folder (default ``./fanzha-data``).
+``FANZHA_DB`` / ``--db``: an SQLAlchemy URL (default SQLite in the home).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOME = "fanzha-data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
+    db_url: str | None = None
+    sites_file: Path | None = None
+
+    @classmethod
+    def load(
+        cls,
+        home: str | Path | None = None,
+        db: str | None = None,
+        sites_file: str | Path | None = None,
+    ) -> Settings:
+        home = home or os.environ.get("FANZHA_HOME") or DEFAULT_HOME
+        db = db or os.environ.get("FANZHA_DB") or None
+        return cls(
+            home=Path(home).expanduser(),
+            db_url=db,
+            sites_file=Path(sites_file) if sites_file else None,
+        )
+
+    def open_archive(self):  # -> archive.Archive (import kept lazy: CLI start-up stays fast)
+        from archive import Archive
+
+        return Archive.open(self.home, self.db_url)
