@@ -1,0 +1,407 @@
+"""The generic main-text extractor: paragraph scores flow to their containers.
+
+How it works (a Readability-style method tuned for Chinese news pages):
+
+1. Clean the tree: scripts, styles, forms' controls, ``nav``/``aside``, hidden
+   elements and blocks whose class or id names a boilerplate role (share, related,
+   comment, footer, breadcrumb, ...) are removed.
+2. Every paragraph-like block (``p``, ``pre``, ``blockquote``, a ``div``/``td`` holding
+   text directly, text split by ``<br>``) scores its characters that are not link
+   text, plus a bonus per Chinese sentence punctuation mark, times
+   ``(1 - link density)²``. The score goes to the block's parent in full and to
+   its grandparent by half (and to the block itself when it holds text directly).
+3. The container with the highest score, discounted by its own link density,
+   wins; siblings that score at least a fifth as much (or are long, link-poor
+   paragraphs) join it, as the body of an article is sometimes split.
+4. The winner's text is written out block by block, skipping link-dense boxes,
+   boilerplate blocks and lines (``责任编辑：``, ``上一篇``, share prompts, copyright).
+
+Why not only trafilatura: on Chinese portals it keeps related-link lists and
+drops ``<br>``-separated bodies; this method scores ``bench/extraction.py``'s real
+pages higher (see the README's Extraction section).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+DROP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "svg",
+        "canvas",
+        "object",
+        "embed",
+        "button",
+        "input",
+        "select",
+        "textarea",
+        "nav",
+        "aside",
+        "template",
+        "link",
+        "meta",
+        "head",
+        "map",
+        "area",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "dialog",
+    ]
+)
+BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "li",
+        "ul",
+        "ol",
+        "td",
+        "th",
+        "tr",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "br",
+        "dd",
+        "dt",
+        "dl",
+        "figure",
+        "figcaption",
+        "center",
+        "form",
+        "header",
+        "footer",
+        "hr",
+        "address",
+        "details",
+        "summary",
+        "caption",
+    ]
+)
+_PARA_TAGS = frozenset({"p", "pre", "blockquote", "h2", "h3", "h4", "h5", "h6", "li", "dd"})
+_CONTAINER_TAGS = frozenset(
+    {"div", "section", "article", "main", "td", "body", "center", "form", "span", "font"}
+)
+
+# class/id tokens that name a boilerplate role; matched against whole tokens split at
+# '-', '_' and spaces, so "share-box" and "relatedNews" match but "shareholder" does not
+_BAD_TOKENS = re.compile(
+    r"^(?:share|sharing|bdshare|social|related|relate|recommend|recommended|recom|"
+    r"comment|comments|reply|footer|foot|copyright|breadcrumb|breadcrumbs|crumb|crumbs|"
+    r"nav|navbar|navigation|menu|sidebar|side|aside|sidebox|ad|ads|advert|advertisement|"
+    r"banner|sponsor|popup|modal|login|signin|toolbar|tool|tools|pager|pagination|"
+    r"hot|hotnews|rank|ranking|tags|tag|keyword|keywords|qrcode|erweima|ewm|weixin|"
+    r"subscribe|newsletter|print|cookie|gotop|backtop|totop|fixed|float|next|prev|"
+    r"pre|more|extra|widget|promo|statement|disclaimer|corrigendum|jiucuo|editor|zrbj)$",
+    re.IGNORECASE,
+)
+_GOOD_TOKENS = re.compile(
+    r"^(?:content|article|artical|main|body|text|post|entry|story|detail|zw|"
+    r"zhengwen|con|cont|txt|rich|news_txt|js_content)$",
+    re.IGNORECASE,
+)
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+PUNCT = frozenset("，。；：！？、,.;!?：“”")
+_SENT_PUNCT = frozenset("，。；！？、")
+
+# lines that are page furniture, not article text
+BOILERPLATE_LINE = re.compile(
+    r"^\s*(?:[【\[(（]?\s*(?:责任编辑|责编|编辑|审核|校对|审校|值班编辑|本文编辑|"
+    r"实习编辑|监制|统筹|策划|终审|初审|复审|纠错|打印|关闭|收藏|返回顶部|分享到|分享至|"
+    r"扫一扫|扫描二维码|点击进入|相关阅读|相关新闻|相关链接|延伸阅读|推荐阅读|热点推荐|"
+    r"热门推荐|上一篇|下一篇|上一页|下一页|版权所有|版权声明|免责声明|Copyright|©|"
+    r"举报|我要纠错|字号|小\s*中\s*大)\s*[】\]）)]?\s*[:：]?)",
+    re.IGNORECASE,
+)
+_SHORT_FURNITURE = re.compile(
+    r"^(?:分享|分享到[:：]?.*|打印|关闭|收藏|返回|顶部|\[?打印本页\]?|\[?关闭窗口\]?|"
+    r"扫一扫.*|微信扫一扫.*|点击.*查看.*|.*ICP备.*|.*版权所有.*|.*公网安备.*)$"
+)
+
+
+@dataclass
+class MainText:
+    """The main block of a page: its text, the element, and how link-heavy it is."""
+
+    text: str
+    element: HtmlElement | None
+    link_density: float
+    score: float
+
+
+def clean_tree(root: HtmlElement) -> None:
+    """Remove what is never main text (in place)."""
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        _drop(el)
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in DROP_TAGS or (
+            el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or "")
+        ):
+            _drop(el)
+
+
+def is_boilerplate_block(el: HtmlElement) -> bool:
+    """A block whose class or id names a boilerplate role (share box, related list...)."""
+    if el.tag in ("body", "html"):
+        return False
+    if el.tag in ("footer",):
+        return True
+    tokens = []
+    for attr in ("class", "id"):
+        v = el.get(attr)
+        if v:
+            tokens.extend(t for t in _TOKEN_SPLIT.split(v) if t)
+    if not tokens:
+        return False
+    if any(_GOOD_TOKENS.match(t) for t in tokens):
+        return False
+    return any(_BAD_TOKENS.match(t) for t in tokens)
+
+
+def remove_boilerplate_blocks(root: HtmlElement, keep_chars: int) -> None:
+    """Drop boilerplate-named blocks unless one holds most of the page's text."""
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        if is_boilerplate_block(el):
+            n = _chars(el.text_content())
+            if n < keep_chars:
+                _drop(el)
+
+
+def _drop(el: HtmlElement) -> None:
+    """Remove an element but keep its tail text in place."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _chars(text: str | None) -> int:
+    return len("".join(text.split())) if text else 0
+
+
+def _link_chars(el: HtmlElement) -> int:
+    return sum(_chars(a.text_content()) for a in el.iter("a"))
+
+
+def _direct_text(el: HtmlElement) -> str:
+    """Text held directly by ``el``: its text, inline children's text, and tails."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
+            parts.append(child.text_content())
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _direct_link_chars(el: HtmlElement) -> int:
+    n = 0
+    for child in el:
+        if child.tag == "a":
+            n += _chars(child.text_content())
+        elif isinstance(child.tag, str) and child.tag not in BLOCK_TAGS:
+            n += _link_chars(child)
+    return n
+
+
+def _unit_score(text: str, link_chars: int) -> float:
+    n = _chars(text)
+    if n == 0:
+        return 0.0
+    own = max(n - link_chars, 0)
+    punct = sum(1 for c in text if c in _SENT_PUNCT)
+    if own < 8 and punct == 0:
+        return 0.0
+    ld = link_chars / n
+    return (own + 8 * punct) * (1 - ld) ** 2
+
+
+def score_tree(root: HtmlElement) -> dict[HtmlElement, float]:
+    """Container scores from their paragraph-like descendants."""
+    scores: dict[HtmlElement, float] = {}
+
+    def add(el: HtmlElement | None, value: float) -> None:
+        if el is not None:
+            scores[el] = scores.get(el, 0.0) + value
+
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag in _PARA_TAGS:
+            s = _unit_score(el.text_content(), _link_chars(el))
+            if s:
+                parent = el.getparent()
+                add(parent, s)
+                add(parent.getparent() if parent is not None else None, s / 2)
+        elif el.tag in _CONTAINER_TAGS:
+            text = _direct_text(el)
+            if _chars(text) >= 8:
+                s = _unit_score(text, _direct_link_chars(el))
+                if s:
+                    add(el, s)
+                    parent = el.getparent()
+                    add(parent, s / 2)
+    return scores
+
+
+def best_container(root: HtmlElement) -> tuple[HtmlElement | None, float]:
+    scores = score_tree(root)
+    best, best_score = None, 0.0
+    for el, s in scores.items():
+        n = _chars(el.text_content())
+        ld = _link_chars(el) / n if n else 1.0
+        final = s * (1 - ld)
+        if final > best_score:
+            best, best_score = el, final
+    return best, best_score
+
+
+def main_text(root: HtmlElement, *, title: str = "") -> MainText:
+    """Find the main text of a cleaned page (``clean_tree`` first)."""
+    body_chars = _chars(root.text_content())
+    remove_boilerplate_blocks(root, keep_chars=max(200, body_chars // 2))
+    best, score = best_container(root)
+    if best is None:
+        return MainText("", None, 1.0, 0.0)
+    parts = [best]
+    parent = best.getparent()
+    if parent is not None:
+        scores = score_tree(parent)
+        threshold = max(10.0, 0.2 * scores.get(best, score))
+        parts = []
+        for sib in parent:
+            if not isinstance(sib.tag, str):
+                continue
+            if sib is best:
+                parts.append(sib)
+                continue
+            n = _chars(sib.text_content())
+            ld = _link_chars(sib) / n if n else 1.0
+            if (scores.get(sib, 0.0) * (1 - ld) >= threshold and ld < 0.3) or (
+                sib.tag == "p" and n >= 40 and ld < 0.2
+            ):
+                parts.append(sib)
+    lines: list[str] = []
+    for part in parts:
+        lines.extend(block_lines(part))
+    lines = filter_lines(lines, title)
+    text = "\n".join(lines)
+    n = _chars(text)
+    ld = sum(_link_chars(p) for p in parts) / max(1, sum(_chars(p.text_content()) for p in parts))
+    return MainText(text, best if n else None, ld, score)
+
+
+def block_lines(el: HtmlElement) -> list[str]:
+    """The text of ``el`` as lines, one per block, skipping link-dense boxes."""
+    buf: list[str] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        line = " ".join("".join(buf).split())
+        if line:
+            lines.append(line)
+        buf.clear()
+
+    def walk(node: HtmlElement) -> None:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        block = tag in BLOCK_TAGS
+        if block and node is not el and _is_link_box(node):
+            flush()
+            return
+        if block:
+            flush()
+        if tag == "br":
+            flush()
+        elif node.text:
+            buf.append(node.text)
+        for child in node:
+            walk(child)
+            if child.tail:
+                buf.append(child.tail)
+        if block:
+            flush()
+
+    walk(el)
+    flush()
+    return lines
+
+
+def _is_link_box(el: HtmlElement) -> bool:
+    """A block that is mostly links: a related-articles list, a tag cloud, a pager."""
+    n = _chars(el.text_content())
+    if n == 0:
+        return False
+    links = list(el.iter("a"))
+    if not links:
+        return False
+    lc = sum(_chars(a.text_content()) for a in links)
+    if el.tag == "a":
+        return False
+    ld = lc / n
+    if len(links) >= 2 and ld > 0.5:
+        return True
+    return ld > 0.8 and n < 60
+
+
+def filter_lines(lines: list[str], title: str = "") -> list[str]:
+    """Drop furniture lines and the headline repeated at the top."""
+    out = []
+    t = _squash(title)
+    for i, line in enumerate(lines):
+        sq = _squash(line)
+        if not sq:
+            continue
+        if BOILERPLATE_LINE.match(line) and len(sq) < 80:
+            continue
+        if len(sq) < 40 and _SHORT_FURNITURE.match(sq):
+            continue
+        if t and i < 3 and sq == t:
+            continue
+        out.append(line)
+    return out
+
+
+def _squash(s: str) -> str:
+    return "".join(s.split())
+
+
+def iter_images(el: HtmlElement) -> Iterator[str]:
+    for img in el.iter("img"):
+        src = img.get("data-src") or img.get("data-original") or img.get("src")
+        if src and not src.startswith("data:"):
+            yield src.strip()
