@@ -114,7 +114,7 @@ _BAD_TOKENS = re.compile(
     r"nav|navbar|navigation|menu|sidebar|side|aside|sidebox|ad|ads|advert|advertisement|"
     r"banner|sponsor|popup|modal|login|signin|toolbar|tool|tools|pager|pagination|"
     r"hot|hotnews|rank|ranking|tags|tag|keyword|keywords|qrcode|erweima|ewm|weixin|"
-    r"subscribe|newsletter|print|cookie|gotop|backtop|totop|fixed|float|next|prev|"
+    r"player|subscribe|newsletter|print|cookie|gotop|backtop|totop|fixed|float|next|prev|"
     r"pre|more|extra|widget|promo|statement|disclaimer|corrigendum|jiucuo|editor|zrbj)$",
     re.IGNORECASE,
 )
@@ -132,11 +132,17 @@ _SENT_PUNCT = frozenset("，。；！？、")
 # lines that are page furniture, not article text
 BOILERPLATE_LINE = re.compile(
     r"^\s*(?:[【\[(（]?\s*(?:责任编辑|责编|编辑|审核|校对|审校|值班编辑|本文编辑|"
-    r"实习编辑|监制|统筹|策划|终审|初审|复审|纠错|打印|关闭|收藏|返回顶部|分享到|分享至|"
+    r"特别声明|实习编辑|监制|统筹|策划|终审|初审|复审|纠错|打印|关闭|收藏|返回顶部|分享到|分享至|"
     r"扫一扫|扫描二维码|点击进入|相关阅读|相关新闻|相关链接|延伸阅读|推荐阅读|热点推荐|"
     r"热门推荐|上一篇|下一篇|上一页|下一页|版权所有|版权声明|免责声明|Copyright|©|"
     r"举报|我要纠错|字号|小\s*中\s*大)\s*[】\]）)]?\s*[:：]?)",
     re.IGNORECASE,
+)
+# disclaimers and reprint notices, wherever they stand in a line
+DISCLAIMER = re.compile(
+    r"仅提供信息存储服务|不代表本(?:站|网|平台|号)?(?:的)?(?:观点|立场)|如有侵权|如涉及侵权|"
+    r"转载请注明|未经(?:本网)?(?:书面)?(?:授权|许可)[^。]{0,12}不得(?:转载|使用)|"
+    r"版权归原作者|联系(?:我们)?删除|is uploaded and posted by a user"
 )
 _SHORT_FURNITURE = re.compile(
     r"^(?:分享|分享到[:：]?.*|打印|关闭|收藏|返回|顶部|\[?打印本页\]?|\[?关闭窗口\]?|"
@@ -279,23 +285,103 @@ def score_tree(root: HtmlElement) -> dict[HtmlElement, float]:
     return scores
 
 
-def best_container(root: HtmlElement) -> tuple[HtmlElement | None, float]:
+#: how far above the headline the search for a nearby body goes, and how strong a
+#: nearby candidate must be, relative to the page's best, to be preferred
+NEAR_TITLE_LEVELS = 6
+NEAR_TITLE_SHARE = 0.1
+NEAR_TITLE_MIN = 60.0
+
+
+def best_container(
+    root: HtmlElement, headline: HtmlElement | None = None
+) -> tuple[HtmlElement | None, float]:
+    """The highest-scoring container, preferring one close to the headline.
+
+    Teaser streams ("more stories") can hold more text than a short article; the
+    article's own body sits next to its headline. Walking up from the headline, the
+    first ancestor holding a candidate worth at least ``NEAR_TITLE_SHARE`` of the
+    page's best wins.
+    """
     scores = score_tree(root)
-    best, best_score = None, 0.0
+    final: dict[HtmlElement, float] = {}
     for el, s in scores.items():
         n = _chars(el.text_content())
         ld = _link_chars(el) / n if n else 1.0
-        final = s * (1 - ld)
-        if final > best_score:
-            best, best_score = el, final
+        final[el] = s * (1 - ld) * (TEASER_PENALTY if is_teaser_list(el) else 1.0)
+    if not final:
+        return None, 0.0
+    best = max(final, key=final.__getitem__)
+    best_score = final[best]
+    if headline is not None:
+        floor = max(NEAR_TITLE_MIN, NEAR_TITLE_SHARE * best_score)
+        anc = headline.getparent()
+        for _ in range(NEAR_TITLE_LEVELS):
+            if anc is None:
+                break
+            if anc is best or best in set(anc.iterancestors()):
+                break  # the global best is already near the headline
+            inside = [
+                (v, el)
+                for el, v in final.items()
+                if v >= floor and el is not headline and _is_within(el, anc)
+            ]
+            if inside:
+                v, el = max(inside, key=lambda t: t[0])
+                return el, v
+            anc = anc.getparent()
     return best, best_score
 
 
-def main_text(root: HtmlElement, *, title: str = "") -> MainText:
+TEASER_PENALTY = 0.3
+
+
+def is_teaser_list(el: HtmlElement) -> bool:
+    """A column of teasers: at least 3 children, each led by a headline link, holding
+    most of the text ("more stories", search results, a list page's items)."""
+    items = 0
+    item_chars = 0
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        links = [a for a in child.iter("a") if _chars(a.text_content()) >= 6]
+        if links:
+            items += 1
+            item_chars += _chars(child.text_content())
+    if items < 3:
+        return False
+    return item_chars >= 0.6 * _chars(el.text_content())
+
+
+def _is_within(el: HtmlElement, anc: HtmlElement) -> bool:
+    return el is anc or any(a is anc for a in el.iterancestors())
+
+
+def find_headline(root: HtmlElement, title: str) -> HtmlElement | None:
+    """The ``h1``-``h3`` (or other short block) whose text is the title."""
+    t = _squash(title)
+    if len(t) < 4:
+        return None
+    for el in root.iter("h1", "h2", "h3"):
+        if _squash(el.text_content()) == t:
+            return el
+    for el in root.iter("h1"):
+        sq = _squash(el.text_content())
+        if sq and (t in sq or sq in t) and len(sq) >= 4:
+            return el
+    return None
+
+
+def main_text(
+    root: HtmlElement, *, title: str = "", headline: HtmlElement | None = None
+) -> MainText:
     """Find the main text of a cleaned page (``clean_tree`` first)."""
     body_chars = _chars(root.text_content())
+    if headline is None:
+        headline = find_headline(root, title)
     remove_boilerplate_blocks(root, keep_chars=max(200, body_chars // 2))
-    best, score = best_container(root)
+    if headline is not None and not _is_within(headline, root):
+        headline = None  # removed with a boilerplate block
+    best, score = best_container(root, headline)
     if best is None:
         return MainText("", None, 1.0, 0.0)
     parts = [best]
@@ -378,8 +464,34 @@ def _is_link_box(el: HtmlElement) -> bool:
     return ld > 0.8 and n < 60
 
 
+#: a run of this many short lines without punctuation is interface chrome (player
+#: controls, menus, button labels), not article text; headings come one at a time
+CHROME_RUN = 3
+CHROME_LINE_CHARS = 12
+
+
+def _drop_chrome_runs(lines: list[str]) -> list[str]:
+    def chrome(line: str) -> bool:
+        sq = _squash(line)
+        return len(sq) <= CHROME_LINE_CHARS and not any(c in _SENT_PUNCT for c in sq)
+
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and chrome(lines[j]):
+            j += 1
+        if j - i >= CHROME_RUN:
+            i = j
+            continue
+        out.extend(lines[i : max(j, i + 1)])
+        i = max(j, i + 1)
+    return out
+
+
 def filter_lines(lines: list[str], title: str = "") -> list[str]:
-    """Drop furniture lines and the headline repeated at the top."""
+    """Drop furniture lines, interface chrome and the headline repeated at the top."""
+    lines = _drop_chrome_runs(lines)
     out = []
     t = _squash(title)
     for i, line in enumerate(lines):
@@ -389,6 +501,8 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
         if BOILERPLATE_LINE.match(line) and len(sq) < 80:
             continue
         if len(sq) < 40 and _SHORT_FURNITURE.match(sq):
+            continue
+        if len(sq) < 300 and DISCLAIMER.search(line):
             continue
         if t and i < 3 and sq == t:
             continue

@@ -21,7 +21,14 @@ from lxml.html import HtmlElement
 
 from . import metadata as md
 from .dates import ParsedDate, parse_date
-from .density import block_lines, clean_tree, filter_lines, iter_images, main_text
+from .density import (
+    block_lines,
+    clean_tree,
+    filter_lines,
+    find_headline,
+    iter_images,
+    main_text,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +111,13 @@ def extract(page: str, url: str | None = None, selectors: dict | None = None) ->
     out.site_name = md.meta_content(doc, "og:site_name", "SiteName", "sitename")
     canon = next(iter(doc.xpath("//link[@rel='canonical']/@href")), None)
     out.canonical_url = urljoin(url, canon.strip()) if canon and url else canon
-    byline = _byline(doc, out.title)
+    work = copy.deepcopy(doc)
+    clean_tree(work)
+    body = work.find("body")
+    if body is None:
+        body = work
+    headline = find_headline(body, out.title)
+    byline = _byline(body, out.title, headline)
 
     sel_pub = _select_text(doc, sel.get("published"))
     out.published = (md.labelled_date(sel_pub) or parse_date(sel_pub)) if sel_pub else None
@@ -121,10 +134,7 @@ def extract(page: str, url: str | None = None, selectors: dict | None = None) ->
         out.link_density = _link_density(body_el)
         main_el = body_el
     else:
-        work = copy.deepcopy(doc)
-        clean_tree(work)
-        body = work.find("body")
-        result = main_text(body if body is not None else work, title=out.title)
+        result = main_text(body, title=out.title, headline=headline)
         out.text, out.link_density, main_el = result.text, result.link_density, result.element
     if main_el is not None:
         out.images = _images(main_el, url)
@@ -148,16 +158,29 @@ def _link_density(el: HtmlElement) -> float:
     return sum(len("".join(a.text_content().split())) for a in el.iter("a")) / n
 
 
-def _byline(doc: HtmlElement, title: str) -> str:
+BYLINE_CHARS = 400
+
+
+def _byline(body: HtmlElement, title: str, headline: HtmlElement | None) -> str:
     """The text right after the headline, where pages print date, source and author."""
-    body = doc.find("body")
-    if body is None:
-        return ""
+    if headline is not None:
+        parts = [headline.tail or ""]
+        node = headline
+        size = 0
+        while node is not None and size < BYLINE_CHARS:
+            for sib in node.itersiblings():
+                chunk = sib.text_content() + (sib.tail or "")
+                parts.append(chunk)
+                size += len(chunk)
+                if size >= BYLINE_CHARS:
+                    break
+            node = node.getparent()
+        return " ".join(" ".join(parts).split())[:BYLINE_CHARS]
     text = " ".join(body.text_content().split())
     squashed_title = title.strip()
     pos = text.find(squashed_title) if squashed_title else -1
     if pos >= 0:
-        return text[pos + len(squashed_title) : pos + len(squashed_title) + 400]
+        return text[pos + len(squashed_title) : pos + len(squashed_title) + BYLINE_CHARS]
     return text[:1500]
 
 
