@@ -115,7 +115,7 @@ _BAD_TOKENS = re.compile(
     r"banner|sponsor|popup|modal|login|signin|toolbar|tool|tools|pager|pagination|"
     r"hot|hotnews|rank|ranking|tags|tag|keyword|keywords|qrcode|erweima|ewm|weixin|"
     r"player|subscribe|newsletter|print|cookie|gotop|backtop|totop|fixed|float|next|prev|"
-    r"pre|more|extra|widget|promo|statement|disclaimer|corrigendum|jiucuo|editor|zrbj)$",
+    r"pre|more|extra|widget|promo|statement|disclaimer|corrigendum|jiucuo|zrbj)$",
     re.IGNORECASE,
 )
 _GOOD_TOKENS = re.compile(
@@ -124,7 +124,8 @@ _GOOD_TOKENS = re.compile(
     re.IGNORECASE,
 )
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# ``visibility: hidden`` is not here: WeChat and others reveal the article by script
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 
 PUNCT = frozenset("，。；：！？、,.;!?：“”")
 _SENT_PUNCT = frozenset("，。；！？、")
@@ -161,16 +162,26 @@ class MainText:
 
 
 def clean_tree(root: HtmlElement) -> None:
-    """Remove what is never main text (in place)."""
+    """Remove what is never main text (in place).
+
+    Hidden elements go too, unless one holds most of the page's text (pages that
+    show their article by script start with it hidden).
+    """
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
         _drop(el)
+    hidden = []
     for el in list(root.iter()):
         if not isinstance(el.tag, str):
             continue
-        if el.tag in DROP_TAGS or (
-            el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or "")
-        ):
+        if el.tag in DROP_TAGS:
             _drop(el)
+        elif el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
+            hidden.append(el)
+    if hidden:
+        total = _chars(root.text_content())
+        for el in hidden:
+            if _chars(el.text_content()) < total / 2:
+                _drop(el)
 
 
 def is_boilerplate_block(el: HtmlElement) -> bool:
@@ -257,6 +268,10 @@ def _unit_score(text: str, link_chars: int) -> float:
     return (own + 8 * punct) * (1 - ld) ** 2
 
 
+#: the share of a paragraph's score its container and the container's ancestors get
+ANCESTOR_WEIGHTS = (1.0, 0.5)
+
+
 def score_tree(root: HtmlElement) -> dict[HtmlElement, float]:
     """Container scores from their paragraph-like descendants."""
     scores: dict[HtmlElement, float] = {}
@@ -265,23 +280,26 @@ def score_tree(root: HtmlElement) -> dict[HtmlElement, float]:
         if el is not None:
             scores[el] = scores.get(el, 0.0) + value
 
+    def spread(el: HtmlElement | None, value: float) -> None:
+        for weight in ANCESTOR_WEIGHTS:
+            if el is None:
+                break
+            add(el, value * weight)
+            el = el.getparent()
+
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         if el.tag in _PARA_TAGS:
             s = _unit_score(el.text_content(), _link_chars(el))
             if s:
-                parent = el.getparent()
-                add(parent, s)
-                add(parent.getparent() if parent is not None else None, s / 2)
+                spread(el.getparent(), s)
         elif el.tag in _CONTAINER_TAGS:
             text = _direct_text(el)
             if _chars(text) >= 8:
                 s = _unit_score(text, _direct_link_chars(el))
                 if s:
-                    add(el, s)
-                    parent = el.getparent()
-                    add(parent, s / 2)
+                    spread(el, s)
     return scores
 
 
