@@ -167,15 +167,17 @@ def report(name: str, rows: list, elapsed: float, show: int) -> None:
             withouts += squash(s) not in squash(text)
     n = len(rows)
     print(f"== {name}")
-    print(
-        f"  body F1 (LCS) mean {statistics.mean(f1s):.3f}  median {statistics.median(f1s):.3f}  "
-        f"pages > 0.9: {sum(f > 0.9 for f in f1s) / len(f1s):.0%}  ({len(f1s)} pages with a body)"
-    )
-    print(f"  body F1 (bag) mean {statistics.mean(bags):.3f}")
-    print(
-        f"  split-half: even pages {statistics.mean(halves[0]):.3f} (n={len(halves[0])}), "
-        f"odd pages {statistics.mean(halves[1]):.3f} (n={len(halves[1])})"
-    )
+    if f1s:
+        print(
+            f"  body F1 (LCS) mean {statistics.mean(f1s):.3f}  median {statistics.median(f1s):.3f}  "
+            f"pages > 0.9: {sum(f > 0.9 for f in f1s) / len(f1s):.0%}  ({len(f1s)} pages with a body)"
+        )
+        print(f"  body F1 (bag) mean {statistics.mean(bags):.3f}")
+    if halves[0] and halves[1]:
+        print(
+            f"  split-half: even pages {statistics.mean(halves[0]):.3f} (n={len(halves[0])}), "
+            f"odd pages {statistics.mean(halves[1]):.3f} (n={len(halves[1])})"
+        )
     if date_n:
         print(f"  date right (truth given): {dates}/{date_n}")
     if title_n:

@@ -107,7 +107,7 @@ def clean_title(doc: HtmlElement) -> str:
     """The headline: og:title, an ``h1`` that matches ``<title>``, or ``<title>`` trimmed."""
     page_title = _text(next(iter(doc.xpath("//title")), None))
     og = meta_content(doc, "og:title", "twitter:title", "ArticleTitle", "title")
-    headings = [_text(h) for h in doc.xpath("//h1|//h2")[:12]]
+    headings = [_text(h) for h in doc.xpath("//h1")[:8]] + [_text(h) for h in doc.xpath("//h2")[:8]]
     headings = [h for h in headings if 4 <= len(h) <= 120]
     if page_title:
         for h in headings:
@@ -120,7 +120,9 @@ def clean_title(doc: HtmlElement) -> str:
     if page_title:
         stripped = strip_site_suffix(page_title)
         for h in headings:
-            if _squash(stripped) and _squash(stripped) in _squash(h):
+            # an h1 that completes a shortened <title> (not an h2 section heading)
+            sq, hq = _squash(stripped), _squash(h)
+            if sq and sq in hq and len(hq) <= 2 * len(sq) + 4 and hq != sq:
                 return h
         if stripped:
             return stripped
