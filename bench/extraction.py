@@ -34,9 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from archive.extract.dates import url_date  # noqa: E402
 from archive.extract.encoding import decode_html  # noqa: E402
 from archive.extract.html import extract  # noqa: E402
-from archive.extract.metadata import url_date  # noqa: E402
 
 
 def squash(s: str | None) -> str:

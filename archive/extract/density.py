@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -133,7 +133,7 @@ _SENT_PUNCT = frozenset("，。；！？、")
 # lines that are page furniture, not article text
 BOILERPLATE_LINE = re.compile(
     r"^\s*(?:[【\[(（]?\s*(?:责任编辑|责编|编辑|审核|校对|审校|值班编辑|本文编辑|"
-    r"特别声明|实习编辑|监制|统筹|策划|终审|初审|复审|纠错|打印|关闭|收藏|返回顶部|分享到|分享至|"
+    r"特别声明|发布时间|发布日期|发稿时间|实习编辑|监制|统筹|策划|终审|初审|复审|纠错|打印|关闭|收藏|返回顶部|分享到|分享至|"
     r"扫一扫|扫描二维码|点击进入|相关阅读|相关新闻|相关链接|延伸阅读|推荐阅读|热点推荐|"
     r"热门推荐|上一篇|下一篇|上一页|下一页|版权所有|版权声明|免责声明|Copyright|©|"
     r"举报|我要纠错|字号|小\s*中\s*大)\s*[】\]）)]?\s*[:：]?)",
@@ -159,6 +159,8 @@ class MainText:
     element: HtmlElement | None
     link_density: float
     score: float
+    #: the winning container and the siblings that joined it, in page order
+    parts: list[HtmlElement] = field(default_factory=list)
 
 
 def clean_tree(root: HtmlElement) -> None:
@@ -420,6 +422,7 @@ def main_text(
                 sib.tag == "p" and n >= 40 and ld < 0.2
             ):
                 parts.append(sib)
+        parts = _with_adjacent_figures(parent, parts)
     lines: list[str] = []
     for part in parts:
         lines.extend(block_lines(part))
@@ -427,7 +430,22 @@ def main_text(
     text = "\n".join(lines)
     n = _chars(text)
     ld = sum(_link_chars(p) for p in parts) / max(1, sum(_chars(p.text_content()) for p in parts))
-    return MainText(text, best if n else None, ld, score)
+    return MainText(text, best if n else None, ld, score, parts if n else [])
+
+
+def _with_adjacent_figures(parent: HtmlElement, parts: list[HtmlElement]) -> list[HtmlElement]:
+    """Add image-only siblings (figures, image paragraphs) next to chosen parts."""
+    chosen = set(parts)
+    kids = [k for k in parent if isinstance(k.tag, str)]
+    out = []
+    for i, k in enumerate(kids):
+        if k in chosen:
+            out.append(k)
+            continue
+        near = (i > 0 and kids[i - 1] in chosen) or (i + 1 < len(kids) and kids[i + 1] in chosen)
+        if near and _chars(k.text_content()) < 20 and next(k.iter("img"), None) is not None:
+            out.append(k)
+    return out
 
 
 def block_lines(el: HtmlElement) -> list[str]:

@@ -122,7 +122,9 @@ def extract(page: str, url: str | None = None, selectors: dict | None = None) ->
     sel_pub = _select_text(doc, sel.get("published"))
     out.published = (md.labelled_date(sel_pub) or parse_date(sel_pub)) if sel_pub else None
     if out.published is None:
-        out.published = md.published(doc, page[:300_000], byline, url)
+        out.published = md.published(
+            doc, page[:300_000], byline, url, page_text=body.text_content()[:20_000]
+        )
     out.source = _clean_field(_select_text(doc, sel.get("source"))) or md.source_of(doc, byline)
     out.author = _clean_field(_select_text(doc, sel.get("author"))) or md.author_of(doc, byline)
 
@@ -132,22 +134,22 @@ def extract(page: str, url: str | None = None, selectors: dict | None = None) ->
         lines = filter_lines(block_lines(body_el), out.title)
         out.text = "\n".join(lines)
         out.link_density = _link_density(body_el)
-        main_el = body_el
+        parts = [body_el]
     else:
         result = main_text(body, title=out.title, headline=headline)
-        out.text, out.link_density, main_el = result.text, result.link_density, result.element
-    if main_el is not None:
-        out.images = _images(main_el, url)
+        out.text, out.link_density, parts = result.text, result.link_density, result.parts
+    out.images = _images(parts, url)
     out.dated_lines = sum(1 for ln in out.text.split("\n") if _DATE_IN_LINE.search(ln))
     return out
 
 
-def _images(el: HtmlElement, url: str | None) -> list[str]:
+def _images(parts: list[HtmlElement], url: str | None) -> list[str]:
     seen: list[str] = []
-    for src in iter_images(el):
-        absolute = urljoin(url, src) if url else src
-        if absolute not in seen:
-            seen.append(absolute)
+    for el in parts:
+        for src in iter_images(el):
+            absolute = urljoin(url, src) if url else src
+            if absolute not in seen:
+                seen.append(absolute)
     return seen
 
 

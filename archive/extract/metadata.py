@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from lxml.html import HtmlElement
 
-from .dates import ParsedDate, parse_date
+from .dates import ParsedDate, parse_date, url_date
 
 DATE_META = (
     "article:published_time",
@@ -61,11 +61,6 @@ _AUTHOR = re.compile(
     r"(?:(?:作者|撰稿|撰文|Author|By)\s*[:：/|｜]\s*|(?:记者|通讯员)\s*[:：/]?\s*|(?<![\u4e00-\u9fff])文\s*[/|｜:：]\s*)"
     rf"(?P<v>{_NAME}(?:\s*[、,，和]\s*{_NAME}){{0,3}}|[A-Za-z][A-Za-z .]{{1,30}}[A-Za-z])"
     r"(?=$|[\s)）\]】,，、。;；|｜/]|报道|摄|通讯员|编辑|实习生)"
-)
-_URL_DATE = re.compile(
-    r"(?<!\d)(?P<y>20\d{2})[-/_]?(?P<m>[01]\d)[-/_]?(?P<d>[0-3]\d)(?!\d)"
-    r"|(?<!\d)(?P<y2>20\d{2})[-/](?P<m2>[01]\d)/(?P<d2>[0-3]\d)(?!\d)"
-    r"|/(?P<yy>\d{2})(?P<mm>[01]\d)(?P<dd>[0-3]\d)/"
 )
 
 
@@ -142,14 +137,21 @@ def strip_site_suffix(title: str) -> str:
     return first if len(first) >= 0.6 * len(longest) or len(first) >= 8 else longest
 
 
-def published(doc: HtmlElement, html_text: str, byline: str, url: str | None) -> ParsedDate | None:
-    """The published time, from metadata, the byline, the page text, then the URL."""
+def published(
+    doc: HtmlElement, html_text: str, byline: str, url: str | None, page_text: str = ""
+) -> ParsedDate | None:
+    """The published time, from metadata, the byline, a labelled date anywhere in the
+    page's visible text (``发布日期：…``), then the URL."""
     for candidate in _date_candidates(doc, html_text):
         parsed = parse_date(candidate)
         if parsed:
             return parsed
     if byline:
         parsed = labelled_date(byline) or parse_date(byline)
+        if parsed:
+            return parsed
+    if page_text:
+        parsed = labelled_date(" ".join(page_text.split()))
         if parsed:
             return parsed
     if url:
@@ -182,32 +184,6 @@ def labelled_date(text: str) -> ParsedDate | None:
         parsed = parse_date(text[m.end() : m.end() + 40])
         if parsed:
             return parsed
-    return None
-
-
-def url_date(url: str) -> ParsedDate | None:
-    """A date in the URL path (``/t20220511_``, ``/2022-05/11/``, ``/20220511/``)."""
-    from datetime import date, datetime
-
-    from .dates import CST
-    from .dates import ParsedDate as PD
-
-    path = url.split("?", 1)[0]
-    for m in _URL_DATE.finditer(path):
-        if m["y"]:
-            y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
-        elif m["y2"]:
-            y, mo, d = int(m["y2"]), int(m["m2"]), int(m["d2"])
-        else:
-            y, mo, d = 2000 + int(m["yy"]), int(m["mm"]), int(m["dd"])
-        try:
-            date(y, mo, d)
-        except ValueError:
-            continue
-        return PD(datetime(y, mo, d, tzinfo=CST), "date")
-    m = re.search(r"(?<!\d)(20\d{2})-([01]\d)/([0-3]\d)(?!\d)", path)
-    if m:
-        return parse_date(f"{m[1]}-{m[2]}-{m[3]}")
     return None
 
 
