@@ -25,6 +25,16 @@ from ..errors import InputError
 log = logging.getLogger(__name__)
 
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030"}
+# WHATWG labels Python's codec registry does not know
+_LABELS = {
+    "x-gbk": "gbk",
+    "csgb2312": "gb2312",
+    "chinese": "gbk",
+    "iso-ir-58": "gbk",
+    "x-euc-cn": "gb2312",
+    "unicode-1-1-utf-8": "utf-8",
+    "x-unicode20utf8": "utf-8",
+}
 
 _BOMS = [
     (codecs.BOM_UTF8, "utf-8"),
@@ -37,7 +47,7 @@ PRESCAN_BYTES = 4096
 #: broken byte sequences tolerated in an otherwise clean decoding (a truncated page,
 #: one stray byte in a footer); more than this and the candidate is rejected
 MAX_BAD_CHARS = 8
-MAX_BAD_SHARE = 0.001
+MAX_BAD_SHARE = 0.01
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]{2,40})""", re.IGNORECASE
@@ -58,6 +68,7 @@ def canonical_encoding(name: str | None) -> str | None:
     m = _CONTENT_TYPE_CHARSET.search(name)  # a whole Content-Type header was passed
     if m:
         name = m.group(1).strip().lower()
+    name = _LABELS.get(name, name)
     try:
         name = codecs.lookup(name).name
     except LookupError:

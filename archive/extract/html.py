@@ -103,7 +103,8 @@ def extract(page: str, url: str | None = None, selectors: dict | None = None) ->
         return Extracted()
     sel = {k: v for k, v in (selectors or {}).items() if k in SELECTOR_KEYS and v}
     out = Extracted()
-    out.title = _select_text(doc, sel.get("title")) or md.clean_title(doc)
+    generic_title = md.clean_title(doc)
+    out.title = _select_text(doc, sel.get("title")) or generic_title
     out.description = md.meta_content(doc, "description", "og:description")
     kw = md.meta_content(doc, "keywords", "news_keywords")
     out.keywords = [k for k in re.split(r"[,，;；、\s]+", kw or "") if k]
@@ -116,8 +117,8 @@ def extract(page: str, url: str | None = None, selectors: dict | None = None) ->
     body = work.find("body")
     if body is None:
         body = work
-    headline = find_headline(body, out.title)
-    byline = _byline(body, out.title, headline)
+    headline = find_headline(body, generic_title)
+    byline = _byline(body, generic_title, headline)
 
     sel_pub = _select_text(doc, sel.get("published"))
     out.published = (md.labelled_date(sel_pub) or parse_date(sel_pub)) if sel_pub else None
