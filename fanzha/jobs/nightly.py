@@ -154,15 +154,33 @@ def _run_stages(
     return NightlyReport(run=run_id, status=status, figures=stage_figures, summary=summary)
 
 
+def configured_profiles(sites_file: Path | None) -> list[Any]:
+    """The sites a nightly crawls: those of ``sites_file``, else every built-in profile."""
+    from crawler.profiles import load_profiles, read_profiles_file, select_profiles
+
+    profiles = load_profiles(sites_file)
+    if sites_file is None:
+        return profiles
+    return select_profiles(profiles, [p.key for p in read_profiles_file(sites_file)])
+
+
 def _stage_crawl(
     archive: Archive, run_id: int, sites_file: Path | None, progress: Progress | None
 ) -> dict[str, Any]:
-    from crawler.profiles import load_profiles
     from crawler.runner import crawl
 
-    profiles = load_profiles(sites_file)
-    report = crawl(archive, profiles, run=run_id, progress=progress)
-    return report.as_json()
+    def site_progress(site: str, fig: dict[str, Any]) -> None:
+        if progress is not None:
+            progress(f"crawl {site}", int(fig.get("pages", 0)), None)
+
+    report = crawl(archive, configured_profiles(sites_file), run=run_id, progress=site_progress)
+    with archive.session() as s:  # the crawl closes its run; the nightly's goes on
+        run = s.get(CrawlRun, run_id)
+        if run is not None:
+            run.status, run.finished_at = "running", None
+    out = report.as_json()
+    out.pop("error_list", None)
+    return out
 
 
 def _stage_dedup(
@@ -170,7 +188,7 @@ def _stage_dedup(
 ) -> dict[str, Any]:
     from archive.dedup import run_dedup
 
-    return run_dedup(archive).as_json()
+    return run_dedup(archive, progress=_stage_progress("dedup", progress)).as_json()
 
 
 def _stage_index(
@@ -178,7 +196,17 @@ def _stage_index(
 ) -> dict[str, Any]:
     from search import update_index
 
-    return update_index(archive).as_json()
+    return update_index(archive, progress=_stage_progress("index", progress)).as_json()
+
+
+def _stage_progress(stage: str, progress: Progress | None) -> Callable[..., None] | None:
+    if progress is None:
+        return None
+
+    def report(done: int, total: int | None = None, *_: Any) -> None:
+        progress(stage, done, total)
+
+    return report
 
 
 STAGE_FUNCS: dict[str, Callable[[Archive, int, Path | None, Progress | None], dict[str, Any]]] = {
