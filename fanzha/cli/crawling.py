@@ -3,13 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
-from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, not_built
+from .app import (
+    DbOpt,
+    HomeOpt,
+    JsonOpt,
+    app,
+    cli_errors,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    settings,
+)
 
 SitesOpt = Annotated[Path | None, typer.Option("--sites", help="TOML file of extra site profiles.")]
+
+
+def choose_profiles(keys: list[str] | None, sites_file: Path | None, all_: bool) -> list[Any]:
+    """Sites named on the command line; else --all; else every site of --sites FILE."""
+    from crawler.profiles import load_profiles, read_profiles_file, select_profiles
+
+    profiles = load_profiles(sites_file)
+    if keys:
+        return select_profiles(profiles, keys)
+    if all_:
+        return profiles
+    if sites_file is not None:
+        wanted = [p.key for p in read_profiles_file(sites_file)]
+        return select_profiles(profiles, wanted)
+    fail("name the sites to crawl (see 'fanzha sites'), or give --all or --sites FILE")
 
 
 @app.command()
@@ -24,19 +51,91 @@ def crawl(
 ) -> None:
     """Run the spiders and store what they find.
 
-    Example: fanzha crawl chinacom --json
+    Without site keys, crawls every site of --sites FILE (or all sites with --all).
+    Articles already archived are not fetched again unless --refresh. Exit 0 when every
+    site was reached, 1 when a site could not be crawled at all; Scrapy's log is in
+    HOME/logs/crawl-<run>.log.
+
+    Example: fanzha crawl chinacom mps --json
     """
     with cli_errors():
-        not_built("crawl", "issue 7")
+        chosen = choose_profiles(site, sites, all_)
+        from crawler.runner import crawl as run_crawl
+
+        archive = settings(home, db, sites).open_archive()
+        progress = None if json_ else _progress_printer()
+        report = run_crawl(archive, chosen, refresh=refresh, progress=progress)
+    if json_:
+        emit_json(report.as_json())
+    else:
+        _print_report(report)
+    raise typer.Exit(report.exit_code)
+
+
+def _progress_printer() -> Any:
+    last: dict[str, int] = {}
+
+    def show(site: str, fig: dict[str, Any]) -> None:
+        stored = fig["new"] + fig["updated"]
+        if fig.get("finish_reason") or stored // 50 > last.get(site, 0) // 50:
+            err_console.print(
+                f"  {site}: {fig['pages']} pages, {fig['new']} new, {fig['updated']} updated, "
+                f"{fig['errors']} errors" + (" (done)" if fig.get("finish_reason") else ""),
+                markup=False,
+            )
+        last[site] = stored
+
+    return show
+
+
+def _print_report(report: Any) -> None:
+    table = Table("site", "pages", "new", "updated", "unchanged", "errors", "seconds", box=None)
+    for key, fig in report.sites.items():
+        table.add_row(
+            key,
+            *(str(fig[k]) for k in ("pages", "new", "updated", "unchanged", "errors")),
+            f"{fig['seconds']:.1f}",
+        )
+    console.print(table)
+    for err in report.error_list[:20]:
+        console.print(f"  [red]error[/] {err['site']} {err['url']}: {err['error']}", soft_wrap=True)
+    if len(report.error_list) > 20:
+        console.print(f"  … and {len(report.error_list) - 20} more errors (fanzha runs --json)")
+    colour = "green" if report.status == "ok" else "red"
+    console.print(
+        f"run {report.run}: [{colour}]{report.status}[/] — {report.pages} pages, {report.new} new, "
+        f"{report.updated} updated, {report.unchanged} unchanged, {report.errors} errors"
+    )
+    if report.log_path:
+        console.print(f"log: {report.log_path}", markup=False)
 
 
 @app.command("sites")
 def sites_(
     sites: SitesOpt = None, home: HomeOpt = None, db: DbOpt = None, json_: JsonOpt = False
 ) -> None:
-    """List the configured site profiles.
+    """List the configured site profiles (built-in, plus --sites FILE).
 
     Example: fanzha sites --sites my-sites.toml
     """
     with cli_errors():
-        not_built("sites", "issue 7")
+        from crawler.profiles import load_profiles
+
+        profiles = load_profiles(sites)
+    if json_:
+        emit_json([p.as_json() for p in profiles])
+        return
+    table = Table("key", "name", "kind", "relevance", "max", "start", "from", box=None)
+    for p in profiles:
+        start = p.start_urls[0] if p.start_urls else (p.feeds or p.sitemaps or [""])[0]
+        more = len(p.start_urls) + len(p.feeds) + len(p.sitemaps) - 1
+        table.add_row(
+            p.key,
+            p.name,
+            p.kind,
+            p.relevance,
+            str(p.max_pages),
+            start + (f" (+{more})" if more > 0 else ""),
+            p.origin,
+        )
+    console.print(table)
