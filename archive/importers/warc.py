@@ -23,7 +23,7 @@ from ..models import Article
 from ..rawstore import RawStore
 from ..store import Outcome, store
 from ..warcstore import WarcResponse, iter_responses
-from .pages import ARTICLE, classify, page_document
+from .pages import ARTICLE, canonical_url, classify, page_document
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ def import_warc(archive: Archive, path: Path, report: Any) -> None:
     path = Path(path)
     in_home = path.resolve().parent == archive.warc_dir.resolve()
     raw = RawStore(archive.raw_dir)
+    with archive.session() as s:
+        archived = set(s.scalars(select(Article.url)).all())
     ignored = 0
     pending: list[tuple[WarcResponse, Any]] = []
     for rec in iter_responses(path):
@@ -55,7 +57,11 @@ def import_warc(archive: Archive, path: Path, report: Any) -> None:
             ignored += 1
             continue
         result = page_document(
-            rec.body, rec.url, header_charset=_charset(rec.content_type), fetched_at=rec.date
+            rec.body,
+            rec.url,
+            header_charset=_charset(rec.content_type),
+            fetched_at=rec.date,
+            judge=canonical_url(rec.url) not in archived,  # archived: known to be an article
         )
         if result.verdict != ARTICLE or result.document is None:
             ignored += 1

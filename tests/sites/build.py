@@ -180,3 +180,23 @@ if __name__ == "__main__":
     build_fixtures()
     build_samples()
     print(f"built {WWW} and {SAMPLES}")
+
+
+CITIES = ["东城", "西城", "朝阳", "海淀", "丰台", "石景山", "门头沟", "房山", "通州", "顺义", "昌平", "大兴"]
+
+
+def generate_many(root: Path, base: str, count: int, per_page: int = 20) -> list[str]:
+    """A generated portal of ``count`` distinct bulletin pages (for the kill/resume test
+    and the crawl benchmark); returns the article paths."""
+    items: list[tuple[Bulletin, int]] = []
+    for n in range(count):
+        b = BULLETINS[n % len(BULLETINS)]
+        city = CITIES[n % len(CITIES)]
+        day = 1 + n % 28
+        paras = [p.replace("市公安局", f"{city}区公安分局").replace("近日", f"{day}日") for p in b.paras]
+        paras.insert(1, f"（{city}区案例第{n + 1}号）据统计，今年以来{city}区共接报此类案件{17 + n % 90}起，涉案金额{(n * 37) % 500 + 20}万元。")
+        title = f"{b.title}（{city}·{n + 1}）"
+        date = f"2024-{1 + n % 12:02d}-{day:02d} {8 + n % 10:02d}:{n % 60:02d}"
+        items.append((Bulletin(f"{b.key}{n}", title, date, f"{city}区公安分局", b.author, paras), 100000 + n))
+    build_portal(root, base, items, per_page=per_page, site_name="平安资讯网")
+    return [portal_url(base, b, num) for b, num in items]

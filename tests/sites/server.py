@@ -32,6 +32,8 @@ class FixtureHandler(StaticHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (stdlib name)
         path = self.path.split("?", 1)[0]
+        if path.startswith("/many/") and os.environ.get("MANY_DELAY"):
+            time.sleep(float(os.environ["MANY_DELAY"]))
         if path.startswith("/down/"):
             return self._send(500, b"<html><body>Internal Server Error</body></html>")
         if path == f"{ERR}content_9500.html":
