@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..document import Document
 from ..extract import encoding as enc_mod
@@ -189,6 +189,7 @@ def _stored_url(ex: Any, url: str) -> str:
     target = url
     canon = getattr(ex, "canonical_url", None)
     if canon:
+        canon = urljoin(url, canon.strip())
         parts = urlsplit(canon)
         if parts.scheme in ("http", "https") and parts.path not in ("", "/"):
             target = canon

@@ -223,7 +223,7 @@ class SiteSpider(Spider):
             href = href.strip()
             if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                 continue
-            url = urljoin(response.url, href)
+            url = canonical_url(urljoin(response.url, href))  # route without utm_* noise
             hint = self.hint_for(url)
             if hint is None:
                 continue
@@ -260,7 +260,7 @@ class SiteSpider(Spider):
         if not links:
             self.record_error(response.url, "feed has no entries", response.status)
         for link in links:
-            url = urljoin(response.url, link)
+            url = canonical_url(urljoin(response.url, link))
             if self._deny_re and self._deny_re.search(url):
                 continue
             matches = self._article_re is None or self._article_re.search(url)
@@ -294,7 +294,7 @@ class SiteSpider(Spider):
                     yield req
             return
         for loc in entries:
-            target = urljoin(url, loc)
+            target = canonical_url(urljoin(url, loc))
             hint = self.hint_for(target)
             if hint is None:
                 continue

@@ -136,9 +136,13 @@ def build_fixtures(root: Path = WWW) -> None:
         1: [(f"{err}content_{n}.html", f"故障页面{n}", "2024-03-20 00:00") for n in (9404, 9500, 9408, 9302, 9001, 9000, 9003, 9999)]
         + [("/portal/private/2024-03/15/content_7777.html", "内部页面", "2024-03-15 00:00")],
         2: [(portal_url("/portal/", fx["shuadan"], 1001) + "?utm_source=wechat&utm_medium=social&utm_campaign=fz", fx["shuadan"].title, "2024-03-15 09:30")],
-        3: [(portal_url("/portal/", fx["shuadan"], 1001) + "#comments", fx["shuadan"].title, "2024-03-15 09:30")],
+        3: [(portal_url("/portal/", fx["shuadan"], 1001) + "#comments", fx["shuadan"].title, "2024-03-15 09:30"),
+            (portal_url("/portal/m/", fx["shuadan"], 1001), fx["shuadan"].title + "（手机版）", "2024-03-15 09:30")],
     }
     build_portal(root, "/portal/", items, per_page=3, extra=extra)
+    # the mobile copy of content_1001 names the desktop page as canonical: stored once
+    desktop = portal_url("/portal/", fx["shuadan"], 1001)
+    write(root / portal_url("/portal/m/", fx["shuadan"], 1001).lstrip("/"), portal_article(fx["shuadan"], fx["shuadan"].paras, base="/portal/m/", canonical=desktop))
     write(root / "portal/private/2024-03/15/content_7777.html", portal_article(fx["lingdao"], fx["lingdao"].paras, base="/portal/"))
     write(root / f"{err.lstrip('/')}content_9000.html", "")
     write(root / f"{err.lstrip('/')}content_9001.html", "<html><head><title>残缺<body><div><p>页面\x00\x01<table><tr><td>未闭合 <<<>>> &&& <p")
