@@ -8,6 +8,7 @@ size limit. An article's ``raw_ref`` is ``warc:<file name>#<offset of its record
 from __future__ import annotations
 
 import errno
+import gzip
 import logging
 import os
 import socket
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import DiskFull, InputError, NotFound
 
@@ -80,8 +82,10 @@ def _iter(fh, name: str, *, offset_base: int = 0, path: str = "") -> Iterator[Wa
     from warcio.exceptions import ArchiveLoadFailed
 
     it = ArchiveIterator(fh, check_digests=False)
+    records = 0
     try:
         for record in it:
+            records += 1
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             body = record.content_stream().read()
@@ -93,9 +97,11 @@ def _iter(fh, name: str, *, offset_base: int = 0, path: str = "") -> Iterator[Wa
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
             yield WarcResponse(url, status, headers, body, when, name, offset)
     except ArchiveLoadFailed as exc:
-        raise InputError(path or name, f"not a readable WARC file: {exc}") from None
+        if not records:
+            raise InputError(path or name, f"not a readable WARC file: {exc}") from None
+        # a record cut off by a killed writer: every complete one before it was given
+        log.warning("%s: WARC file ends in a broken record (%s)", path or name, exc)
     except (OSError, EOFError) as exc:
-        # a record cut off by a killed writer: what came before it was already given
         log.warning("%s: WARC stream ends early (%s)", path or name, exc)
 
 
@@ -107,7 +113,26 @@ def iter_responses(path: Path) -> Iterator[WarcResponse]:
     except FileNotFoundError:
         raise InputError(str(path), "no such file") from None
     with fh:
+        if not _looks_like_warc(fh):
+            raise InputError(str(path), "not a readable WARC file: it does not start with a WARC record")
         yield from _iter(fh, path.name, path=str(path))
+
+
+def _looks_like_warc(fh: BinaryIO) -> bool:
+    """A WARC file starts with ``WARC/`` (plain) or a gzip member holding it."""
+    head = fh.read(2)
+    fh.seek(0)
+    if head == b"\x1f\x8b":
+        try:
+            with gzip.GzipFile(fileobj=fh) as gz:
+                start = gz.read(5)
+        except (OSError, EOFError):
+            start = b""
+        fh.seek(0)
+        return start == b"WARC/"
+    start = fh.read(5)
+    fh.seek(0)
+    return start == b"WARC/"
 
 
 class WarcWriter:
