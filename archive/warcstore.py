@@ -114,7 +114,9 @@ def iter_responses(path: Path) -> Iterator[WarcResponse]:
         raise InputError(str(path), "no such file") from None
     with fh:
         if not _looks_like_warc(fh):
-            raise InputError(str(path), "not a readable WARC file: it does not start with a WARC record")
+            raise InputError(
+                str(path), "not a readable WARC file: it does not start with a WARC record"
+            )
         yield from _iter(fh, path.name, path=str(path))
 
 
@@ -141,7 +143,9 @@ class WarcWriter:
     Not thread-safe beyond its own lock; the crawler calls it from the reactor thread.
     """
 
-    def __init__(self, warc_dir: Path, *, max_size: int = DEFAULT_MAX_SIZE, prefix: str = "fanzha") -> None:
+    def __init__(
+        self, warc_dir: Path, *, max_size: int = DEFAULT_MAX_SIZE, prefix: str = "fanzha"
+    ) -> None:
         self.dir = Path(warc_dir)
         self.max_size = max_size
         self.prefix = prefix

@@ -51,7 +51,9 @@ class _Error:
 class BatchWriter:
     """Collects articles, seen-URL verdicts and errors; writes them in batches."""
 
-    def __init__(self, ctx: CrawlContext, *, batch_size: int = 200, batch_seconds: float = 1.0) -> None:
+    def __init__(
+        self, ctx: CrawlContext, *, batch_size: int = 200, batch_seconds: float = 1.0
+    ) -> None:
         self.ctx = ctx
         self.batch_size = max(1, batch_size)
         self.batch_seconds = batch_seconds
@@ -114,20 +116,30 @@ class BatchWriter:
     def _store(self, session: Any, d: _Doc) -> Outcome:
         result = store(session, d.document)
         if result.article.url != d.fetched_url:
-            session.merge(SeenUrl(url=d.fetched_url, site=d.site, verdict="article", seen_at=utcnow()))
+            session.merge(
+                SeenUrl(url=d.fetched_url, site=d.site, verdict="article", seen_at=utcnow())
+            )
         return result.outcome
 
     def _write_meta(self, session: Any, seen: list[_Seen], errors: list[_Error]) -> None:
         for item in seen:
-            session.merge(SeenUrl(url=item.url, site=item.site, verdict=item.verdict, seen_at=utcnow()))
+            session.merge(
+                SeenUrl(url=item.url, site=item.site, verdict=item.verdict, seen_at=utcnow())
+            )
         for err in errors:
             session.add(
                 CrawlError(
-                    run_id=self.ctx.run_id, site=err.site, url=err.url, status=err.status, error=err.error
+                    run_id=self.ctx.run_id,
+                    site=err.site,
+                    url=err.url,
+                    status=err.status,
+                    error=err.error,
                 )
             )
 
-    def _one_by_one(self, docs: list[_Doc], seen: list[_Seen], errors: list[_Error]) -> list[Outcome | None]:
+    def _one_by_one(
+        self, docs: list[_Doc], seen: list[_Seen], errors: list[_Error]
+    ) -> list[Outcome | None]:
         outcomes: list[Outcome | None] = []
         for d in docs:
             try:
@@ -152,4 +164,4 @@ class BatchWriter:
 
 def _disk_full(exc: BaseException) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
-    return "disk" in text and "full" in text or "no space left" in text
+    return ("disk" in text and "full" in text) or "no space left" in text

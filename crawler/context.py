@@ -102,9 +102,7 @@ class CrawlContext:
         if self.refresh:
             return set()
         with self.archive.session() as s:
-            urls = set(
-                s.scalars(select(Article.url).join(Source).where(Source.key == key)).all()
-            )
+            urls = set(s.scalars(select(Article.url).join(Source).where(Source.key == key)).all())
             urls.update(
                 s.scalars(
                     select(SeenUrl.url).where(
@@ -114,7 +112,9 @@ class CrawlContext:
             )
         return urls
 
-    def record_error(self, site: str, url: str | None, error: str, status: int | None = None) -> None:
+    def record_error(
+        self, site: str, url: str | None, error: str, status: int | None = None
+    ) -> None:
         self.site(site).errors += 1
         self.writer.add_error(site, url, error, status)
 

@@ -85,7 +85,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await self._wait(result)
         return result
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+    async def process_exception(
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await self._wait(result)

@@ -40,7 +40,7 @@ class ExtractPipeline(_Base):
 
     def __init__(self, crawler: Crawler, ctx: CrawlContext) -> None:
         super().__init__(crawler, ctx)
-        self.min_chars = crawler.settings.getint("FANZHA_MIN_ARTICLE_CHARS", 200)
+        self.min_chars = crawler.settings.getint("FANZHA_MIN_ARTICLE_CHARS", 150)
 
     def process_item(self, item: PageItem) -> PageItem:
         prof = self.profile

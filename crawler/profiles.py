@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from archive.extract.html import SELECTOR_KEYS  # what the extractor honours
+
 from .errors import ProfileError
 
 KINDS = ("police", "news", "wechat", "blog")
 RELEVANCE = ("keywords", "all")
-SELECTOR_KEYS = ("title", "body", "published", "source", "author", "images", "remove")
 BUILTIN_NAME = "sites.toml"
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 
@@ -102,7 +103,9 @@ def _pattern(origin: str, where: str, key: str, value: Any) -> str | None:
     try:
         re.compile(value)
     except re.error as exc:
-        raise _fail(origin, where, f"{key} {value!r} is not a valid regular expression: {exc}")
+        raise _fail(
+            origin, where, f"{key} {value!r} is not a valid regular expression: {exc}"
+        ) from None
     return value
 
 
@@ -146,7 +149,9 @@ def parse_site(raw: Any, origin: str, index: int) -> SiteProfile:
         values["kind"] = raw["kind"]
     if "relevance" in raw:
         if raw["relevance"] not in RELEVANCE:
-            raise _fail(origin, where, f"relevance {raw['relevance']!r} must be 'keywords' or 'all'")
+            raise _fail(
+                origin, where, f"relevance {raw['relevance']!r} must be 'keywords' or 'all'"
+            )
         values["relevance"] = raw["relevance"]
     if "max_pages" in raw:
         mp = raw["max_pages"]

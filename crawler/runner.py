@@ -20,7 +20,7 @@ from archive import Archive
 from archive.models import CrawlError, CrawlRun
 
 from .context import CrawlContext, set_context
-from .errors import CrawlFailed, CrawlerError
+from .errors import CrawlerError, CrawlFailed
 from .profiles import SiteProfile
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,10 @@ def scrapy_settings(archive: Archive, overrides: dict[str, Any] | None = None) -
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", DEFAULT_SETTINGS_MODULE)
     settings = get_project_settings()
     settings.setdict(
-        {"FANZHA_HOME": str(archive.home), "FANZHA_DB": archive.engine.url.render_as_string(hide_password=False)},
+        {
+            "FANZHA_HOME": str(archive.home),
+            "FANZHA_DB": archive.engine.url.render_as_string(hide_password=False),
+        },
         priority="cmdline",
     )
     if overrides:
@@ -173,7 +176,9 @@ def _mark(archive: Archive, run_id: int, **flags: Any) -> None:
             row.figures = {**(row.figures or {}), **flags}
 
 
-def _report(archive: Archive, ctx: CrawlContext, summary: dict[str, Any], log_path: str) -> CrawlReport:
+def _report(
+    archive: Archive, ctx: CrawlContext, summary: dict[str, Any], log_path: str
+) -> CrawlReport:
     with archive.session() as s:
         errors = [
             {"site": e.site, "url": e.url, "status": e.status, "error": e.error}

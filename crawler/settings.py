@@ -81,4 +81,4 @@ FANZHA_BATCH_SIZE = 200  # database writes: one commit per this many items...
 FANZHA_BATCH_SECONDS = 1.0  # ...or per this many seconds, whichever comes first
 FANZHA_WARC = True  # keep raw responses in HOME/warc
 FANZHA_WARC_MAX_SIZE = 100 * 1024 * 1024  # rotate WARC files at this size
-FANZHA_MIN_ARTICLE_CHARS = 200  # "long main text" when pages are judged by content
+FANZHA_MIN_ARTICLE_CHARS = 150  # "long main text" when pages are judged by content

@@ -42,7 +42,6 @@ class StaticHandler(SimpleHTTPRequestHandler):
     """Serves ``directory``; folder URLs give their index.html; quiet logs."""
 
     protocol_version = "HTTP/1.1"
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **TYPES}
 
     def guess_type(self, path: Any) -> str:
         suffix = Path(str(path)).suffix.lower()
@@ -67,7 +66,7 @@ class StaticHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -80,7 +79,9 @@ class QuietServer(ThreadingHTTPServer):
         pass  # a client that hangs up mid-response (a crawler's timeout) is routine
 
 
-def make_server(root: Path, port: int = 0, handler: type[StaticHandler] = StaticHandler) -> QuietServer:
+def make_server(
+    root: Path, port: int = 0, handler: type[StaticHandler] = StaticHandler
+) -> QuietServer:
     return QuietServer(("127.0.0.1", port), partial(handler, directory=str(root)))
 
 

@@ -56,12 +56,25 @@ sitemaps = ["{BASE}/hidden/sitemap_index.xml"]
 PROFILES = {p.key: p for p in parse_profiles(PORTAL, "test.toml")}
 
 
-def saved(path: str, *, url: str | None = None, headers: dict | None = None, cls=HtmlResponse, status: int = 200) -> Response:
+def saved(
+    path: str,
+    *,
+    url: str | None = None,
+    headers: dict | None = None,
+    cls=HtmlResponse,
+    status: int = 200,
+) -> Response:
     """A response with the fixture file's real bytes; .html sent without a charset."""
     body = (WWW / path).read_bytes().replace(b"__BASE__", BASE.encode())
     url = url or f"{BASE}/{path}"
     req = Request(url, meta={"hint": "auto"})
-    return cls(url=url, body=body, headers=headers or {"Content-Type": "text/html"}, request=req, status=status)
+    return cls(
+        url=url,
+        body=body,
+        headers=headers or {"Content-Type": "text/html"},
+        request=req,
+        status=status,
+    )
 
 
 @pytest.fixture
@@ -100,7 +113,9 @@ def test_known_articles_and_max_pages_are_not_requested(ctx):
     urls = [r.url for r in spider.parse_page(resp)]
     assert f"{BASE}/portal/2024-03/25/content_1005.html" not in urls
     assert ctx.site("portal").skipped_known == 1
-    tight = SiteSpider(profile=PROFILES["portal"].__class__(**{**PROFILES["portal"].__dict__, "max_pages": 2}))
+    tight = SiteSpider(
+        profile=PROFILES["portal"].__class__(**{**PROFILES["portal"].__dict__, "max_pages": 2})
+    )
     tight.ctx = ctx
     assert len(list(tight.parse_page(resp))) == 2
 
@@ -116,7 +131,12 @@ def test_offsite_and_static_links_are_not_followed(ctx):
 
 def test_http_error_response_is_recorded(ctx, sqlite_archive):
     spider = spider_for("portal", ctx)
-    resp = HtmlResponse(url=f"{BASE}/portal/x.html", status=404, body=b"Not Found", request=Request(f"{BASE}/portal/x.html"))
+    resp = HtmlResponse(
+        url=f"{BASE}/portal/x.html",
+        status=404,
+        body=b"Not Found",
+        request=Request(f"{BASE}/portal/x.html"),
+    )
     assert list(spider.parse_page(resp)) == []
     ctx.writer.flush()
     with sqlite_archive.session() as s:
@@ -128,7 +148,12 @@ def test_http_error_response_is_recorded(ctx, sqlite_archive):
 def test_pdf_is_recorded_as_not_html(ctx, sqlite_archive):
     spider = spider_for("portal", ctx)
     url = f"{BASE}/portal/2024-03/20/content_9003.html"
-    resp = Response(url=url, body=b"%PDF-1.4 ...", headers={"Content-Type": "application/pdf"}, request=Request(url, meta={"hint": "article"}))
+    resp = Response(
+        url=url,
+        body=b"%PDF-1.4 ...",
+        headers={"Content-Type": "application/pdf"},
+        request=Request(url, meta={"hint": "article"}),
+    )
     assert list(spider.parse_page(resp)) == []
     ctx.writer.flush()
     with sqlite_archive.session() as s:
@@ -138,7 +163,9 @@ def test_pdf_is_recorded_as_not_html(ctx, sqlite_archive):
 
 def test_atom_feed_entries_become_article_requests(ctx):
     spider = spider_for("blog", ctx)
-    resp = saved("blog/feed.xml", headers={"Content-Type": "application/atom+xml"}, cls=TextResponse)
+    resp = saved(
+        "blog/feed.xml", headers={"Content-Type": "application/atom+xml"}, cls=TextResponse
+    )
     reqs = list(spider.parse_feed(resp))
     assert [r.url for r in reqs] == [
         f"{BASE}/blog/2024/03/20/shuadan.html",
@@ -166,20 +193,32 @@ def test_rss_feed_and_a_malformed_feed(ctx, sqlite_archive):
 
 def test_sitemap_index_and_gzipped_sitemap(ctx):
     spider = spider_for("hidden", ctx)
-    idx = saved("hidden/sitemap_index.xml", headers={"Content-Type": "application/xml"}, cls=TextResponse)
+    idx = saved(
+        "hidden/sitemap_index.xml", headers={"Content-Type": "application/xml"}, cls=TextResponse
+    )
     subs = list(spider.parse_sitemap(idx))
-    assert [r.url for r in subs] == [f"{BASE}/hidden/sitemap-news.xml", f"{BASE}/hidden/sitemap-pages.xml.gz"]
+    assert [r.url for r in subs] == [
+        f"{BASE}/hidden/sitemap-news.xml",
+        f"{BASE}/hidden/sitemap-pages.xml.gz",
+    ]
     assert all(r.callback == spider.parse_sitemap for r in subs)
-    news = saved("hidden/sitemap-news.xml", headers={"Content-Type": "application/xml"}, cls=TextResponse)
-    assert [r.url.rsplit("/", 1)[1] for r in spider.parse_sitemap(news)] == ["touzi.html", "gouwu.html"]
+    news = saved(
+        "hidden/sitemap-news.xml", headers={"Content-Type": "application/xml"}, cls=TextResponse
+    )
+    assert [r.url.rsplit("/", 1)[1] for r in spider.parse_sitemap(news)] == [
+        "touzi.html",
+        "gouwu.html",
+    ]
     url = f"{BASE}/hidden/sitemap-pages.xml.gz"
-    gz = Response(url=url, body=(WWW / "hidden/sitemap-pages.xml.gz").read_bytes(), request=Request(url))
+    gz = Response(
+        url=url, body=(WWW / "hidden/sitemap-pages.xml.gz").read_bytes(), request=Request(url)
+    )
     assert gzip.decompress(gz.body).startswith(b"<?xml")
     assert [r.url for r in spider.parse_sitemap(gz)] == [f"{BASE}/hidden/about.html"]
 
 
 def _pipeline_crawler(key: str, ctx: CrawlContext):
-    crawler = get_crawler(SiteSpider, {"FANZHA_MIN_ARTICLE_CHARS": 200})
+    crawler = get_crawler(SiteSpider, {"FANZHA_MIN_ARTICLE_CHARS": 150})
     crawler.spider = spider_for(key, ctx)
     return crawler
 
@@ -213,7 +252,11 @@ def test_gbk_page_with_charset_only_in_meta_is_decoded(ctx, sqlite_archive):
 
 
 def test_profile_encoding_override_wins_over_a_lying_meta(ctx):
-    lying = (WWW / "police/news/2024/0315/shuadan.html").read_bytes().replace(b"charset=gb2312", b"charset=utf-8")
+    lying = (
+        (WWW / "police/news/2024/0315/shuadan.html")
+        .read_bytes()
+        .replace(b"charset=gb2312", b"charset=utf-8")
+    )
     prof = PROFILES["police"].__class__(**{**PROFILES["police"].__dict__, "encoding": "gbk"})
     spider = SiteSpider(profile=prof)
     spider.ctx = ctx
@@ -235,7 +278,9 @@ def test_list_tag_and_search_pages_are_not_articles(ctx):
 
 def test_off_topic_article_dropped_on_a_keywords_site(ctx, sqlite_archive):
     crawler = _pipeline_crawler("portal", ctx)
-    item = ExtractPipeline(crawler, ctx).process_item(_item("portal", "portal/2024-03/16/content_1003.html", "article"))
+    item = ExtractPipeline(crawler, ctx).process_item(
+        _item("portal", "portal/2024-03/16/content_1003.html", "article")
+    )
     with pytest.raises(DropItem, match="not about fraud"):
         RelevancePipeline(crawler, ctx).process_item(item)
     ctx.writer.flush()
@@ -248,7 +293,9 @@ def test_malformed_and_empty_article_pages_are_errors(ctx, sqlite_archive):
     crawler = _pipeline_crawler("portal", ctx)
     for name in ("content_9001.html", "content_9000.html"):
         with pytest.raises(DropItem):
-            ExtractPipeline(crawler, ctx).process_item(_item("portal", f"portal/2024-03/20/{name}", "article"))
+            ExtractPipeline(crawler, ctx).process_item(
+                _item("portal", f"portal/2024-03/20/{name}", "article")
+            )
     ctx.writer.flush()
     with sqlite_archive.session() as s:
         errors = sorted(s.scalars(select(CrawlError.error)))
@@ -258,7 +305,13 @@ def test_malformed_and_empty_article_pages_are_errors(ctx, sqlite_archive):
 def test_writes_are_batched_not_per_item(sqlite_archive):
     ctx = CrawlContext(sqlite_archive, warc=False, batch_size=50, batch_seconds=3600)
     for n in range(120):
-        doc = Document(url=f"{BASE}/a/{n}.html", title=f"标题{n}", text=f"第{n}篇 反诈提醒" * 20, source_key="s", source_name="s")
+        doc = Document(
+            url=f"{BASE}/a/{n}.html",
+            title=f"标题{n}",
+            text=f"第{n}篇 反诈提醒" * 20,
+            source_key="s",
+            source_name="s",
+        )
         ctx.writer.add_document("s", doc, doc.url)
     assert ctx.writer.commits == 2 and ctx.writer.pending() == 20
     ctx.finish()
@@ -272,7 +325,13 @@ def test_a_bad_item_in_a_batch_costs_only_itself(sqlite_archive):
     from datetime import datetime as naive_dt
 
     for n in range(10):
-        doc = Document(url=f"{BASE}/b/{n}.html", title=f"标题{n}", text="反诈" * 50, source_key="s", source_name="s")
+        doc = Document(
+            url=f"{BASE}/b/{n}.html",
+            title=f"标题{n}",
+            text="反诈" * 50,
+            source_key="s",
+            source_name="s",
+        )
         if n == 4:
             doc.published_at = naive_dt(2024, 1, 1)  # naive: the database layer refuses it
         ctx.writer.add_document("s", doc, doc.url)

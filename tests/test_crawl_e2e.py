@@ -36,7 +36,7 @@ def site(tmp_path_factory):
 @pytest.fixture(scope="module")
 def first(site, tmp_path_factory):
     """One full crawl of the five fixture sites, shared by the tests that read it."""
-    root, base = site
+    _, base = site
     tmp = tmp_path_factory.mktemp("first")
     sites = write_sites(tmp / "sites.toml", base)
     code, report, err = crawl(tmp / "home", sites)
@@ -88,10 +88,12 @@ def test_full_crawl_stores_the_bulletins_of_every_site(first):
 
 
 def test_gbk_page_stored_without_mojibake(first):
-    home, _, _, base = first
+    home, _, _, _ = first
     arc = Archive.open(home)
     with arc.session() as s:
-        art = s.query(Article).filter(Article.url.like("%/police/news/2024/0315/shuadan.html")).one()
+        art = (
+            s.query(Article).filter(Article.url.like("%/police/news/2024/0315/shuadan.html")).one()
+        )
         assert "刷单返利" in art.title
         assert "平安市公安局提醒您" in art.text and "\ufffd" not in art.text
         assert art.source.kind == "police"
@@ -145,7 +147,7 @@ def test_run_is_recorded_with_per_site_figures(first):
 
 def test_raw_response_is_kept_in_warc(first):
     home, _, _, base = first
-    key, title, ref = articles(home)[f"{base}/police/news/2024/0315/shuadan.html"]
+    _, _, ref = articles(home)[f"{base}/police/news/2024/0315/shuadan.html"]
     assert ref.startswith("warc:")
     body = read_record(home / "warc", ref)
     assert "刷单返利".encode("gbk") in body  # the bytes as they came: GBK

@@ -72,7 +72,8 @@ def test_minimal_profile_gets_defaults(tmp_path):
 def test_sites_file_adds_and_replaces_by_key(tmp_path):
     path = tmp_path / "sites.toml"
     path.write_text(
-        MINIMAL + '\n[[site]]\nkey = "mps"\nname = "公安部（自定义）"\nstart_urls = ["https://www.mps.gov.cn/"]\n',
+        MINIMAL
+        + '\n[[site]]\nkey = "mps"\nname = "公安部（自定义）"\nstart_urls = ["https://www.mps.gov.cn/"]\n',
         encoding="utf-8",
     )
     profiles = {p.key: p for p in load_profiles(path)}
@@ -85,15 +86,30 @@ def test_sites_file_adds_and_replaces_by_key(tmp_path):
     ("text", "message"),
     [
         ('[[site]]\nkey = "a"\nname = "A"\n', "site 'a': missing required key 'start_urls'"),
-        (MINIMAL + 'artcle_pattern = "x"\n', "unknown key 'artcle_pattern' (did you mean 'article_pattern'?)"),
-        (MINIMAL + 'article_pattern = "(unclosed"\n', "article_pattern '(unclosed' is not a valid regular expression"),
+        (
+            MINIMAL + 'artcle_pattern = "x"\n',
+            "unknown key 'artcle_pattern' (did you mean 'article_pattern'?)",
+        ),
+        (
+            MINIMAL + 'article_pattern = "(unclosed"\n',
+            "article_pattern '(unclosed' is not a valid regular expression",
+        ),
         (MINIMAL + 'relevance = "some"\n', "relevance 'some' must be 'keywords' or 'all'"),
         (MINIMAL + 'kind = "tv"\n', "kind 'tv' must be one of police, news, wechat, blog"),
         (MINIMAL + "max_pages = 0\n", "max_pages must be a positive integer"),
         (MINIMAL + 'encoding = "klingon"\n', "encoding 'klingon' is not a known character set"),
-        (MINIMAL + '[site.selectors]\ntitel = "h1"\n', "unknown selector 'titel' (did you mean 'title'?)"),
-        (MINIMAL + 'allowed_domains = ["https://example.org/"]\n', "allowed_domains wants host names"),
-        (MINIMAL.replace("https://example.org/list.html", "ftp://x"), "start_urls: 'ftp://x' is not an http(s) URL"),
+        (
+            MINIMAL + '[site.selectors]\ntitel = "h1"\n',
+            "unknown selector 'titel' (did you mean 'title'?)",
+        ),
+        (
+            MINIMAL + 'allowed_domains = ["https://example.org/"]\n',
+            "allowed_domains wants host names",
+        ),
+        (
+            MINIMAL.replace("https://example.org/list.html", "ftp://x"),
+            "start_urls: 'ftp://x' is not an http(s) URL",
+        ),
         (MINIMAL.replace('"mine"', '"Mein Site"'), "key 'Mein Site' must be lowercase ascii"),
         (MINIMAL + MINIMAL, "site 'mine' is defined twice"),
         ("[[site]\nkey=", "not valid TOML"),
@@ -108,7 +124,9 @@ def test_bad_profiles_name_the_file_site_and_key(text, message):
 
 
 def test_unknown_site_key_suggests_the_close_one():
-    with pytest.raises(UnknownSite, match="unknown site 'chinacon' \\(did you mean 'chinacom'\\?\\)"):
+    with pytest.raises(
+        UnknownSite, match="unknown site 'chinacon' \\(did you mean 'chinacom'\\?\\)"
+    ):
         select_profiles(builtin_profiles(), ["chinacon"])
 
 

@@ -24,7 +24,9 @@ GBK_PAGE = (
 
 def test_records_read_back_by_reference(tmp_path):
     w = WarcWriter(tmp_path)
-    ref1 = w.write_response("http://a.test/1.html", 200, "OK", [("Content-Type", "text/html")], GBK_PAGE)
+    ref1 = w.write_response(
+        "http://a.test/1.html", 200, "OK", [("Content-Type", "text/html")], GBK_PAGE
+    )
     ref2 = w.write_response("http://a.test/2.html", 404, "Not Found", [], b"gone")
     w.close()
     assert ref1.startswith("warc:fanzha-") and ref1.endswith("#" + ref1.rsplit("#", 1)[1])
@@ -44,7 +46,9 @@ def test_rawstore_get_follows_warc_refs(tmp_path):
 def test_files_rotate_at_the_size_limit(tmp_path):
     w = WarcWriter(tmp_path, max_size=20_000)
     bodies = [GBK_PAGE + os.urandom(8000) for _ in range(12)]  # gzip cannot shrink these
-    refs = [w.write_response(f"http://a.test/{n}.html", 200, "OK", [], b) for n, b in enumerate(bodies)]
+    refs = [
+        w.write_response(f"http://a.test/{n}.html", 200, "OK", [], b) for n, b in enumerate(bodies)
+    ]
     w.close()
     files = sorted(tmp_path.glob("*.warc.gz"))
     assert len(files) > 2 and len({r.split("#")[0] for r in refs}) == len(files)
@@ -61,7 +65,9 @@ def test_a_killed_writer_leaves_its_complete_records_readable(tmp_path):
     assert [r.url for r in iter_responses(path)] == [f"http://a.test/{n}.html" for n in range(3)]
 
 
-@pytest.mark.parametrize("ref", ["warc:nofile.warc.gz#0", "warc:../etc/passwd#0", "warc:x#abc", "garbage"])
+@pytest.mark.parametrize(
+    "ref", ["warc:nofile.warc.gz#0", "warc:../etc/passwd#0", "warc:x#abc", "garbage"]
+)
 def test_bad_references_are_not_found(tmp_path, ref):
     with pytest.raises(NotFound):
         read_record(tmp_path, ref)
@@ -69,8 +75,16 @@ def test_bad_references_are_not_found(tmp_path, ref):
 
 def test_import_of_a_warc_outside_the_home_copies_raw_bytes(sqlite_archive, tmp_path):
     w = WarcWriter(tmp_path / "elsewhere")
-    w.write_response("http://police.test/a.html?utm_source=x", 200, "OK", [("Content-Type", "text/html")], GBK_PAGE)
-    w.write_response("http://police.test/logo.png", 200, "OK", [("Content-Type", "image/png")], b"\x89PNG")
+    w.write_response(
+        "http://police.test/a.html?utm_source=x",
+        200,
+        "OK",
+        [("Content-Type", "text/html")],
+        GBK_PAGE,
+    )
+    w.write_response(
+        "http://police.test/logo.png", 200, "OK", [("Content-Type", "image/png")], b"\x89PNG"
+    )
     w.close()
     path = next((tmp_path / "elsewhere").glob("*.warc.gz"))
     report = import_paths(sqlite_archive, [path])

@@ -40,7 +40,9 @@ def _charset(content_type: str) -> str | None:
 
 def _is_html(rec: WarcResponse) -> bool:
     ctype = rec.content_type.lower()
-    return rec.status == 200 and ("html" in ctype or (not ctype and b"<html" in rec.body[:2048].lower()))
+    return rec.status == 200 and (
+        "html" in ctype or (not ctype and b"<html" in rec.body[:2048].lower())
+    )
 
 
 def import_warc(archive: Archive, path: Path, report: Any) -> None:

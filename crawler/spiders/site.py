@@ -53,7 +53,11 @@ def _status_reason(failure: Failure) -> tuple[str, int | None]:
     response = getattr(exc, "response", None)
     if isinstance(exc, IgnoreRequest) and "redirect" in text.lower():
         return f"redirect loop or too many redirects: {text}", None
-    if "maxsize" in text.lower() or "max size" in text.lower() or "download max size" in text.lower():
+    if (
+        "maxsize" in text.lower()
+        or "max size" in text.lower()
+        or "download max size" in text.lower()
+    ):
         return f"page larger than DOWNLOAD_MAXSIZE, cut off: {text}", None
     if "Timeout" in name or "timed out" in text.lower():
         return f"timeout: {text}", None
@@ -125,7 +129,9 @@ class SiteSpider(Spider):
             return LIST
         return AUTO
 
-    def make_request(self, url: str, hint: str, callback: Any = None, **meta: Any) -> Request | None:
+    def make_request(
+        self, url: str, hint: str, callback: Any = None, **meta: Any
+    ) -> Request | None:
         """A request for ``url`` unless it is off-site, static, known, seen or over max_pages."""
         url = url.split("#", 1)[0]
         if urlsplit(url).scheme not in ("http", "https") or not self.in_domain(url):

@@ -99,7 +99,9 @@ def fanzha_args(*args: Any) -> list[str]:
     return [sys.executable, "-m", "fanzha", *map(str, args)]
 
 
-def crawl(home: Path, sites: Path, *args: str, timeout: float = 120) -> tuple[int, dict[str, Any], str]:
+def crawl(
+    home: Path, sites: Path, *args: str, timeout: float = 120
+) -> tuple[int, dict[str, Any], str]:
     """Run one crawl in a subprocess; returns exit code, the JSON report, stderr."""
     proc = subprocess.run(
         fanzha_args("crawl", "--sites", sites, "--home", home, "--json", *args),

@@ -13,7 +13,22 @@ from .corpus import Bulletin
 
 CST = timezone(timedelta(hours=8))
 
-NAV = ["首页", "要闻", "国内", "国际", "财经", "社会", "法治", "科技", "体育", "文化", "视频", "图片", "专题", "评论"]
+NAV = [
+    "首页",
+    "要闻",
+    "国内",
+    "国际",
+    "财经",
+    "社会",
+    "法治",
+    "科技",
+    "体育",
+    "文化",
+    "视频",
+    "图片",
+    "专题",
+    "评论",
+]
 
 
 def esc(text: str) -> str:
@@ -42,7 +57,7 @@ def portal_article(
 <title>{esc(b.title)}_{site_name}</title>
 <meta name="keywords" content="反诈,{esc(b.source)}">
 <meta name="description" content="{esc(paras[0][:60])}">
-<meta property="article:published_time" content="{b.date.replace(' ', 'T')}:00+08:00">
+<meta property="article:published_time" content="{b.date.replace(" ", "T")}:00+08:00">
 {canon}
 <script>var _hmt = _hmt || []; (function() {{ var hm = 1; }})();</script>
 <style>.nav li{{display:inline}} .ad{{width:300px}}</style>
@@ -75,11 +90,20 @@ def portal_article(
 
 
 def portal_list(
-    title: str, items: list[tuple[str, str, str]], *, base: str, next_url: str | None, page: int, site_name: str = "平安新闻网"
+    title: str,
+    items: list[tuple[str, str, str]],
+    *,
+    base: str,
+    next_url: str | None,
+    page: int,
+    site_name: str = "平安新闻网",
 ) -> str:
     """A list page: nav, a list of (url, title, date), pagination."""
     nav = "".join(f'<li><a href="{base}index.html">{n}</a></li>' for n in NAV)
-    rows = "".join(f'<li><a href="{esc(u)}">{esc(t)}</a><span class="date">{d}</span></li>' for u, t, d in items)
+    rows = "".join(
+        f'<li><a href="{esc(u)}">{esc(t)}</a><span class="date">{d}</span></li>'
+        for u, t, d in items
+    )
     nxt = f'<a class="next" href="{esc(next_url)}">下一页</a>' if next_url else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(title)}_{site_name}</title></head><body>
@@ -92,7 +116,9 @@ def portal_list(
 """
 
 
-def police_article(b: Bulletin, paras: list[str], *, base: str, site_name: str = "平安市公安局") -> str:
+def police_article(
+    b: Bulletin, paras: list[str], *, base: str, site_name: str = "平安市公安局"
+) -> str:
     """An old government site page (TRS-style meta tags, tables); encode it as GBK."""
     body = "\n".join(f'<p style="text-indent:2em">{esc(p)}</p>' for p in paras)
     return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
@@ -118,9 +144,16 @@ def police_article(b: Bulletin, paras: list[str], *, base: str, site_name: str =
 """
 
 
-def police_list(items: list[tuple[str, str, str]], *, base: str, site_name: str = "平安市公安局", extra_links: str = "") -> str:
+def police_list(
+    items: list[tuple[str, str, str]],
+    *,
+    base: str,
+    site_name: str = "平安市公安局",
+    extra_links: str = "",
+) -> str:
     rows = "".join(
-        f'<tr><td>·<a href="{esc(u)}" target="_blank">{esc(t)}</a></td><td>{d[:10]}</td></tr>' for u, t, d in items
+        f'<tr><td>·<a href="{esc(u)}" target="_blank">{esc(t)}</a></td><td>{d[:10]}</td></tr>'
+        for u, t, d in items
     )
     return f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>警务动态-{site_name}</title></head>
 <body><table width="1000" align="center"><tr><td>{site_name} | <a href="{base}index.html">网站首页</a> {extra_links}</td></tr>
@@ -129,7 +162,9 @@ def police_list(items: list[tuple[str, str, str]], *, base: str, site_name: str 
 """
 
 
-def blog_post(b: Bulletin, paras: list[str], *, base: str, slug: str, blog_name: str = "反诈情报站") -> str:
+def blog_post(
+    b: Bulletin, paras: list[str], *, base: str, slug: str, blog_name: str = "反诈情报站"
+) -> str:
     """A Jekyll (minima) post."""
     dt = datetime.strptime(b.date, "%Y-%m-%d %H:%M").replace(tzinfo=CST)
     return f"""<!DOCTYPE html>
@@ -159,7 +194,9 @@ def blog_post(b: Bulletin, paras: list[str], *, base: str, slug: str, blog_name:
 """
 
 
-def atom_feed(entries: list[tuple[str, str, str]], *, base: str, blog_name: str = "反诈情报站") -> str:
+def atom_feed(
+    entries: list[tuple[str, str, str]], *, base: str, blog_name: str = "反诈情报站"
+) -> str:
     """An Atom feed of (url, title, date) entries, as jekyll-feed writes it."""
     items = []
     for url, title, date in entries:
@@ -181,7 +218,8 @@ def wechat_article(b: Bulletin, paras: list[str], *, account: str = "平安反�
     """A WeChat (mp.weixin.qq.com) article page: js_content, var ct epoch."""
     dt = datetime.strptime(b.date, "%Y-%m-%d %H:%M").replace(tzinfo=CST)
     body = "\n".join(
-        f'<p style="margin-bottom: 0px;"><span style="font-size: 15px;letter-spacing: 1px;">{esc(p)}</span></p>' for p in paras
+        f'<p style="margin-bottom: 0px;"><span style="font-size: 15px;letter-spacing: 1px;">{esc(p)}</span></p>'
+        for p in paras
     )
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1.0">
