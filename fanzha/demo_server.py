@@ -116,3 +116,38 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+SAMPLE_SITES = """# The bundled sample sites, served by ``fanzha demo`` on {base}
+[[site]]
+key = "demo-news"
+name = "平安新闻网"
+kind = "news"
+start_urls = ["{base}/news/index.html"]
+article_pattern = '/news/\\d{{4}}-\\d{{2}}/\\d{{2}}/content_\\d+\\.html$'
+follow_pattern = '/news/index(_\\d+)?\\.html$'
+relevance = "keywords"
+
+[[site]]
+key = "demo-police"
+name = "平安市公安局"
+kind = "police"
+start_urls = ["{base}/police/index.html"]
+relevance = "all"
+max_pages = 50
+
+[[site]]
+key = "demo-wxblog"
+name = "反诈情报站（公众号文章镜像）"
+kind = "wechat"
+start_urls = []
+feeds = ["{base}/wxblog/feed.xml"]
+relevance = "keywords"
+"""
+
+
+def write_sample_sites(base: str, path: Path) -> Path:
+    """A sites TOML for the bundled sample sites served at ``base``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SAMPLE_SITES.format(base=base), encoding="utf-8")
+    return path

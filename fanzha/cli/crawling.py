@@ -45,6 +45,10 @@ def crawl(
     sites: SitesOpt = None,
     all_: Annotated[bool, typer.Option("--all", help="Crawl every configured site.")] = False,
     refresh: Annotated[bool, typer.Option(help="Fetch archived articles again.")] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="A Scrapy setting, NAME=VALUE (repeatable)."),
+    ] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
@@ -54,7 +58,7 @@ def crawl(
     Without site keys, crawls every site of --sites FILE (or all sites with --all).
     Articles already archived are not fetched again unless --refresh. Exit 0 when every
     site was reached, 1 when a site could not be crawled at all; Scrapy's log is in
-    HOME/logs/crawl-<run>.log.
+    HOME/logs/crawl-<run>.log. -s NAME=VALUE sets a Scrapy setting (as scrapy crawl -s).
 
     Example: fanzha crawl chinacom mps --json
     """
@@ -62,14 +66,26 @@ def crawl(
         chosen = choose_profiles(site, sites, all_)
         from crawler.runner import crawl as run_crawl
 
+        overrides = _settings(set_ or [])
         archive = settings(home, db, sites).open_archive()
         progress = None if json_ else _progress_printer()
-        report = run_crawl(archive, chosen, refresh=refresh, progress=progress)
+        report = run_crawl(archive, chosen, refresh=refresh, progress=progress, settings=overrides)
     if json_:
         emit_json(report.as_json())
     else:
         _print_report(report)
     raise typer.Exit(report.exit_code)
+
+
+def _settings(pairs: list[str]) -> dict[str, str]:
+    """``-s NAME=VALUE`` pairs, as ``scrapy crawl -s`` takes them."""
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f"--set wants NAME=VALUE, got {pair!r}")
+        out[name.strip()] = value
+    return out
 
 
 def _progress_printer() -> Any:
