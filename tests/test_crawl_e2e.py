@@ -301,3 +301,17 @@ def test_import_warc_re_extracts_the_crawled_articles(first, tmp_path):
     with fresh.session() as s:
         refs = [a.raw_ref for a in s.query(Article)]
     assert refs and all(r.startswith("raw:") for r in refs)
+
+
+@pytest.mark.postgres
+def test_crawl_into_postgresql(site, tmp_path, pg_url):
+    _, base = site
+    sites = write_sites(tmp_path / "sites.toml", base, WECHAT_ONLY.format(base=base))
+    code, report, err = crawl(tmp_path / "home", sites, "--db", pg_url)
+    assert code == 0, err
+    assert report["new"] == 2 and report["status"] == "ok"
+    arc = Archive.open(tmp_path / "home", pg_url)
+    with arc.session() as s:
+        assert s.query(Article).count() == 2
+        assert s.get(CrawlRun, report["run"]).figures["sites"]["wechat"]["new"] == 2
+    arc.close()
