@@ -22,38 +22,12 @@ from crawler.items import PageItem
 from crawler.pipelines import ExtractPipeline, RelevancePipeline, StorePipeline
 from crawler.profiles import parse_profiles
 from crawler.spiders.site import SiteSpider
+from tests.sites.harness import SITES
 
 WWW = Path(__file__).parent / "sites" / "www"
 BASE = "http://127.0.0.1:8000"
 
-PORTAL = f"""
-[[site]]
-key = "portal"
-name = "平安新闻网"
-start_urls = ["{BASE}/portal/index.html"]
-article_pattern = '/portal/.*/content_\\d+\\.html$'
-follow_pattern = '/portal/index(_\\d+)?\\.html$'
-
-[[site]]
-key = "police"
-name = "平安市公安局"
-kind = "police"
-start_urls = ["{BASE}/police/index.html"]
-relevance = "all"
-
-[[site]]
-key = "blog"
-name = "反诈情报站"
-start_urls = []
-feeds = ["{BASE}/blog/feed.xml"]
-
-[[site]]
-key = "hidden"
-name = "平安日报"
-start_urls = []
-sitemaps = ["{BASE}/hidden/sitemap_index.xml"]
-"""
-PROFILES = {p.key: p for p in parse_profiles(PORTAL, "test.toml")}
+PROFILES = {p.key: p for p in parse_profiles(SITES.replace("{base}", BASE), "test.toml")}
 
 
 def saved(
