@@ -31,7 +31,7 @@ DEFAULT_SETTINGS_MODULE = "crawler.settings"
 # delays, which only matter for other people's servers.
 LOCAL_SITES: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0,
-    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "DOWNLOAD_DELAY_JITTER": 0,
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,

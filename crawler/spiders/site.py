@@ -19,9 +19,12 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from scrapy import Request, Spider
+from scrapy import exceptions as scrapy_exc
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
+from twisted.internet import defer
+from twisted.internet import error as tx
 from twisted.python.failure import Failure
 
 from archive.importers.pages import canonical_url
@@ -45,29 +48,41 @@ _HTML_TYPES = ("text/html", "application/xhtml", "text/plain")
 _XML_TYPES = ("xml", "rss", "atom")
 
 
+def _kinds(*names: str) -> tuple[type[BaseException], ...]:
+    """Scrapy's own download exceptions (2.14+), where this Scrapy has them."""
+    return tuple(getattr(scrapy_exc, n) for n in names if hasattr(scrapy_exc, n))
+
+
+_TIMEOUT = (TimeoutError, tx.TimeoutError, tx.TCPTimedOutError, *_kinds("DownloadTimeoutError"))
+_DNS = (tx.DNSLookupError, *_kinds("CannotResolveHostError"))
+_REFUSED = (
+    ConnectionRefusedError,
+    tx.ConnectionRefusedError,
+    *_kinds("DownloadConnectionRefusedError"),
+)
+_CANCELLED = (defer.CancelledError, *_kinds("DownloadCancelledError"))
+_FAILED = (tx.ConnectionLost, *_kinds("DownloadFailedError", "ResponseDataLossError"))
+
+
 def _status_reason(failure: Failure) -> tuple[str, int | None]:
     """A one-line reason for a failed download, and its HTTP status when it had one."""
     exc = failure.value
-    name = type(exc).__name__
-    text = str(exc) or name
-    response = getattr(exc, "response", None)
-    if isinstance(exc, IgnoreRequest) and "redirect" in text.lower():
-        return f"redirect loop or too many redirects: {text}", None
-    if (
-        "maxsize" in text.lower()
-        or "max size" in text.lower()
-        or "download max size" in text.lower()
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, IgnoreRequest):
+        if "redirect" in text.lower():
+            return f"redirect loop or too many redirects: {text}", None
+        return text, None  # robots.txt and the like: the caller decides
+    for kinds, label in (
+        (_TIMEOUT, "timeout"),
+        (_DNS, "DNS lookup failed"),
+        (_REFUSED, "connection refused"),
+        (_CANCELLED, "page larger than DOWNLOAD_MAXSIZE, cut off"),
+        (_FAILED, f"connection failed ({type(exc).__name__})"),
     ):
-        return f"page larger than DOWNLOAD_MAXSIZE, cut off: {text}", None
-    if "Timeout" in name or "timed out" in text.lower():
-        return f"timeout: {text}", None
-    if "DNSLookup" in name:
-        return f"DNS lookup failed: {text}", None
-    if "ConnectionRefused" in name:
-        return f"connection refused: {text}", None
-    if name in ("ResponseNeverReceived", "ConnectionLost", "ResponseFailed", "_DataLoss"):
-        return f"connection failed ({name}): {text}", None
-    return f"{name}: {text}", getattr(response, "status", None)
+        if isinstance(exc, kinds):
+            return f"{label}: {text}", None
+    response = getattr(exc, "response", None)
+    return f"{type(exc).__name__}: {text}", getattr(response, "status", None)
 
 
 class SiteSpider(Spider):
@@ -160,6 +175,13 @@ class SiteSpider(Spider):
             dont_filter=True,
         )
 
+    def sitemap_request(self, url: str) -> Request | None:
+        """Sitemaps may be far larger than any page: they get their own size limit."""
+        crawler = getattr(self, "crawler", None)
+        limit = crawler.settings.getint("FANZHA_SITEMAP_MAXSIZE") if crawler else 0
+        extra = {"download_maxsize": limit} if limit else {}
+        return self.make_request(url, LIST, self.parse_sitemap, **extra)
+
     async def start(self) -> AsyncIterator[Request]:
         for req in self.start_requests_list():
             yield req
@@ -168,7 +190,7 @@ class SiteSpider(Spider):
         reqs: list[Request | None] = []
         reqs += [self.make_request(u, LIST) for u in self.profile.start_urls]
         reqs += [self.make_request(u, LIST, self.parse_feed) for u in self.profile.feeds]
-        reqs += [self.make_request(u, LIST, self.parse_sitemap) for u in self.profile.sitemaps]
+        reqs += [self.sitemap_request(u) for u in self.profile.sitemaps]
         return [r for r in reqs if r is not None]
 
     # -- callbacks -------------------------------------------------------------
@@ -295,7 +317,7 @@ class SiteSpider(Spider):
         entries = [e.get("loc", "").strip() for e in sitemap if e.get("loc")]
         if sitemap.type == "sitemapindex":
             for loc in entries:
-                req = self.make_request(urljoin(url, loc), LIST, self.parse_sitemap)
+                req = self.sitemap_request(urljoin(url, loc))
                 if req is not None:
                     yield req
             return
