@@ -315,3 +315,15 @@ def test_crawl_into_postgresql(site, tmp_path, pg_url):
         assert s.query(Article).count() == 2
         assert s.get(CrawlRun, report["run"]).figures["sites"]["wechat"]["new"] == 2
     arc.close()
+
+
+def test_human_output_summarises_the_run(site, tmp_path):
+    _, base = site
+    sites = write_sites(tmp_path / "sites.toml", base, WECHAT_ONLY.format(base=base))
+    proc = subprocess.run(
+        fanzha_args("crawl", "--sites", sites, "--home", tmp_path / "home"),
+        capture_output=True, text=True, cwd=REPO, env=env(), timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "run 1: ok" in proc.stdout and "2 new" in proc.stdout
+    assert "wechat" in proc.stdout and "crawl-1.log" in proc.stdout

@@ -80,7 +80,7 @@ def _status_reason(failure: Failure) -> tuple[str, int | None]:
         (_FAILED, f"connection failed ({type(exc).__name__})"),
     ):
         if isinstance(exc, kinds):
-            return f"{label}: {text}", None
+            return (text if text.lower().startswith(label.lower()) else f"{label}: {text}"), None
     response = getattr(exc, "response", None)
     return f"{type(exc).__name__}: {text}", getattr(response, "status", None)
 

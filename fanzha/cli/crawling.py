@@ -123,7 +123,7 @@ def _print_report(report: Any) -> None:
         f"{report.updated} updated, {report.unchanged} unchanged, {report.errors} errors"
     )
     if report.log_path:
-        console.print(f"log: {report.log_path}", markup=False)
+        console.print(f"log: {report.log_path}", markup=False, soft_wrap=True)
 
 
 @app.command("sites")
@@ -141,17 +141,8 @@ def sites_(
     if json_:
         emit_json([p.as_json() for p in profiles])
         return
-    table = Table("key", "name", "kind", "relevance", "max", "start", "from", box=None)
+    table = Table("key", "name", "kind", "relevance", "domains", "from", box=None)
     for p in profiles:
-        start = p.start_urls[0] if p.start_urls else (p.feeds or p.sitemaps or [""])[0]
-        more = len(p.start_urls) + len(p.feeds) + len(p.sitemaps) - 1
-        table.add_row(
-            p.key,
-            p.name,
-            p.kind,
-            p.relevance,
-            str(p.max_pages),
-            start + (f" (+{more})" if more > 0 else ""),
-            p.origin,
-        )
+        origin = "built-in" if p.origin.startswith("built-in") else Path(p.origin).name
+        table.add_row(p.key, p.name, p.kind, p.relevance, " ".join(p.domains), origin)
     console.print(table)
