@@ -87,7 +87,13 @@ class CrawlContext:
     def _create_run(self, sites: list[str]) -> int:
         mark_stale_runs(self.archive)
         with self.archive.session() as s:
-            run = CrawlRun(kind="crawl", sites=list(sites), pid=os.getpid(), status="running")
+            run = CrawlRun(
+                kind="crawl",
+                sites=list(sites),
+                pid=os.getpid(),
+                status="running",
+                figures={"host": socket.gethostname()},
+            )
             s.add(run)
             s.flush()
             return run.id
@@ -165,15 +171,20 @@ class CrawlContext:
 
 
 def mark_stale_runs(archive: Archive) -> int:
-    """Runs left "running" by a process that is gone (SIGKILL) become "interrupted"."""
+    """Runs left "running" by a process that is gone (SIGKILL) become "interrupted".
+
+    Only runs started on this host are judged: a pid means nothing on another machine
+    sharing the database.
+    """
     host = socket.gethostname()
     changed = 0
     with archive.session() as s:
         for run in s.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+            if (run.figures or {}).get("host") != host:
+                continue
             if run.pid and run.pid != os.getpid() and not _alive(run.pid):
                 run.status = "interrupted"
                 run.finished_at = run.finished_at or utcnow()
-                run.figures = {**(run.figures or {}), "interrupted_on": host}
                 changed += 1
     return changed
 

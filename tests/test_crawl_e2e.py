@@ -110,6 +110,9 @@ def test_tracking_parameter_duplicate_is_stored_once(first):
     with sqlite3.connect(home / "fanzha.db") as db:
         seen = dict(db.execute("select url, verdict from seen_url").fetchall())
     assert [v for u, v in seen.items() if "/portal/m/" in u] == ["article"]
+    # a link that redirects to an article is remembered under the link, not fetched again
+    assert seen[next(u for u in seen if u.endswith("content_9301.html"))] == "article"
+    assert len([u for u in articles(home) if "content_1002" in u]) == 1
 
 
 def test_robots_disallowed_page_is_never_fetched(first):

@@ -227,7 +227,8 @@ class SiteSpider(Spider):
             yield PageItem(
                 site=self.key,
                 url=response.url,
-                request_url=response.request.url if response.request else response.url,
+                # the link as followed: the next crawl asks for it again, not the redirect target
+                request_url=(response.meta.get("redirect_urls") or [response.url])[0],
                 status=response.status,
                 body=response.body,
                 fetched_at=datetime.now(UTC),

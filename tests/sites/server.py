@@ -51,6 +51,10 @@ class FixtureHandler(StaticHandler):
             return self._send(302, b"", headers={"Location": f"{ERR}content_9303.html"})
         if path == f"{ERR}content_9303.html":
             return self._send(302, b"", headers={"Location": f"{ERR}content_9302.html"})
+        if path == f"{ERR}content_9301.html":  # a moved article
+            return self._send(
+                301, b"", headers={"Location": "/portal/2024-03/18/content_1002.html"}
+            )
         if path == f"{ERR}content_9003.html":
             return self._send(200, PDF, "application/pdf")
         if path == f"{ERR}content_9999.html":
