@@ -20,6 +20,9 @@ ROBOTSTXT_OBEY = True
 # Politeness: a delay per domain, adapted to the server's latency by AutoThrottle.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# The pipelines are synchronous: more items in flight per response buy nothing, and
+# Scrapy starts one asyncio worker per slot for every response (100 by default).
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5  # +-50%, as RANDOMIZE_DOWNLOAD_DELAY did before Scrapy 2.14
 AUTOTHROTTLE_ENABLED = True
