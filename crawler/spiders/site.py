@@ -105,13 +105,12 @@ class SiteSpider(Spider):
         self.profile = profile
         self.key = profile.key
         self.allowed_domains = profile.domains
-        if profile.download_delay is not None:
-            self.download_delay = profile.download_delay
         self._article_re = re.compile(profile.article_pattern) if profile.article_pattern else None
         self._follow_re = re.compile(profile.follow_pattern) if profile.follow_pattern else None
         self._deny_re = re.compile(profile.deny_pattern) if profile.deny_pattern else None
         self.scheduled: set[str] = set()
         self.known: set[str] = set()
+        self._skipped: set[str] = set()
         self.ctx: CrawlContext | None = None
 
     @classmethod
@@ -119,6 +118,8 @@ class SiteSpider(Spider):
         if "sites_file" not in kwargs and crawler.settings.get("FANZHA_SITES_FILE"):
             kwargs["sites_file"] = crawler.settings.get("FANZHA_SITES_FILE")
         spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.profile.download_delay is not None:  # settings are not frozen yet
+            crawler.settings.set("DOWNLOAD_DELAY", spider.profile.download_delay, "spider")
         spider.ctx = get_context(crawler.settings)
         spider.known = spider.ctx.known_urls(spider.key)
         spider.ctx.site(spider.key)
@@ -156,7 +157,8 @@ class SiteSpider(Spider):
         if hint in (ARTICLE, AUTO):
             url = canonical_url(url)
             if url in self.known:
-                if self.ctx is not None:
+                if self.ctx is not None and url not in self._skipped:
+                    self._skipped.add(url)
                     self.ctx.site(self.key).skipped_known += 1
                 return None
         if url in self.scheduled:
