@@ -10,14 +10,17 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 from sqlalchemy import func, select
 
 from archive import Document
 from archive.models import Article, CrawlError, SeenUrl
-from crawler.context import CrawlContext
+from archive.store import store
+from crawler.context import CrawlContext, set_context
 from crawler.items import PageItem
 from crawler.pipelines import ExtractPipeline, RelevancePipeline, StorePipeline
 from crawler.profiles import parse_profiles
@@ -313,3 +316,26 @@ def test_a_bad_item_in_a_batch_costs_only_itself(sqlite_archive):
     assert ctx.site("s").new == 9 and ctx.site("s").errors == 1
     with sqlite_archive.session() as s:
         assert "storing failed" in s.scalars(select(CrawlError.error)).one()
+
+
+def test_from_crawler_applies_the_profile_delay_and_known_urls(sqlite_archive):
+    doc = Document(
+        url=f"{BASE}/wechat/s/known.html",
+        title="t",
+        text="反诈" * 80,
+        source_key="wechat",
+        source_name="w",
+    )
+    with sqlite_archive.session() as s:
+        store(s, doc)
+    prof = PROFILES["wechat"].__class__(**{**PROFILES["wechat"].__dict__, "download_delay": 3.0})
+    settings = Settings({"FANZHA_HOME": str(sqlite_archive.home), "FANZHA_WARC": False})
+    crawler = Crawler(SiteSpider, settings)  # settings still open, as before a crawl starts
+    spider = SiteSpider.from_crawler(crawler, profile=prof)
+    try:
+        assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 3.0
+        assert spider.known == {f"{BASE}/wechat/s/known.html"}
+        assert spider.make_request(f"{BASE}/wechat/s/known.html?utm_source=x", "article") is None
+    finally:
+        spider.ctx.finish()
+        set_context(None)
