@@ -7,6 +7,7 @@ Pages that turn out not to be articles, or articles not about fraud on a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Self
 
@@ -93,9 +94,18 @@ class RelevancePipeline(_Base):
 
 
 class StorePipeline(_Base):
-    """Hands the article to the batched writer, with its source and WARC record."""
+    """Hands the article to the batched writer, with its source and WARC record.
+
+    When the database cannot be written at all (disk full), the site's crawl is closed
+    instead of fetching pages that cannot be kept.
+    """
+
+    closing = False
 
     def process_item(self, item: PageItem) -> PageItem:
+        if self.ctx.writer.fatal:
+            self._close(self.ctx.writer.fatal)
+            raise DropItem(f"not stored: {self.ctx.writer.fatal}")
         prof = self.profile
         doc = item.document
         doc.source_key = prof.key
@@ -110,3 +120,14 @@ class StorePipeline(_Base):
 
     def close_spider(self) -> None:
         self.ctx.writer.flush()
+
+    def _close(self, reason: str) -> None:
+        if not self.closing:
+            self.closing = True
+            log.error("closing site %s: %s", self.profile.key, reason)
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no reactor loop (a unit test): nothing to close
+                return
+            engine = self.crawler.engine
+            self._closer = loop.create_task(engine.close_spider_async(reason="database_failed"))

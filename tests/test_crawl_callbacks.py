@@ -339,3 +339,14 @@ def test_from_crawler_applies_the_profile_delay_and_known_urls(sqlite_archive):
     finally:
         spider.ctx.finish()
         set_context(None)
+
+
+def test_nothing_is_stored_once_the_database_has_failed(ctx):
+    crawler = _pipeline_crawler("police", ctx)
+    item = ExtractPipeline(crawler, ctx).process_item(
+        _item("police", "police/news/2024/0315/shuadan.html")
+    )
+    ctx.writer.fatal = "database: disk full"
+    with pytest.raises(DropItem, match="not stored: database: disk full"):
+        StorePipeline(crawler, ctx).process_item(item)
+    assert ctx.writer.pending() == 0
