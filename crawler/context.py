@@ -27,6 +27,9 @@ from .batch import BatchWriter
 
 log = logging.getLogger(__name__)
 
+# progress(stage, done, total): the shape every stage's progress callback has
+Progress = Callable[[str, int, int | None], None]
+
 # seen_url verdicts that mean "do not download again unless --refresh"
 FINAL_VERDICTS = ("article", "irrelevant", "not-html")
 
@@ -71,7 +74,7 @@ class CrawlContext:
         warc_max_size: int = 100 * 1024 * 1024,
         batch_size: int = 200,
         batch_seconds: float = 1.0,
-        progress: Callable[[str, dict[str, Any]], None] | None = None,
+        progress: Progress | None = None,
         managed: bool = False,
     ) -> None:
         self.archive = archive
@@ -85,7 +88,6 @@ class CrawlContext:
         self.finished = False
 
     def _create_run(self, sites: list[str]) -> int:
-        mark_stale_runs(self.archive)
         with self.archive.session() as s:
             run = CrawlRun(
                 kind="crawl",
@@ -127,7 +129,7 @@ class CrawlContext:
     def notify(self, site: str) -> None:
         if self.progress:
             try:
-                self.progress(site, self.site(site).as_json())
+                self.progress(f"crawl {site}", self.site(site).pages, None)
             except Exception:  # a progress display must never break a crawl
                 log.exception("progress callback failed")
 
@@ -168,35 +170,6 @@ class CrawlContext:
                 }
         self.finished = True
         return {"run": self.run_id, "status": status, **totals}
-
-
-def mark_stale_runs(archive: Archive) -> int:
-    """Runs left "running" by a process that is gone (SIGKILL) become "interrupted".
-
-    Only runs started on this host are judged: a pid means nothing on another machine
-    sharing the database.
-    """
-    host = socket.gethostname()
-    changed = 0
-    with archive.session() as s:
-        for run in s.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
-            if (run.figures or {}).get("host") != host:
-                continue
-            if run.pid and run.pid != os.getpid() and not _alive(run.pid):
-                run.status = "interrupted"
-                run.finished_at = run.finished_at or utcnow()
-                changed += 1
-    return changed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 _CONTEXT: CrawlContext | None = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ from sqlalchemy import select
 from archive import Archive
 from archive.models import CrawlError, CrawlRun
 
-from .context import CrawlContext, set_context
+from .context import CrawlContext, Progress, set_context
 from .errors import CrawlerError, CrawlFailed
 from .profiles import SiteProfile
 
@@ -59,7 +58,9 @@ class CrawlReport:
     def exit_code(self) -> int:
         return 0 if self.status == "ok" else 1
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, max_errors: int = 200) -> dict[str, Any]:
+        """DESIGN's crawl shape; ``error_list`` holds the first ``max_errors`` errors
+        (all of them are in the run's crawl_error rows)."""
         return {
             "run": self.run,
             "status": self.status,
@@ -69,7 +70,7 @@ class CrawlReport:
             "unchanged": self.unchanged,
             "errors": self.errors,
             "sites": self.sites,
-            "error_list": self.error_list,
+            "error_list": self.error_list[:max_errors],
         }
 
 
@@ -97,7 +98,7 @@ def crawl(
     *,
     refresh: bool = False,
     run: int | None = None,
-    progress: Callable[[str, dict[str, Any]], None] | None = None,
+    progress: Progress | None = None,
     settings: dict[str, Any] | None = None,
 ) -> CrawlReport:
     """Crawl ``profiles`` into ``archive`` and record the run (once per process).
@@ -139,7 +140,7 @@ def crawl(
     with archive.session() as sess:
         row = sess.get(CrawlRun, ctx.run_id)
         if row is not None:
-            row.log_path = str(log_path)
+            row.log_path = row.log_path or str(log_path)  # a nightly run has its own
             row.pid = os.getpid()
             row.sites = sorted(set(row.sites or []) | {p.key for p in profiles})
     set_context(ctx)

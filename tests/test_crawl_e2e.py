@@ -270,7 +270,7 @@ def test_interrupted_crawl_resumes_without_loss_or_duplicates(site, tmp_path, si
     assert _count(home) == 120 and report["new"] == 120 - before
     with sqlite3.connect(home / "fanzha.db") as db:
         statuses = [r[0] for r in db.execute("select status from crawl_run order by id")]
-    assert statuses[0] == ("interrupted" if sig == signal.SIGKILL else "partial")
+    assert statuses[0] == ("killed" if sig == signal.SIGKILL else "partial")
 
 
 def test_scrapy_crawl_command_runs_one_site(site, tmp_path):

@@ -63,13 +63,20 @@ def crawl(
     Example: fanzha crawl chinacom mps --json
     """
     with cli_errors():
-        chosen = choose_profiles(site, sites, all_)
         from crawler.runner import crawl as run_crawl
 
+        from ..jobs.lock import WriterLock
+        from ..jobs.runs import mark_dead_runs
+
+        chosen = choose_profiles(site, sites, all_)
         overrides = _settings(set_ or [])
         archive = settings(home, db, sites).open_archive()
         progress = None if json_ else _progress_printer()
-        report = run_crawl(archive, chosen, refresh=refresh, progress=progress, settings=overrides)
+        with WriterLock(archive, "crawl"):  # never two writers at once (exit 3)
+            mark_dead_runs(archive)
+            report = run_crawl(
+                archive, chosen, refresh=refresh, progress=progress, settings=overrides
+            )
     if json_:
         emit_json(report.as_json())
     else:
@@ -89,17 +96,13 @@ def _settings(pairs: list[str]) -> dict[str, str]:
 
 
 def _progress_printer() -> Any:
+    """progress(stage, done, total): one line on stderr per 100 pages of a site."""
     last: dict[str, int] = {}
 
-    def show(site: str, fig: dict[str, Any]) -> None:
-        stored = fig["new"] + fig["updated"]
-        if fig.get("finish_reason") or stored // 50 > last.get(site, 0) // 50:
-            err_console.print(
-                f"  {site}: {fig['pages']} pages, {fig['new']} new, {fig['updated']} updated, "
-                f"{fig['errors']} errors" + (" (done)" if fig.get("finish_reason") else ""),
-                markup=False,
-            )
-        last[site] = stored
+    def show(stage: str, done: int, total: int | None) -> None:
+        if done - last.get(stage, 0) >= 100:
+            last[stage] = done
+            err_console.print(f"  {stage}: {done} pages", markup=False)
 
     return show
 
