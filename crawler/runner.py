@@ -146,7 +146,10 @@ def crawl(
     set_context(ctx)
     _started = True
     try:
-        process = AsyncCrawlerProcess(s)
+        chosen_levels = _explicit_levels("scrapy", "twisted")
+        process = AsyncCrawlerProcess(s)  # (its configure_logging resets those loggers)
+        for name, level in chosen_levels.items():  # a caller's choice (the nightly) stands
+            logging.getLogger(name).setLevel(level)
         for prof in profiles:
             ctx.site(prof.key)
             process.crawl(SiteSpider, profile=prof)
@@ -199,6 +202,10 @@ def _report(
         error_list=errors,
         log_path=log_path,
     )
+
+
+def _explicit_levels(*names: str) -> dict[str, int]:
+    return {n: logging.getLogger(n).level for n in names if logging.getLogger(n).level}
 
 
 def _detach_log_handlers() -> None:
