@@ -1,0 +1,1 @@
+"""The spiders of the fanzha crawler (one, profile-driven: ``site``)."""

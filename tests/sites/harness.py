@@ -1,0 +1,115 @@
+"""Helpers for the end-to-end crawl tests: the fixture server as a subprocess, a sites
+file pointing at it, and ``python -m fanzha crawl`` in a subprocess (the Twisted
+reactor cannot restart, so every crawl gets its own process)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+WWW = Path(__file__).parent / "www"
+
+SITES = """
+[[site]]
+key = "portal"
+name = "平安新闻网"
+kind = "news"
+start_urls = ["{base}/portal/index.html"]
+article_pattern = '/portal/.*/content_\\d+\\.html$'
+follow_pattern = '/portal/index(_\\d+)?\\.html$'
+
+[[site]]
+key = "police"
+name = "平安市公安局"
+kind = "police"
+start_urls = ["{base}/police/index.html"]
+relevance = "all"
+
+[[site]]
+key = "blog"
+name = "反诈情报站"
+kind = "blog"
+start_urls = []
+feeds = ["{base}/blog/feed.xml"]
+
+[[site]]
+key = "wechat"
+name = "平安反诈"
+kind = "wechat"
+start_urls = ["{base}/wechat/index.html"]
+article_pattern = '/wechat/s/'
+relevance = "all"
+
+[[site]]
+key = "hidden"
+name = "平安日报"
+kind = "news"
+start_urls = []
+sitemaps = ["{base}/hidden/sitemap_index.xml"]
+relevance = "all"
+"""
+
+
+def env(**extra: str) -> dict[str, str]:
+    out = dict(os.environ)
+    out["SCRAPY_SETTINGS_MODULE"] = "tests.sites.settings"
+    out["PYTHONPATH"] = str(REPO) + os.pathsep + out.get("PYTHONPATH", "")
+    out.update(extra)
+    return out
+
+
+@contextmanager
+def fixture_server(root: Path, **extra_env: str) -> Iterator[str]:
+    """Serve ``root`` with the fixture handler in a subprocess; yields its base URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.sites.server", str(root)],
+        stdout=subprocess.PIPE,
+        cwd=REPO,
+        env=env(**extra_env),
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(proc.stdout.readline().strip())
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def copy_www(dest: Path) -> Path:
+    shutil.copytree(WWW, dest)
+    return dest
+
+
+def write_sites(path: Path, base: str, text: str = SITES) -> Path:
+    path.write_text(text.replace("{base}", base), encoding="utf-8")
+    return path
+
+
+def fanzha_args(*args: Any) -> list[str]:
+    return [sys.executable, "-m", "fanzha", *map(str, args)]
+
+
+def crawl(
+    home: Path, sites: Path, *args: str, timeout: float = 120
+) -> tuple[int, dict[str, Any], str]:
+    """Run one crawl in a subprocess; returns exit code, the JSON report, stderr."""
+    proc = subprocess.run(
+        fanzha_args("crawl", "--sites", sites, "--home", home, "--json", *args),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env(),
+        timeout=timeout,
+    )
+    report = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    return proc.returncode, report, proc.stderr
