@@ -169,11 +169,7 @@ def _stage_crawl(
 ) -> dict[str, Any]:
     from crawler.runner import crawl
 
-    def site_progress(site: str, fig: dict[str, Any]) -> None:
-        if progress is not None:
-            progress(f"crawl {site}", int(fig.get("pages", 0)), None)
-
-    report = crawl(archive, configured_profiles(sites_file), run=run_id, progress=site_progress)
+    report = crawl(archive, configured_profiles(sites_file), run=run_id, progress=progress)
     with archive.session() as s:  # the crawl closes its run; the nightly's goes on
         run = s.get(CrawlRun, run_id)
         if run is not None:
