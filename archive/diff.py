@@ -95,10 +95,7 @@ def units(text: str) -> list[Unit]:
         norm = to_simplified(unicodedata.normalize("NFKC", line))
         same_length = len(norm) == len(line)  # almost always: keys from the whole line
         for m in _SENTENCE.finditer(line):
-            if same_length:
-                key = word_key(norm[m.start() : m.end()])
-            else:
-                key = sentence_key(m.group(0))
+            key = word_key(norm[m.start() : m.end()]) if same_length else sentence_key(m.group(0))
             if key:
                 out.append(Unit(offset + m.start(), offset + m.end(), para, key))
         offset += len(line) + 1
@@ -149,7 +146,7 @@ def _clean_up(ops: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int,
     while changed:
         changed = False
         for n in range(1, len(ops) - 1):
-            tag, i1, i2, j1, j2 = ops[n]
+            tag, i1, i2, _j1, _j2 = ops[n]
             if tag != "equal":
                 continue
             left, right = ops[n - 1], ops[n + 1]
