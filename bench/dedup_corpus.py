@@ -35,14 +35,51 @@ CITIES = [
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 TITLES = ["女士", "先生", "某", "某某"]
-JOBS = ["大学生", "退休教师", "个体经营者", "公司职员", "宝妈", "外卖骑手", "会计", "护士", "程序员", "务工人员"]
-APPS = ["“优品购”", "“速借宝”", "“金牛理财”", "“聚星商城”", "“云图学堂”", "“安心贷”", "“趣游交易猫”", "“星辰投资”", "“蜜语交友”", "“惠享返利”", "“诚信客服”", "“极速征信”"]
-PLATFORMS = ["QQ群", "微信群", "短视频平台", "交友软件", "游戏平台", "购物网站", "招聘网站", "直播间"]
+JOBS = [
+    "大学生",
+    "退休教师",
+    "个体经营者",
+    "公司职员",
+    "宝妈",
+    "外卖骑手",
+    "会计",
+    "护士",
+    "程序员",
+    "务工人员",
+]
+APPS = [
+    "“优品购”",
+    "“速借宝”",
+    "“金牛理财”",
+    "“聚星商城”",
+    "“云图学堂”",
+    "“安心贷”",
+    "“趣游交易猫”",
+    "“星辰投资”",
+    "“蜜语交友”",
+    "“惠享返利”",
+    "“诚信客服”",
+    "“极速征信”",
+]
+PLATFORMS = [
+    "QQ群",
+    "微信群",
+    "短视频平台",
+    "交友软件",
+    "游戏平台",
+    "购物网站",
+    "招聘网站",
+    "直播间",
+]
 
 # Per fraud type: titles, case sentences (filled with the fields below) and advice.
 TYPES: dict[str, dict[str, list[str]]] = {
     "刷单返利": {
-        "title": ["刷单返利又一例！{city}一{job}被骗{money}元", "警惕！“刷单返利”骗局再现{district}", "{name}兼职刷单，{days}天被骗{money}元"],
+        "title": [
+            "刷单返利又一例！{city}一{job}被骗{money}元",
+            "警惕！“刷单返利”骗局再现{district}",
+            "{name}兼职刷单，{days}天被骗{money}元",
+        ],
         "case": [
             "{date}，{name}在浏览{platform}时看到一则“动动手指日赚三百”的兼职广告，随即添加了对方的联系方式。",
             "对方自称是某电商平台的“派单员”，让{name}下载{app}并注册账号，称每完成一单即可获得佣金。",
@@ -62,7 +99,11 @@ TYPES: dict[str, dict[str, list[str]]] = {
         ],
     },
     "冒充公检法": {
-        "title": ["“警官”来电称涉嫌洗钱？{city}{name}险些被骗{money}元", "冒充公检法诈骗又现{district}，民警紧急劝阻", "接到“公安局”电话后，{name}转出{money}元"],
+        "title": [
+            "“警官”来电称涉嫌洗钱？{city}{name}险些被骗{money}元",
+            "冒充公检法诈骗又现{district}，民警紧急劝阻",
+            "接到“公安局”电话后，{name}转出{money}元",
+        ],
         "case": [
             "{date}，{name}接到一个自称“{city}公安局民警”的电话，对方准确说出了{name}的姓名和身份证号码。",
             "对方称{name}名下的一张银行卡涉嫌参与一起特大洗钱案件，需要配合调查，否则将被冻结全部资产。",
@@ -82,7 +123,11 @@ TYPES: dict[str, dict[str, list[str]]] = {
         ],
     },
     "虚假投资理财": {
-        "title": ["“稳赚不赔”？{name}投资理财被骗{money}元", "{city}警方破获一起虚假投资理财诈骗案", "警惕“导师带单”，{district}一{job}被骗"],
+        "title": [
+            "“稳赚不赔”？{name}投资理财被骗{money}元",
+            "{city}警方破获一起虚假投资理财诈骗案",
+            "警惕“导师带单”，{district}一{job}被骗",
+        ],
         "case": [
             "{date}，{name}被一名陌生人拉进一个名为“财富交流{n}群”的{platform}，群内每天都有“导师”分享股票行情。",
             "群里不断有成员晒出高额收益截图，称跟着“导师”操作一个月收益超过{rebate}%。",
@@ -102,7 +147,11 @@ TYPES: dict[str, dict[str, list[str]]] = {
         ],
     },
     "网络贷款": {
-        "title": ["急需用钱网上贷款，{name}反被骗走{money}元", "“无抵押秒到账”？{district}警方提醒谨防贷款诈骗", "{city}一{job}办理网贷被骗{money}元"],
+        "title": [
+            "急需用钱网上贷款，{name}反被骗走{money}元",
+            "“无抵押秒到账”？{district}警方提醒谨防贷款诈骗",
+            "{city}一{job}办理网贷被骗{money}元",
+        ],
         "case": [
             "{date}，{name}因资金周转困难，在网上搜索贷款信息时看到一则“无抵押、低利息、秒到账”的广告。",
             "{name}按照对方发来的链接下载了{app}，填写个人信息后申请贷款{money}元，页面显示“审核通过”。",
@@ -122,7 +171,11 @@ TYPES: dict[str, dict[str, list[str]]] = {
         ],
     },
     "冒充客服": {
-        "title": ["“客服”来电说要退款？{name}被骗{money}元", "{district}一{job}遭遇冒充电商客服诈骗", "网购后接到“客服”电话，{city}{name}损失{money}元"],
+        "title": [
+            "“客服”来电说要退款？{name}被骗{money}元",
+            "{district}一{job}遭遇冒充电商客服诈骗",
+            "网购后接到“客服”电话，{city}{name}损失{money}元",
+        ],
         "case": [
             "{date}，{name}接到一个自称某购物平台客服的电话，对方称{name}购买的商品存在质量问题，可以办理{rebate}元理赔。",
             "对方准确报出了{name}的订单号和收货地址，{name}便没有怀疑，按照指引添加了所谓的“理赔专员”。",
@@ -142,7 +195,11 @@ TYPES: dict[str, dict[str, list[str]]] = {
         ],
     },
     "网络交友": {
-        "title": ["网恋“男友”带你投资？{name}被骗{money}元", "“杀猪盘”又来了！{city}警方提醒", "{district}一{job}网上交友陷入“杀猪盘”"],
+        "title": [
+            "网恋“男友”带你投资？{name}被骗{money}元",
+            "“杀猪盘”又来了！{city}警方提醒",
+            "{district}一{job}网上交友陷入“杀猪盘”",
+        ],
         "case": [
             "{date}，{name}在{platform}上结识了一名自称在海外工作的“成功人士”，两人很快以恋人相称。",
             "对方每天嘘寒问暖，经常分享生活照片，{name}逐渐对其产生了信任。",
@@ -162,7 +219,11 @@ TYPES: dict[str, dict[str, list[str]]] = {
         ],
     },
     "游戏交易": {
-        "title": ["买卖游戏装备，{name}被骗{money}元", "{city}一中学生买游戏账号被骗，家长损失{money}元", "警惕游戏交易诈骗！{district}警方发布提示"],
+        "title": [
+            "买卖游戏装备，{name}被骗{money}元",
+            "{city}一中学生买游戏账号被骗，家长损失{money}元",
+            "警惕游戏交易诈骗！{district}警方发布提示",
+        ],
         "case": [
             "{date}，{name}在{platform}看到有人低价出售热门游戏账号，便添加了卖家的联系方式。",
             "卖家称为保障交易安全，需要在{app}上完成交易，并发来了一个链接。",
@@ -182,7 +243,11 @@ TYPES: dict[str, dict[str, list[str]]] = {
         ],
     },
     "冒充熟人": {
-        "title": ["“领导”让你转账？{name}险些被骗{money}元", "冒充熟人诈骗频发，{city}警方提醒", "{district}一{job}遭“老板”微信诈骗{money}元"],
+        "title": [
+            "“领导”让你转账？{name}险些被骗{money}元",
+            "冒充熟人诈骗频发，{city}警方提醒",
+            "{district}一{job}遭“老板”微信诈骗{money}元",
+        ],
         "case": [
             "{date}，{name}收到一个好友申请，对方头像和昵称均与其单位领导一致，{name}便通过了申请。",
             "对方称自己正在开会，不方便接电话，要求{name}先替他向一名“合作伙伴”转账{money}元。",
@@ -232,7 +297,16 @@ NOTES = [
     "编者按：以案说法，警钟长鸣。本期为大家带来一起真实案例。",
     "【编者按】守护好群众的“钱袋子”是我们共同的责任，请看下面这起案例。",
 ]
-SYNONYMS = [("近日", "日前"), ("民警", "警方"), ("随即", "立即"), ("共计", "总计"), ("告诉", "透露"), ("随后", "之后"), ("发现", "发觉"), ("提醒", "提示")]
+SYNONYMS = [
+    ("近日", "日前"),
+    ("民警", "警方"),
+    ("随即", "立即"),
+    ("共计", "总计"),
+    ("告诉", "透露"),
+    ("随后", "之后"),
+    ("发现", "发觉"),
+    ("提醒", "提示"),
+]
 OUTLETS = ["中国网", "人民网", "新华网", "央视新闻", "中国警察网", "澎湃新闻", "法治日报"]
 
 
@@ -285,7 +359,9 @@ class Corpus:
         city, districts = r.choice(CITIES)
         district = r.choice(districts) + r.choice(["区", "区", "县"])
         d = datetime(2019, 1, 1) + timedelta(days=r.randrange(0, 1800))
-        money = r.choice([r.randrange(2, 99) * 1000 + r.randrange(0, 1000), r.randrange(1, 60) * 10000])
+        money = r.choice(
+            [r.randrange(2, 99) * 1000 + r.randrange(0, 1000), r.randrange(1, 60) * 10000]
+        )
         return {
             "city": city,
             "district": city + district,
@@ -355,7 +431,12 @@ class Corpus:
                 "平安" + r.choice(CITIES)[0][:2],
             ]
         )
-        fields = {"src": src, "wx": f"fz{r.randrange(1000, 9999)}", "ed": r.choice(SURNAMES) + r.choice("伟芳娜敏静丽强磊军洋"), "rv": r.choice(SURNAMES) + r.choice("勇艳杰娟涛明超秀霞平")}
+        fields = {
+            "src": src,
+            "wx": f"fz{r.randrange(1000, 9999)}",
+            "ed": r.choice(SURNAMES) + r.choice("伟芳娜敏静丽强磊军洋"),
+            "rv": r.choice(SURNAMES) + r.choice("勇艳杰娟涛明超秀霞平"),
+        }
         title = orig.title
         for h in how:
             if h == "edit":  # a few small edits: a synonym, a figure, a dropped character
@@ -388,7 +469,10 @@ class Corpus:
                 paras += r.choice(SIGNOFFS).format(**fields).split("\n")
             elif h == "dateline":
                 outlet = r.choice(OUTLETS)
-                paras[0] = f"{outlet}{orig.published.month}月{orig.published.day}日讯（记者 {r.choice(SURNAMES)}{r.choice('晓建海丽红文')}）" + paras[0]
+                paras[0] = (
+                    f"{outlet}{orig.published.month}月{orig.published.day}日讯（记者 {r.choice(SURNAMES)}{r.choice('晓建海丽红文')}）"
+                    + paras[0]
+                )
                 src = outlet
             elif h == "title":
                 title = r.choice(["【以案说法】", "【警惕】", "【反诈】", ""]) + title
@@ -398,7 +482,14 @@ class Corpus:
             title = _s2t().convert(title)
         published = orig.published + timedelta(hours=r.randrange(1, 24 * 20))
         return Article(
-            self._url(src), title, text, orig.story, src, published, "+".join(how), images=r.randrange(0, 6)
+            self._url(src),
+            title,
+            text,
+            orig.story,
+            src,
+            published,
+            "+".join(how),
+            images=r.randrange(0, 6),
         )
 
     def reposts(self, orig: Article, k: int) -> list[Article]:

@@ -58,7 +58,9 @@ def evaluate(path: Path, verbose: bool = False) -> dict:
         scores = pairwise(clustering(archive, labels), labels)
         archive.close()
     kinds = {i + 1: r.get("kind", "") for i, r in enumerate(rows)}
-    missed = Counter(kinds[b] if kinds[a] == "original" else kinds[a] for a, b in scores.missed_pairs)
+    missed = Counter(
+        kinds[b] if kinds[a] == "original" else kinds[a] for a, b in scores.missed_pairs
+    )
     out = scores.as_json() | {"articles": len(rows), "seconds": round(seconds, 2)}
     if verbose:
         out["missed_by_kind"] = dict(missed.most_common(10))
@@ -77,8 +79,10 @@ def main() -> None:
     result = evaluate(EVAL, args.verbose)
     print(json.dumps(result, ensure_ascii=False, indent=1))
     goal = result["f1"] >= 0.95 and result["precision"] >= 0.98
-    print(f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}"
-          f"  -> goal (F1 >= 0.95, precision >= 0.98) {'met' if goal else 'NOT met'}")
+    print(
+        f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}"
+        f"  -> goal (F1 >= 0.95, precision >= 0.98) {'met' if goal else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":
