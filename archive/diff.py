@@ -86,19 +86,42 @@ class Unit:
     key: str
 
 
-def units(text: str) -> list[Unit]:
+@dataclass(slots=True)
+class Para:
+    """A paragraph (line) of the original text: offsets, its NFKC/Simplified form, key."""
+
+    start: int
+    end: int
+    norm: str
+    key: str
+
+
+def paragraphs(text: str) -> list[Para]:
     from .dedup.shingles import to_simplified, word_key
 
-    out: list[Unit] = []
+    out: list[Para] = []
     offset = 0
-    for para, line in enumerate(text.split("\n")):
+    for line in text.split("\n"):
         norm = to_simplified(unicodedata.normalize("NFKC", line))
-        same_length = len(norm) == len(line)  # almost always: keys from the whole line
-        for m in _SENTENCE.finditer(line):
-            key = word_key(norm[m.start() : m.end()]) if same_length else sentence_key(m.group(0))
-            if key:
-                out.append(Unit(offset + m.start(), offset + m.end(), para, key))
+        key = word_key(norm)
+        if key:
+            out.append(Para(offset, offset + len(line), norm, key))
         offset += len(line) + 1
+    return out
+
+
+def units(text: str, paras: list[Para] | None = None) -> list[Unit]:
+    """The sentences of ``text`` (or of some of its paragraphs) with offsets and keys."""
+    from .dedup.shingles import word_key
+
+    out: list[Unit] = []
+    for n, p in enumerate(paragraphs(text) if paras is None else paras):
+        line = text[p.start : p.end]
+        same_length = len(p.norm) == len(line)  # almost always: keys from the whole line
+        for m in _SENTENCE.finditer(line):
+            key = word_key(p.norm[m.start() : m.end()]) if same_length else sentence_key(m.group(0))
+            if key:
+                out.append(Unit(p.start + m.start(), p.start + m.end(), n, key))
     return out
 
 
@@ -261,27 +284,54 @@ class _Raw:
 
 
 def diff_texts(a: str, b: str) -> list[dict[str, Any]]:
-    """The changes from text ``a`` to text ``b`` (see the module docstring)."""
-    ua, ub = units(a), units(b)
-    sm = difflib.SequenceMatcher(None, [u.key for u in ua], [u.key for u in ub], autojunk=False)
+    """The changes from text ``a`` to text ``b`` (see the module docstring).
+
+    Paragraphs are aligned first (most of a repost's paragraphs are unchanged, and
+    comparing them whole is cheap), then sentences inside the changed ones, then
+    characters inside the changed sentences.
+    """
+    pa, pb = paragraphs(a), paragraphs(b)
+    sm = difflib.SequenceMatcher(None, [p.key for p in pa], [p.key for p in pb], autojunk=False)
     raws: list[_Raw] = []
     equal_seen = 0
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
+            equal_seen += sum(len(p.key) for p in pa[i1:i2])
+            continue
+        a_at = pa[i1].start if i1 < len(pa) else len(a)
+        b_at = pb[j1].start if j1 < len(pb) else len(b)
+        ua, ub = units(a, pa[i1:i2]), units(b, pb[j1:j2])
+        equal_seen = _sentences(a, b, ua, ub, a_at, b_at, raws, equal_seen)
+    changes = [_dress(r, a, b, equal_seen) for r in raws]
+    _mark_moves(changes)
+    return changes
+
+
+def _sentences(
+    a: str,
+    b: str,
+    ua: list[Unit],
+    ub: list[Unit],
+    a_home: int,
+    b_home: int,
+    raws: list[_Raw],
+    equal_seen: int,
+) -> int:
+    """Sentence-level changes between two runs of changed paragraphs."""
+    sm = difflib.SequenceMatcher(None, [u.key for u in ua], [u.key for u in ub], autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
             equal_seen += sum(len(u.key) for u in ua[i1:i2])
             continue
-        a_at = ua[i1].start if i1 < len(ua) else (ua[-1].end if ua else 0)
-        b_at = ub[j1].start if j1 < len(ub) else (ub[-1].end if ub else 0)
+        a_at = ua[i1].start if i1 < len(ua) else (ua[-1].end if ua else a_home)
+        b_at = ub[j1].start if j1 < len(ub) else (ub[-1].end if ub else b_home)
         if tag != "replace":
             a_span = (ua[i1].start, ua[i2 - 1].end) if i2 > i1 else (a_at, a_at)
             b_span = (ub[j1].start, ub[j2 - 1].end) if j2 > j1 else (b_at, b_at)
             raws.append(_Raw(*a_span, *b_span, equal_seen))
             continue
         equal_seen = _block(a, b, ua[i1:i2], ub[j1:j2], a_at, b_at, raws, equal_seen)
-    total_equal = equal_seen
-    changes = [_dress(r, a, b, total_equal) for r in raws]
-    _mark_moves(changes)
-    return changes
+    return equal_seen
 
 
 def _block(

@@ -61,19 +61,20 @@ class Boilerplate(Boiler):
 
 
 def upsert(session: Session, counts: Counter[int]) -> None:
-    """``df += n`` for every hash (insert when new), in one statement per 1,000 rows."""
+    """``df += n`` for every hash (insert when new), one prepared statement, many rows."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    table = DedupPhrase.__table__
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["hash"], set_={"df": table.c.df + stmt.excluded.df}
+    )
     rows = [{"hash": h, "df": n} for h, n in counts.items()]
-    for i in range(0, len(rows), 1000):
-        stmt = insert(DedupPhrase).values(rows[i : i + 1000])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["hash"], set_={"df": DedupPhrase.df + stmt.excluded.df}
-        )
-        session.execute(stmt)
+    for i in range(0, len(rows), 5000):
+        session.execute(stmt, rows[i : i + 5000])
 
 
 def clear(session: Session) -> None:

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import DedupBand
@@ -107,11 +107,14 @@ def best(counts: Counter[int], limit: int = MAX_CANDIDATES) -> list[int]:
 
 def store_bands(session: Session, rows: Iterable[tuple[int, np.ndarray]]) -> None:
     """Persist band keys (article id, keys), bulk insert."""
-    data = [
-        {"key": k, "article_id": aid} for aid, keys in rows for k in dict.fromkeys(keys.tolist())
-    ]
-    for i in range(0, len(data), 5000):
-        session.execute(insert(DedupBand), data[i : i + 5000])
+    data = [(k, aid) for aid, keys in rows for k in dict.fromkeys(keys.tolist())]
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO dedup_band (key, article_id) VALUES ({mark}, {mark})"
+    for i in range(0, len(data), 20000):
+        # straight to the driver: SQLAlchemy's per-row parameter handling would cost
+        # more than SQLite's own insert
+        conn.exec_driver_sql(sql, data[i : i + 20000])
 
 
 def drop_bands(session: Session, article_ids: Sequence[int] | None = None) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..diff import diff_meta, diff_texts
@@ -169,28 +169,43 @@ class Clusters:
 
     # -- writing -----------------------------------------------------------------
     def finalize(self, session: Session) -> Finalized:
-        """Write every changed cluster: canonical, members, measures, differences."""
+        """Write every changed cluster: canonical, members, measures, differences.
+
+        Batched: one statement per kind of write for all the changed clusters.
+        """
         out = Finalized()
         dirty = [g for g in self.groups.values() if g.dirty]
         if not dirty:
             return out
+        absorbed = [cid for g in dirty for cid in g.absorbed]
+        if absorbed:
+            session.execute(delete(Member).where(Member.cluster_id.in_(absorbed)))
+            session.execute(delete(Cluster).where(Cluster.id.in_(absorbed)))
+        live = []
+        for g in dirty:
+            if len(g.members) < 2:
+                self._dissolve(session, g, out)
+            else:
+                live.append((g, self._measure_members(session, g, out)))
+        self._write_clusters(session, live, out)
         need_diff: list[tuple[_Group, int, int]] = []
-        for g in dirty:
-            self._settle(session, g, out, need_diff)
+        for g, canonical in live:
+            changed = canonical != g.canonical
+            g.canonical = canonical
+            need_diff += [
+                (g, canonical, m)
+                for m in sorted(g.members)
+                if m != canonical and (changed or m in g.new_members)
+            ]
         self._record_differences(session, need_diff, out)
-        for g in dirty:
+        for g, _ in live:
             g.dirty = False
             g.new_members.clear()
             g.absorbed.clear()
         return out
 
-    def _settle(self, session: Session, g: _Group, out: Finalized, need_diff: list) -> None:
-        if g.absorbed:
-            session.execute(delete(Member).where(Member.cluster_id.in_(g.absorbed)))
-            session.execute(delete(Cluster).where(Cluster.id.in_(g.absorbed)))
-        if len(g.members) < 2:
-            self._dissolve(session, g, out)
-            return
+    def _measure_members(self, session: Session, g: _Group, out: Finalized) -> int:
+        """Choose the canonical member and measure every member not yet measured to it."""
         canonical = min(g.members, key=lambda m: self.ranks[m])
         if canonical != g.canonical:
             g.measures.clear()
@@ -204,43 +219,59 @@ class Clusters:
                 rel = match.relation if match.relation != "none" else "near"
                 g.measures[m] = (match.similarity, match.containment, rel)
         g.measures[canonical] = (1.0, 1.0, "canonical")
+        return canonical
+
+    def _write_clusters(
+        self, session: Session, live: list[tuple[_Group, int]], out: Finalized
+    ) -> None:
         now = utcnow()
-        if g.key < 0:
-            row = Cluster(canonical_id=canonical, size=len(g.members), created_at=now)
-            session.add(row)
-            session.flush()
-            del self.groups[g.key]
-            g.key = row.id
-            self.groups[g.key] = g
-            out.new_clusters += 1
-        else:
-            session.execute(
-                update(Cluster)
-                .where(Cluster.id == g.key)
-                .values(canonical_id=canonical, size=len(g.members), updated_at=now)
+        table = Cluster.__table__
+        fresh = [(g, c) for g, c in live if g.key < 0]
+        if fresh:
+            rows = [
+                {"canonical_id": c, "size": len(g.members), "created_at": now, "updated_at": now}
+                for g, c in fresh
+            ]
+            ids = (
+                session.execute(
+                    insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+                )
+                .scalars()
+                .all()
             )
-        for m in g.members:
-            self.cluster_of[m] = g.key
-        ids = sorted(g.members)
-        session.execute(delete(Member).where(Member.article_id.in_(ids)))
-        session.execute(
-            insert(Member),
-            [
-                {
-                    "article_id": m,
-                    "cluster_id": g.key,
-                    "similarity": g.measures[m][0],
-                    "containment": g.measures[m][1],
-                    "relation": g.measures[m][2],
-                }
-                for m in ids
-            ],
-        )
-        changed_canonical = canonical != g.canonical
-        g.canonical = canonical
-        for m in ids:
-            if m != canonical and (changed_canonical or m in g.new_members):
-                need_diff.append((g, canonical, m))
+            for (g, _), cid in zip(fresh, ids, strict=True):
+                del self.groups[g.key]
+                g.key = cid
+                self.groups[cid] = g
+            out.new_clusters += len(fresh)
+        fresh_ids = {id(g) for g, _ in fresh}
+        old = [(g, c) for g, c in live if id(g) not in fresh_ids]
+        if old:
+            session.execute(
+                update(table).where(table.c.id == bindparam("cid")),
+                [
+                    {"cid": g.key, "canonical_id": c, "size": len(g.members), "updated_at": now}
+                    for g, c in old
+                ],
+            )
+        members = sorted(m for g, _ in live for m in g.members)
+        for i in range(0, len(members), 500):
+            session.execute(delete(Member).where(Member.article_id.in_(members[i : i + 500])))
+        rows = []
+        for g, _ in live:
+            for m in sorted(g.members):
+                self.cluster_of[m] = g.key
+                sim, cont, rel = g.measures[m]
+                rows.append(
+                    {
+                        "article_id": m,
+                        "cluster_id": g.key,
+                        "similarity": sim,
+                        "containment": cont,
+                        "relation": rel,
+                    }
+                )
+        session.execute(insert(Member.__table__), rows)
 
     def _dissolve(self, session: Session, g: _Group, out: Finalized) -> None:
         """A cluster left with one member is no cluster."""
@@ -270,7 +301,7 @@ class Clusters:
                 continue
             rows.append(difference_row(info[a], info[b], g.measures[b][0]))
         for i in range(0, len(rows), 1000):
-            session.execute(insert(Difference), rows[i : i + 1000])
+            session.execute(insert(Difference.__table__), rows[i : i + 1000])
         out.differences += len(rows)
 
 

@@ -86,6 +86,7 @@ def store_labelled(archive: Archive, rows: list[dict[str, Any]]) -> dict[int, An
                 published_at=datetime.fromisoformat(row["published"]),
                 published_precision="datetime",
                 images=[f"img{i}.jpg" for i in range(int(row.get("images") or 0))],
+                extra={"story": row["story"]},
             )
             labels[store(s, doc).article.id] = row["story"]
     return labels

@@ -125,6 +125,8 @@ def run_dedup(
     for start in range(0, len(order), CHUNK):
         chunk = order[start : start + CHUNK]
         with archive.session() as s:
+            if archive.is_sqlite:  # a larger page cache for the band index (this connection)
+                s.connection().exec_driver_sql("PRAGMA cache_size=-262144")
             _process_chunk(s, run, chunk, report)
         report.processed += len(chunk)
         if progress:
@@ -194,7 +196,7 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
             }
         )
     if sig_rows:
-        s.execute(insert(Signature), sig_rows)
+        s.execute(insert(Signature.__table__), sig_rows)
     store_bands(s, keys.items())
     ids = [aid for aid in chunk if aid in feats]
     run.index.add(ids, [keys[a] for a in ids])

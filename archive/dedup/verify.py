@@ -210,4 +210,4 @@ def estimate_containment(sim: float, na: int, nb: int) -> float:
 
 def worth_verifying(est_sim: float, na: int, nb: int) -> bool:
     """The cheap filter before exact verification, generous on purpose (recall)."""
-    return est_sim >= 0.2 or estimate_containment(est_sim, na, nb) >= 0.5
+    return est_sim >= 0.3 or estimate_containment(est_sim, na, nb) >= 0.6
