@@ -271,7 +271,8 @@ class Clusters:
                         "relation": rel,
                     }
                 )
-        session.execute(insert(Member.__table__), rows)
+        if rows:
+            session.execute(insert(Member.__table__), rows)
 
     def _dissolve(self, session: Session, g: _Group, out: Finalized) -> None:
         """A cluster left with one member is no cluster."""

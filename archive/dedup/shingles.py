@@ -33,9 +33,7 @@ _BASE = np.uint64(0x100000001B3)
 @lru_cache(maxsize=1)
 def t2s_table() -> dict[int, str]:
     """Traditional -> Simplified, one character to one character (OpenCC ``t2s``)."""
-    import opencc
-
-    cc = opencc.OpenCC("t2s")
+    cc = _converter()
     table: dict[int, str] = {}
     for lo, hi in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)):
         chars = "".join(chr(c) for c in range(lo, hi))
@@ -57,10 +55,24 @@ def _traditional() -> frozenset[str]:
     return frozenset(chr(c) for c in t2s_table())
 
 
+@lru_cache(maxsize=1)
+def _converter():  # -> opencc.OpenCC
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
 def to_simplified(text: str) -> str:
-    """Traditional characters to Simplified, keeping the length (for matching only)."""
+    """Traditional characters to Simplified, keeping the length (for matching only).
+
+    OpenCC converts by phrase (瞭解 -> 了解); where that would change the length, the
+    character table is used instead, so positions in the text stay valid.
+    """
     if _traditional().isdisjoint(text):  # most texts: one C-speed scan, no copy
         return text
+    converted = _converter().convert(text)
+    if len(converted) == len(text):
+        return converted
     return text.translate(t2s_table())
 
 

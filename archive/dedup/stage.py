@@ -39,6 +39,11 @@ from .verify import Features, Match, estimate_containment, measure, worth_verify
 log = logging.getLogger(__name__)
 
 CHUNK = 2000
+# an article this close to an earlier one (estimated) is a copy: its sentences are not
+# counted again for boilerplate. High on purpose: different bulletins that are mostly
+# the same warnings must still count as different stories.
+OBVIOUS = 0.8
+OBVIOUS_PART = 0.9
 CACHE = 4000  # features kept in memory for candidates from earlier chunks
 SIG_VERSION = 1
 Progress = Callable[[int, int], None]
@@ -227,7 +232,7 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
             est = estimate(sig, other)
             if worth_verifying(est, n, on):
                 keep.append(c)
-                if est >= 0.5 or estimate_containment(est, n, on) >= 0.7:
+                if est >= OBVIOUS or estimate_containment(est, n, on) >= OBVIOUS_PART:
                     obvious_copy = True
         survivors[aid] = keep
         if not obvious_copy:
