@@ -265,11 +265,26 @@ def _widen(e: _Edit, a: _Side, b: _Side, lo: tuple[int, int], hi: tuple[int, int
 
 
 def _dissimilar(x: str, y: str) -> bool:
-    if not x or not y:
-        return False
-    if len(x) + len(y) <= 2 * MAX_WIDEN:
+    """Two sides with little in common: one text taken out and another put in."""
+    if not x or not y or max(len(x), len(y)) <= 8:
         return False
     return difflib.SequenceMatcher(None, x, y, autojunk=False).ratio() < 0.3
+
+
+_PAIRS = {"（": "）", "(": ")", "「": "」", "『": "』", "“": "”", "‘": "’", "【": "】", "《": "》"}
+
+
+def _balance(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span by one bracket or quote so it does not leave one unclosed."""
+    if start >= end:
+        return start, end
+    span = text[start:end]
+    for o, c in _PAIRS.items():
+        if span.count(o) > span.count(c) and text[end : end + 1] == c:
+            end += 1
+        elif span.count(c) > span.count(o) and start > 0 and text[start - 1] == o:
+            start -= 1
+    return start, end
 
 
 @dataclass
@@ -387,6 +402,8 @@ def _paragraphs(text: str, start: int, end: int) -> int:
 
 
 def _dress(r: _Raw, a: str, b: str, total_equal: int) -> dict[str, Any]:
+    r.a_start, r.a_end = _balance(a, r.a_start, r.a_end)
+    r.b_start, r.b_end = _balance(b, r.b_start, r.b_end)
     ta, tb = a[r.a_start : r.a_end], b[r.b_start : r.b_end]
     op = "replace" if ta and tb else ("delete" if ta else "insert")
     if r.eq_before == 0:

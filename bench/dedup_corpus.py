@@ -367,7 +367,8 @@ class Corpus:
     corpus would hold far more look-alike pairs than any real archive.
     """
 
-    def __init__(self, seed: int = 0, *, details: bool = False) -> None:
+    def __init__(self, seed: int = 0, *, details: bool = False, host: str = "example") -> None:
+        self.host = host
         self.rng = random.Random(seed)
         self.n_urls = 0
         self.details = details
@@ -441,7 +442,7 @@ class Corpus:
 
     def _url(self, src: str) -> str:
         self.n_urls += 1
-        return f"https://example.{self.n_urls % 97}.cn/fz/{self.n_urls:07d}.html"
+        return f"https://{self.host}.{self.n_urls % 97}.cn/fz/{self.n_urls:07d}.html"
 
     def _reword(self, sentence: str, words: list[str]) -> str:
         """The same sentence told in other words: about one span in five replaced."""

@@ -141,7 +141,10 @@ def _print_diff(data: dict[str, Any], side_by_side: bool) -> None:
     for field, v in data["metadata"].items():
         console.print(f"  {field}: [red]{escape(str(v['a']))}[/] → [green]{escape(str(v['b']))}[/]")
     if side_by_side:
-        table = Table("kind", "A", "B", show_lines=True)
+        table = Table(show_lines=True, expand=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column(f"A {a['id']}", overflow="fold", ratio=1)
+        table.add_column(f"B {b['id']}", overflow="fold", ratio=1)
         for c in data["changes"]:
             table.add_row(
                 f"{c['kind']}\n{c['op']}",
