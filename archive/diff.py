@@ -102,7 +102,10 @@ def paragraphs(text: str) -> list[Para]:
     out: list[Para] = []
     offset = 0
     for line in text.split("\n"):
-        norm = to_simplified(unicodedata.normalize("NFKC", line))
+        nfkc = (
+            line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+        )
+        norm = to_simplified(nfkc)
         key = word_key(norm)
         if key:
             out.append(Para(offset, offset + len(line), norm, key))

@@ -2,7 +2,7 @@
 
 Band keys live in the ``dedup_band`` table (key, article_id), indexed by key. A run
 looks up only the keys of the articles it processes: in the database for articles
-stored before the run (``IN`` queries of 500 keys), and in an in-memory index of the
+stored before the run (a temporary table of the keys joined with the band index), and in an in-memory index of the
 articles of this run (sorted numpy arrays, one per chunk, searched with
 ``searchsorted``). Nothing is rebuilt from every article: adding 1,000 articles to an
 archive of 100,000 costs 42,000 indexed look-ups.
@@ -14,13 +14,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..models import DedupBand
 
 MAX_CANDIDATES = 64  # per article, the ones sharing most bands first
-_LOOKUP_BATCH = 500
 
 
 class BandIndex:
@@ -76,25 +75,35 @@ class BandIndex:
         return result
 
     def stored_matches(self, session: Session, keys_by_article: dict[int, np.ndarray]) -> dict:
-        """Articles stored before this run sharing keys with each given article."""
+        """Articles stored before this run sharing keys with each given article.
+
+        The keys go into a temporary table joined with ``dedup_band`` on its primary
+        key: one statement, one index probe per key, whatever the archive's size.
+        """
         result: dict[int, Counter[int]] = defaultdict(Counter)
-        if not self.stored:
+        if not self.stored or not keys_by_article:
             return result
         wanted: dict[int, list[int]] = defaultdict(list)
         for aid, keys in keys_by_article.items():
             for k in keys.tolist():
                 wanted[k].append(aid)
-        all_keys = list(wanted)
-        for i in range(0, len(all_keys), _LOOKUP_BATCH):
-            batch = all_keys[i : i + _LOOKUP_BATCH]
-            rows = session.execute(
-                select(DedupBand.key, DedupBand.article_id).where(DedupBand.key.in_(batch))
-            )
-            for key, other in rows:
-                if other in self.run_ids:
-                    continue
-                for aid in wanted[key]:
-                    result[aid][other] += 1
+        conn = session.connection()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS dedup_probe (key BIGINT)")
+        conn.exec_driver_sql("DELETE FROM dedup_probe")
+        conn.exec_driver_sql(
+            f"INSERT INTO dedup_probe (key) VALUES ({mark})", [(k,) for k in wanted]
+        )
+        rows = conn.exec_driver_sql(
+            "SELECT b.key, b.article_id FROM dedup_probe p JOIN dedup_band b ON b.key = p.key"
+        ).all()
+        conn.exec_driver_sql("DELETE FROM dedup_probe")
+        run_ids = self.run_ids
+        for key, other in rows:
+            if other in run_ids:
+                continue
+            for aid in wanted[key]:
+                result[aid][other] += 1
         return result
 
 

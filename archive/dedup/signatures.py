@@ -51,11 +51,12 @@ def signature(shingles: np.ndarray) -> np.ndarray | None:
 
 
 def band_keys(sig: np.ndarray) -> np.ndarray:
-    """The 32 band keys of a signature, as non-negative int64 (fit a signed BIGINT)."""
-    v = sig[: BANDS * ROWS].reshape(BANDS, ROWS).astype(np.uint64)
+    """The 42 band keys of a signature (or of each row of a matrix of signatures), as
+    non-negative int64 (they fit a signed BIGINT)."""
+    v = sig[..., : BANDS * ROWS].reshape(*sig.shape[:-1], BANDS, ROWS).astype(np.uint64)
     with np.errstate(over="ignore"):
-        left = (v[:, 0] << np.uint64(32)) | v[:, 1]
-        keys = mix64(mix64(left ^ _BAND_SALT) ^ v[:, 2])
+        left = (v[..., 0] << np.uint64(32)) | v[..., 1]
+        keys = mix64(mix64(left ^ _BAND_SALT) ^ v[..., 2])
     return (keys >> np.uint64(1)).astype(np.int64)
 
 

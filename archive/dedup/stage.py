@@ -188,7 +188,6 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
         if not f.matchable or f.sig is None:
             continue
         feats[aid] = f
-        keys[aid] = band_keys(f.sig)
         p = run.pos[aid]
         run.sigs[p] = f.sig
         run.sizes[p] = len(f.shingles)
@@ -200,6 +199,9 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
                 "extra": {"n": len(f.shingles), "v": SIG_VERSION},
             }
         )
+    if feats:  # band keys of the whole chunk in one go
+        matrix = band_keys(np.stack([f.sig for f in feats.values()]))
+        keys = dict(zip(feats, matrix, strict=True))
     if sig_rows:
         s.execute(insert(Signature.__table__), sig_rows)
     store_bands(s, keys.items())

@@ -11,6 +11,13 @@ standard warning reposted alone still matches its copies.
 - relation: ``exact`` (the same words, ignoring punctuation, spacing and
   Traditional/Simplified script), ``near`` (similarity >= NEAR) or ``partial``
   (containment >= PARTIAL, the shorter copy at least MIN_PART of the longer).
+
+In the grey zone (similarity under NEAR_SURE, but near or a possible partial copy) two
+more checks keep apart bulletins written from one template — same phrasing, other
+victims, sums and dates: a copy shares *whole sentences* (WHOLE_SENTENCES of the
+shorter text in sentences found nearly whole) and the same *particulars* (numbers and
+anonymised names such as 王某 or 李女士). Containment there also sets aside the
+sentences a copy added at its start and end (a header, an editor's note, a sign-off).
 """
 
 from __future__ import annotations
