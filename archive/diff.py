@@ -64,16 +64,39 @@ def sentence_key(text: str) -> str:
     return word_key(to_simplified(unicodedata.normalize("NFKC", text)))
 
 
-def keyed(text: str, offset: int = 0) -> tuple[str, list[int]]:
-    """The comparison key of ``text`` and, for each key character, its original offset."""
+def keyed(text: str, offset: int = 0, simp: str | None = None) -> tuple[str, list[int]]:
+    """The comparison key of ``text`` and, for each key character, its original offset.
+
+    ``simp``: the same text already NFKC-normalised and Simplified, character for
+    character (the fast path: no per-character normalisation).
+    """
     chars: list[str] = []
     pos: list[int] = []
+    if simp is not None and len(simp) == len(text):
+        for i, ch in enumerate(simp):
+            if ch.isalnum():
+                chars.append(ch.lower())
+                pos.append(offset + i)
+        key = "".join(chars)
+        if len(key) == len(pos):
+            return key, pos
+        chars, pos = [], []
     for i, ch in enumerate(text):
         k = char_key(ch)
         if k:
             chars.append(k)
             pos.extend([offset + i] * len(k))
     return "".join(chars), pos
+
+
+def simplified(text: str) -> str | None:
+    """NFKC + Simplified form of a whole text when it keeps every offset, else None."""
+    from .dedup.shingles import to_simplified
+
+    nfkc = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    if len(nfkc) != len(text):
+        return None
+    return to_simplified(nfkc)
 
 
 @dataclass(slots=True)
@@ -96,16 +119,17 @@ class Para:
     key: str
 
 
-def paragraphs(text: str) -> list[Para]:
+def paragraphs(text: str, simp: str | None = None) -> list[Para]:
+    """The non-empty paragraphs of ``text`` (``simp``: see ``simplified``)."""
     from .dedup.shingles import to_simplified, word_key
 
     out: list[Para] = []
     offset = 0
     for line in text.split("\n"):
-        nfkc = (
-            line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
-        )
-        norm = to_simplified(nfkc)
+        if simp is not None:
+            norm = simp[offset : offset + len(line)]
+        else:
+            norm = to_simplified(unicodedata.normalize("NFKC", line))
         key = word_key(norm)
         if key:
             out.append(Para(offset, offset + len(line), norm, key))
@@ -141,12 +165,13 @@ class _Edit:
 class _Side:
     """One side of a changed block: its key and the original offsets of each key char."""
 
-    def __init__(self, text: str, block: list[Unit]) -> None:
+    def __init__(self, text: str, block: list[Unit], simp: str | None = None) -> None:
         self.text = text
         keys: list[str] = []
         pos: list[int] = []
         for u in block:
-            k, p = keyed(text[u.start : u.end], u.start)
+            part = simp[u.start : u.end] if simp is not None else None
+            k, p = keyed(text[u.start : u.end], u.start, part)
             keys.append(k)
             pos.extend(p)
         self.key = "".join(keys)
@@ -308,7 +333,8 @@ def diff_texts(a: str, b: str) -> list[dict[str, Any]]:
     comparing them whole is cheap), then sentences inside the changed ones, then
     characters inside the changed sentences.
     """
-    pa, pb = paragraphs(a), paragraphs(b)
+    simp_a, simp_b = simplified(a), simplified(b)
+    pa, pb = paragraphs(a, simp_a), paragraphs(b, simp_b)
     sm = difflib.SequenceMatcher(None, [p.key for p in pa], [p.key for p in pb], autojunk=False)
     raws: list[_Raw] = []
     equal_seen = 0
@@ -319,23 +345,26 @@ def diff_texts(a: str, b: str) -> list[dict[str, Any]]:
         a_at = pa[i1].start if i1 < len(pa) else len(a)
         b_at = pb[j1].start if j1 < len(pb) else len(b)
         ua, ub = units(a, pa[i1:i2]), units(b, pb[j1:j2])
-        equal_seen = _sentences(a, b, ua, ub, a_at, b_at, raws, equal_seen)
+        equal_seen = _sentences((a, simp_a), (b, simp_b), ua, ub, (a_at, b_at), raws, equal_seen)
     changes = [_dress(r, a, b, equal_seen) for r in raws]
     _mark_moves(changes)
     return changes
 
 
+_Text = tuple[str, str | None]  # a text and its NFKC/Simplified form (or None)
+
+
 def _sentences(
-    a: str,
-    b: str,
+    ta: _Text,
+    tb: _Text,
     ua: list[Unit],
     ub: list[Unit],
-    a_home: int,
-    b_home: int,
+    home: tuple[int, int],
     raws: list[_Raw],
     equal_seen: int,
 ) -> int:
     """Sentence-level changes between two runs of changed paragraphs."""
+    a_home, b_home = home
     sm = difflib.SequenceMatcher(None, [u.key for u in ua], [u.key for u in ub], autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
@@ -348,13 +377,13 @@ def _sentences(
             b_span = (ub[j1].start, ub[j2 - 1].end) if j2 > j1 else (b_at, b_at)
             raws.append(_Raw(*a_span, *b_span, equal_seen))
             continue
-        equal_seen = _block(a, b, ua[i1:i2], ub[j1:j2], a_at, b_at, raws, equal_seen)
+        equal_seen = _block(ta, tb, ua[i1:i2], ub[j1:j2], a_at, b_at, raws, equal_seen)
     return equal_seen
 
 
 def _block(
-    a: str,
-    b: str,
+    ta: _Text,
+    tb: _Text,
     ba: list[Unit],
     bb: list[Unit],
     a_at: int,
@@ -363,7 +392,7 @@ def _block(
     equal_seen: int,
 ) -> int:
     """Character-level changes inside a block of replaced sentences."""
-    sa, sb = _Side(a, ba), _Side(b, bb)
+    sa, sb = _Side(ta[0], ba, ta[1]), _Side(tb[0], bb, tb[1])
     if len(sa.key) > MAX_BLOCK or len(sb.key) > MAX_BLOCK:
         raws.append(_Raw(ba[0].start, ba[-1].end, bb[0].start, bb[-1].end, equal_seen))
         return equal_seen

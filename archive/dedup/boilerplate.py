@@ -72,7 +72,7 @@ def upsert(session: Session, counts: Counter[int]) -> None:
     stmt = stmt.on_conflict_do_update(
         index_elements=["hash"], set_={"df": table.c.df + stmt.excluded.df}
     )
-    rows = [{"hash": h, "df": n} for h, n in counts.items()]
+    rows = [{"hash": h, "df": n} for h, n in sorted(counts.items())]
     for i in range(0, len(rows), 5000):
         session.execute(stmt, rows[i : i + 5000])
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..models import DedupBand
 
 MAX_CANDIDATES = 64  # per article, the ones sharing most bands first
+MAX_RUNS = 8  # sorted arrays of earlier chunks kept apart before they are merged into one
 
 
 class BandIndex:
@@ -38,6 +39,11 @@ class BandIndex:
         flat = np.concatenate(keys)
         owner = np.repeat(np.asarray(ids, dtype=np.int64), [len(k) for k in keys])
         order = np.argsort(flat, kind="stable")
+        if len(self._keys) >= MAX_RUNS:  # merge the earlier chunks: look-ups stay cheap
+            keys_all = np.concatenate(self._keys)
+            ids_all = np.concatenate(self._ids)
+            merged = np.argsort(keys_all, kind="stable")
+            self._keys, self._ids = [keys_all[merged]], [ids_all[merged]]
         self._keys.append(flat[order])
         self._ids.append(owner[order])
         self.run_ids.update(ids)
@@ -116,7 +122,8 @@ def best(counts: Counter[int], limit: int = MAX_CANDIDATES) -> list[int]:
 
 def store_bands(session: Session, rows: Iterable[tuple[int, np.ndarray]]) -> None:
     """Persist band keys (article id, keys), bulk insert."""
-    data = [(k, aid) for aid, keys in rows for k in dict.fromkeys(keys.tolist())]
+    # sorted by key: the index pages are then written in order, not at random
+    data = sorted({(k, aid) for aid, keys in rows for k in keys.tolist()})
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO dedup_band (key, article_id) VALUES ({mark}, {mark})"
