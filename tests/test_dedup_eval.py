@@ -54,3 +54,16 @@ def test_pairwise_scores_arithmetic():
     # predicted pairs (1,2) (1,4) (2,4); true pairs (1,2) (1,3) (2,3)
     assert (scores.correct_pairs, scores.predicted_pairs, scores.true_pairs) == (1, 3, 3)
     assert round(scores.precision, 3) == round(scores.recall, 3) == 0.333
+
+
+def test_small_chunks_give_the_same_quality(sqlite_archive, monkeypatch):
+    """Chunk boundaries (and the merging of the in-memory index) change nothing much."""
+    from archive.dedup import candidates, stage
+
+    monkeypatch.setattr(stage, "CHUNK", 60)
+    monkeypatch.setattr(candidates, "MAX_RUNS", 2)
+    rows = load_labelled(EVAL)
+    labels = store_labelled(sqlite_archive, rows)
+    assert run_dedup(sqlite_archive).processed == len(rows)
+    scores = pairwise(clustering(sqlite_archive, labels), labels)
+    assert scores.precision >= 0.98 and scores.f1 >= 0.95, scores.as_json()
