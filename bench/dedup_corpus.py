@@ -317,6 +317,22 @@ def _s2t():
     return opencc.OpenCC("s2t")
 
 
+# How often a repost is changed in each way (a repost may be changed in several).
+CHANGES = [
+    ("header", 0.6),
+    ("signoff", 0.5),
+    ("edit", 0.6),
+    ("note", 0.15),
+    ("dateline", 0.15),
+    ("tail", 0.2),
+    ("reorder", 0.15),
+    ("merge", 0.15),
+    ("title", 0.2),
+    ("truncate", 0.15),
+    ("traditional", 0.12),
+]
+
+
 @dataclass
 class Article:
     """One generated copy: ``story`` is the label (same story = near-duplicates)."""
@@ -536,29 +552,7 @@ class Corpus:
         r = self.rng
         out = []
         for _ in range(k):
-            how = []
-            if r.random() < 0.6:
-                how.append("header")
-            if r.random() < 0.5:
-                how.append("signoff")
-            if r.random() < 0.6:
-                how.append("edit")
-            if r.random() < 0.15:
-                how.append("note")
-            if r.random() < 0.15:
-                how.append("dateline")
-            if r.random() < 0.2:
-                how.append("tail")
-            if r.random() < 0.15:
-                how.append("reorder")
-            if r.random() < 0.15:
-                how.append("merge")
-            if r.random() < 0.2:
-                how.append("title")
-            if r.random() < 0.15:
-                how.append("truncate")
-            if r.random() < 0.12:
-                how.append("traditional")
+            how = [h for h, p in CHANGES if r.random() < p]
             out.append(self.repost(orig, how or ["edit"]))
         return out
 

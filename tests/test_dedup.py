@@ -16,6 +16,14 @@ from archive.importers.batch import import_paths
 from archive.models import Article, Cluster, DedupBand, Difference, Member, Signature
 
 T0 = datetime(2023, 3, 1, 8, 0, tzinfo=UTC)
+SEEDS_REPORT = {
+    "processed": 2,
+    "clusters": 1,
+    "new_clusters": 1,
+    "merged": 0,
+    "differences": 1,
+    "errors": [],
+}
 
 
 def add(archive, url: str, text: str, *, title: str = "", days: float = 0, source: str = "测试"):
@@ -49,14 +57,7 @@ def seed_ids(archive):
 def test_seeds_are_one_cluster_with_the_golden_diff(archive, seeds):
     import_paths(archive, [seeds])
     report = run_dedup(archive)
-    assert report.as_json() == {
-        "processed": 2,
-        "clusters": 1,
-        "new_clusters": 1,
-        "merged": 0,
-        "differences": 1,
-        "errors": [],
-    }
+    assert report.as_json() == SEEDS_REPORT
     wechat, chinacom = seed_ids(archive)
     with archive.session() as s:
         detail = cluster_detail(s, list_clusters(s)[0]["id"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import run
+from .test_dedup import SEEDS_REPORT
 
 
 @pytest.fixture
@@ -24,14 +25,7 @@ def deduped(cli, home, db_url, seeds) -> list[str]:
 def test_dedup_json(cli, deduped):
     result = run(cli, "dedup", *deduped, "--json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == {
-        "processed": 2,
-        "clusters": 1,
-        "new_clusters": 1,
-        "merged": 0,
-        "differences": 1,
-        "errors": [],
-    }
+    assert json.loads(result.stdout) == SEEDS_REPORT
     again = json.loads(run(cli, "dedup", *deduped, "--json").stdout)
     assert again["processed"] == 0 and again["clusters"] == 1
 
