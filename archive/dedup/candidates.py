@@ -60,10 +60,18 @@ class BandIndex:
         for sk, si in zip(self._keys[:-1], self._ids[:-1], strict=True):
             lo = np.searchsorted(sk, flat, side="left")
             hi = np.searchsorted(sk, flat, side="right")
-            for q in np.flatnonzero(hi > lo).tolist():
-                counter = result[int(owner[q])]
-                for other in si[lo[q] : hi[q]].tolist():
-                    counter[other] += 1
+            lengths = hi - lo
+            hit = np.flatnonzero(lengths)
+            if not len(hit):
+                continue
+            # every (owner, other) pair sharing a key, without a Python loop per key
+            reps = lengths[hit]
+            starts = np.repeat(lo[hit] - np.cumsum(reps) + reps, reps)
+            others = si[starts + np.arange(int(reps.sum()))]
+            owners = np.repeat(owner[hit], reps)
+            pairs, counts = np.unique((owners << 32) | others, return_counts=True)
+            for pair, n in zip(pairs.tolist(), counts.tolist(), strict=True):
+                result[pair >> 32][pair & 0xFFFFFFFF] += n
         # within the chunk itself: runs of equal keys in its sorted array
         sk, si = self._keys[-1], self._ids[-1]
         same = np.flatnonzero(sk[1:] == sk[:-1])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Archive
 from ..diff import diff_meta, diff_texts
-from ..errors import InputError, NotFound
+from ..errors import ArchiveError, InputError, NotFound
 from ..models import Article, Cluster, DedupBand, Difference, Member, Signature, Source
 from ..normalize import normalize
 from .boilerplate import Boilerplate
@@ -30,7 +30,7 @@ def _iso(value: Any) -> str | None:
 def list_clusters(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
     """Clusters, largest first: ``[{"id","canonical","size","members":[…]}]``."""
     if limit < 1 or offset < 0:
-        raise NotFound("limit must be >= 1 and offset >= 0")
+        raise ArchiveError(f"limit must be >= 1 and offset >= 0 (got {limit}, {offset})")
     clusters = session.execute(
         select(Cluster.id, Cluster.canonical_id, Cluster.size)
         .order_by(Cluster.size.desc(), Cluster.id)
@@ -166,11 +166,14 @@ def diff_articles(session: Session, a_id: int, b_id: int) -> dict[str, Any]:
     return result
 
 
-def candidates_for(session: Session, f: Features, limit: int = 64) -> list[int]:
+def candidates_for(
+    session: Session, f: Features, boiler: Boilerplate, limit: int = 64
+) -> list[int]:
     """Stored articles sharing LSH bands with a text, filtered by estimated similarity."""
-    if f.sig is None:
+    sig = f.sign(boiler)
+    if sig is None:
         return []
-    keys = band_keys(f.sig).tolist()
+    keys = band_keys(sig).tolist()
     counts: Counter[int] = Counter(
         session.scalars(select(DedupBand.article_id).where(DedupBand.key.in_(keys)))
     )
@@ -182,11 +185,11 @@ def candidates_for(session: Session, f: Features, limit: int = 64) -> list[int]:
             Signature.article_id.in_(ids)
         )
     ).all()
-    n = len(f.shingles)
+    n = len(f.content(boiler))
     return [
         aid
         for aid, data, extra in sigs
-        if worth_verifying(estimate(f.sig, from_bytes(data)), n, int((extra or {}).get("n", 0)))
+        if worth_verifying(estimate(sig, from_bytes(data)), n, int((extra or {}).get("n", 0)))
     ]
 
 
@@ -198,8 +201,8 @@ def check_text(archive: Archive, text: str, title: str | None = None) -> dict[st
     if not f.matchable:
         raise InputError("text", "is too short to compare (a few words at least)")
     with archive.session() as s:
-        ids = candidates_for(s, f)
         boiler = Boilerplate.load(s)
+        ids = candidates_for(s, f, boiler)
         rows = s.execute(
             select(Article.id, Article.url, Article.title, Article.norm_text, Member.cluster_id)
             .outerjoin(Member, Member.article_id == Article.id)

@@ -45,7 +45,7 @@ CHUNK = 2000
 OBVIOUS = 0.8
 OBVIOUS_PART = 0.9
 CACHE = 4000  # features kept in memory for candidates from earlier chunks
-SIG_VERSION = 1
+SIG_VERSION = 2  # 2: signatures of the content, boilerplate left out
 Progress = Callable[[int, int], None]
 
 
@@ -163,7 +163,40 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
             run.clusters.detach(s, aid)
         s.execute(delete(Signature).where(Signature.article_id.in_(seen)))
         drop_bands(s, list(seen))
-    # 1. features, signatures, band keys
+    feats, keys = _sign(s, run, chunk, report)
+    survivors = _candidates(s, run, feats, keys, chunk)
+    # 5. exact verification and 6. clustering, in published order
+    for aid, f in feats.items():
+        run.remember(aid, f)
+    wanted = {c for cs in survivors.values() for c in cs}
+    others = run.features(s, [c for c in wanted if c not in feats])
+    run.clusters.lookup(s, [c for c in wanted if c not in run.pos])
+    for aid, cands in survivors.items():
+        matched = []
+        for c in cands:
+            other = feats.get(c) or others.get(c)
+            if other is not None and run.measure(feats[aid], other).is_match:
+                matched.append(c)
+        if matched:
+            report.merged += run.clusters.link(aid, matched)
+    done = run.clusters.finalize(s)
+    report.new_clusters += done.new_clusters
+    report.differences += done.differences
+    s.execute(update(Article).where(Article.id.in_(chunk)).values(needs_dedup=False))
+    errors = {e["id"] for e in report.errors}
+    if errors:
+        s.execute(update(Article).where(Article.id.in_(errors)).values(needs_dedup=True))
+    reindex = sorted(done.reindex)
+    for i in range(0, len(reindex), 500):
+        s.execute(
+            update(Article).where(Article.id.in_(reindex[i : i + 500])).values(needs_index=True)
+        )
+
+
+def _sign(
+    s: Session, run: _Run, chunk: list[int], report: DedupReport
+) -> tuple[dict[int, Features], dict[int, np.ndarray]]:
+    """1. Features of a chunk's articles; their signatures and band keys stored."""
     feats: dict[int, Features] = {}
     keys: dict[int, np.ndarray] = {}
     sig_rows = []
@@ -185,18 +218,20 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
             log.exception("dedup: article %s", aid)
             report.errors.append({"id": aid, "error": f"{type(exc).__name__}: {exc}"})
             continue
-        if not f.matchable or f.sig is None:
+        sig = f.sign(run.boiler)
+        if sig is None:
             continue
         feats[aid] = f
         p = run.pos[aid]
-        run.sigs[p] = f.sig
-        run.sizes[p] = len(f.shingles)
+        n = len(f.content(run.boiler))
+        run.sigs[p] = sig
+        run.sizes[p] = n
         sig_rows.append(
             {
                 "article_id": aid,
                 "content_hash": chash,
-                "data": to_bytes(f.sig),
-                "extra": {"n": len(f.shingles), "v": SIG_VERSION},
+                "data": to_bytes(sig),
+                "extra": {"n": n, "v": SIG_VERSION},
             }
         )
     if feats:  # band keys of the whole chunk in one go
@@ -205,9 +240,22 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
     if sig_rows:
         s.execute(insert(Signature.__table__), sig_rows)
     store_bands(s, keys.items())
+    return feats, keys
+
+
+def _candidates(
+    s: Session,
+    run: _Run,
+    feats: dict[int, Features],
+    keys: dict[int, np.ndarray],
+    chunk: list[int],
+) -> dict[int, list[int]]:
+    """2.-4. Each article's candidates worth verifying; the new stories' sentences counted.
+
+    Returns article -> candidates, in published order.
+    """
     ids = [aid for aid in chunk if aid in feats]
     run.index.add(ids, [keys[a] for a in ids])
-    # 2. candidates
     found = run.index.run_matches(ids, [keys[a] for a in ids])
     for aid, counter in run.index.stored_matches(s, keys).items():
         found[aid].update(counter)
@@ -240,32 +288,7 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
         if not obvious_copy:
             run.boiler.count_story(feats[aid].hashes)
     run.boiler.settle(s)
-    # 5. exact verification and 6. clustering, in published order
-    for aid, f in feats.items():
-        run.remember(aid, f)
-    wanted = {c for cs in survivors.values() for c in cs}
-    others = run.features(s, [c for c in wanted if c not in feats])
-    run.clusters.lookup(s, [c for c in wanted if c not in run.pos])
-    for aid in ids:
-        matched = []
-        for c in survivors[aid]:
-            other = feats.get(c) or others.get(c)
-            if other is not None and run.measure(feats[aid], other).is_match:
-                matched.append(c)
-        if matched:
-            report.merged += run.clusters.link(aid, matched)
-    done = run.clusters.finalize(s)
-    report.new_clusters += done.new_clusters
-    report.differences += done.differences
-    s.execute(update(Article).where(Article.id.in_(chunk)).values(needs_dedup=False))
-    errors = {e["id"] for e in report.errors}
-    if errors:
-        s.execute(update(Article).where(Article.id.in_(errors)).values(needs_dedup=True))
-    reindex = sorted(done.reindex)
-    for i in range(0, len(reindex), 500):
-        s.execute(
-            update(Article).where(Article.id.in_(reindex[i : i + 500])).values(needs_index=True)
-        )
+    return survivors
 
 
 def _stored_signatures(s: Session, ids: set[int]) -> dict[int, tuple[np.ndarray, int]]:

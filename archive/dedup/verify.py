@@ -51,7 +51,7 @@ class Features:
     keys: list[str]
     hashes: list[int]
     shingles: np.ndarray
-    sig: np.ndarray | None
+    sig: np.ndarray | None = None  # set by ``sign``
     _content: tuple[int, np.ndarray] | None = field(default=None, repr=False)
     _kept: list[str] | None = field(default=None, repr=False)
 
@@ -59,7 +59,14 @@ class Features:
     def of(cls, norm_text: str) -> Features:
         keys = sentence_keys(norm_text)
         shingles = shingle_hashes("".join(keys))
-        return cls(keys, sentence_hashes(keys), shingles, signature(shingles))
+        return cls(keys, sentence_hashes(keys), shingles)
+
+    def sign(self, boiler: Boiler) -> np.ndarray | None:
+        """The MinHash signature of the content (the boilerplate known now left out):
+        shared warnings then add no candidates, however many articles carry them."""
+        if self.sig is None and self.matchable:
+            self.sig = signature(self.content(boiler))
+        return self.sig
 
     @property
     def matchable(self) -> bool:
