@@ -200,14 +200,19 @@ class Difference(Base):
 
 
 class DedupBand(Base):
-    """One LSH band key of an article's signature: articles sharing a key are candidates."""
+    """One LSH band key of an article's signature: articles sharing a key are candidates.
+
+    The table has no primary key (a bulk run drops its indexes and builds them again);
+    (key, article_id) identifies a row for the ORM.
+    """
 
     __tablename__ = "dedup_band"
 
-    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, index=True)
     article_id: Mapped[int] = mapped_column(
-        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
     )
+    __mapper_args__: ClassVar[dict[str, Any]] = {"primary_key": [key, article_id]}
 
 
 class DedupPhrase(Base):

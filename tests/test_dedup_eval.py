@@ -62,6 +62,7 @@ def test_small_chunks_give_the_same_quality(sqlite_archive, monkeypatch):
 
     monkeypatch.setattr(stage, "CHUNK", 60)
     monkeypatch.setattr(candidates, "MAX_RUNS", 2)
+    monkeypatch.setattr(stage, "BULK", 100)  # the indexes dropped, then built again
     rows = load_labelled(EVAL)
     labels = store_labelled(sqlite_archive, rows)
     assert run_dedup(sqlite_archive).processed == len(rows)

@@ -141,6 +141,23 @@ def store_bands(session: Session, rows: Iterable[tuple[int, np.ndarray]]) -> Non
         conn.exec_driver_sql(sql, data[i : i + 20000])
 
 
+BAND_INDEXES = {"ix_dedup_band_key": "key", "ix_dedup_band_article_id": "article_id"}
+
+
+def drop_indexes(session: Session) -> None:
+    """Before a bulk load into an empty band table: appends without index upkeep."""
+    conn = session.connection()
+    for name in BAND_INDEXES:
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+
+
+def ensure_indexes(session: Session) -> None:
+    """Build the band indexes if missing (after a bulk load, or one that was cut short)."""
+    conn = session.connection()
+    for name, column in BAND_INDEXES.items():
+        conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON dedup_band ({column})")
+
+
 def drop_bands(session: Session, article_ids: Sequence[int] | None = None) -> None:
     if article_ids is None:
         session.execute(delete(DedupBand))

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ..db import Archive
 from ..models import Article, Cluster, DedupBand, Difference, Member, Signature
 from . import boilerplate as bp
-from .candidates import BandIndex, best, drop_bands, store_bands
+from .candidates import BandIndex, best, drop_bands, drop_indexes, ensure_indexes, store_bands
 from .cluster import Clusters, rank
 from .signatures import NUM_PERM, band_keys, estimate, from_bytes, to_bytes
 from .verify import Features, Match, estimate_containment, measure, worth_verifying
@@ -44,6 +44,7 @@ CHUNK = 2000
 # the same warnings must still count as different stories.
 OBVIOUS = 0.8
 OBVIOUS_PART = 0.9
+BULK = 5000  # a first run over this many articles builds the band indexes after loading
 CACHE = 4000  # features kept in memory for candidates from earlier chunks
 SIG_VERSION = 2  # 2: signatures of the content, boilerplate left out
 Progress = Callable[[int, int], None]
@@ -116,6 +117,7 @@ def run_dedup(
     """Cluster the articles not yet seen by dedup (all of them with ``rebuild``)."""
     report = DedupReport()
     with archive.session() as s:
+        ensure_indexes(s)
         if rebuild:
             reset(s)
         todo = s.execute(
@@ -127,15 +129,24 @@ def run_dedup(
         boiler = bp.Boilerplate.load(s)
     order = [aid for aid, _, _ in sorted(todo, key=lambda r: rank(r[1], r[2] or 0, r[0]))]
     run = _Run(order, stored, boiler)
-    for start in range(0, len(order), CHUNK):
-        chunk = order[start : start + CHUNK]
+    bulk = not stored and len(order) >= BULK
+    if bulk:  # an empty band table and many articles: load first, index after
         with archive.session() as s:
-            if archive.is_sqlite:  # a larger page cache for the band index (this connection)
-                s.connection().exec_driver_sql("PRAGMA cache_size=-262144")
-            _process_chunk(s, run, chunk, report)
-        report.processed += len(chunk)
-        if progress:
-            progress(report.processed, len(order))
+            drop_indexes(s)
+    try:
+        for start in range(0, len(order), CHUNK):
+            chunk = order[start : start + CHUNK]
+            with archive.session() as s:
+                if archive.is_sqlite:  # a larger page cache (for this connection)
+                    s.connection().exec_driver_sql("PRAGMA cache_size=-262144")
+                _process_chunk(s, run, chunk, report)
+            report.processed += len(chunk)
+            if progress:
+                progress(report.processed, len(order))
+    finally:
+        if bulk:
+            with archive.session() as s:
+                ensure_indexes(s)
     with archive.session() as s:
         report.clusters = s.scalar(select(func.count()).select_from(Cluster)) or 0
     log.info("dedup: %s", report.as_json())
