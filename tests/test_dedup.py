@@ -13,7 +13,15 @@ from archive import Document, store
 from archive.dedup import run_dedup
 from archive.dedup.queries import cluster_detail, diff_articles, list_clusters
 from archive.importers.batch import import_paths
-from archive.models import Article, Cluster, DedupBand, Difference, Member, Signature
+from archive.models import (
+    Article,
+    Cluster,
+    DedupBand,
+    DedupPhrase,
+    Difference,
+    Member,
+    Signature,
+)
 
 T0 = datetime(2023, 3, 1, 8, 0, tzinfo=UTC)
 SEEDS_REPORT = {
@@ -160,6 +168,11 @@ def test_shared_warnings_do_not_make_different_bulletins_alike(archive):
     with archive.session() as s:
         detail = cluster_detail(s, list_clusters(s)[0]["id"])
     assert detail["canonical"] == ids[0]
+    with archive.session() as s:  # what was learned is kept for the next runs
+        frequent = s.scalar(
+            select(func.count()).select_from(DedupPhrase).where(DedupPhrase.df >= 5)
+        )
+    assert frequent == 4  # the four warning sentences, counted once per story (6 stories)
 
 
 def test_short_text_and_empty_text_are_processed_without_cluster(archive):

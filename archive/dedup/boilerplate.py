@@ -28,16 +28,23 @@ MIN_DF = 5
 class Boilerplate(Boiler):
     """Frequent sentence hashes (stored) plus the counts added during this run."""
 
-    def __init__(self, frequent: Iterable[int] = (), min_df: int = MIN_DF) -> None:
+    def __init__(
+        self, frequent: Iterable[int] = (), min_df: int = MIN_DF, *, empty: bool = False
+    ) -> None:
         super().__init__()
         self.min_df = min_df
         self.frequent: set[int] = set(frequent)
         self.pending: Counter[int] = Counter()
+        # The table was empty when the run began: counts stay in memory and are written
+        # once, in order, at the end (``flush``), instead of rewriting the table's pages
+        # at every chunk.
+        self.in_memory = empty
 
     @classmethod
     def load(cls, session: Session, min_df: int = MIN_DF) -> Boilerplate:
-        rows = session.scalars(select(DedupPhrase.hash).where(DedupPhrase.df >= min_df))
-        return cls(rows, min_df)
+        rows = set(session.scalars(select(DedupPhrase.hash).where(DedupPhrase.df >= min_df)))
+        empty = not rows and session.scalar(select(DedupPhrase.hash).limit(1)) is None
+        return cls(rows, min_df, empty=empty)
 
     def is_boilerplate(self, phrase: int) -> bool:
         return phrase in self.frequent
@@ -49,8 +56,14 @@ class Boilerplate(Boiler):
                 self.pending[h] += 1
 
     def settle(self, session: Session) -> None:
-        """Write the pending counts and refresh the frequent set from the database."""
+        """Make the counts so far count: the frequent set brought up to date."""
         if not self.pending:
+            return
+        if self.in_memory:
+            fresh = {h for h, n in self.pending.items() if n >= self.min_df}
+            if fresh != self.frequent:
+                self.frequent = fresh
+                self.bump()
             return
         upsert(session, self.pending)
         self.pending.clear()
@@ -58,6 +71,13 @@ class Boilerplate(Boiler):
         if fresh != self.frequent:
             self.frequent = fresh
             self.bump()
+
+    def flush(self, session: Session) -> None:
+        """Write the counts kept in memory (at the end of a run)."""
+        if self.in_memory and self.pending:
+            upsert(session, self.pending)
+            self.pending.clear()
+            self.in_memory = False
 
 
 def upsert(session: Session, counts: Counter[int]) -> None:
@@ -73,8 +93,8 @@ def upsert(session: Session, counts: Counter[int]) -> None:
         index_elements=["hash"], set_={"df": table.c.df + stmt.excluded.df}
     )
     rows = [{"hash": h, "df": n} for h, n in sorted(counts.items())]
-    for i in range(0, len(rows), 5000):
-        session.execute(stmt, rows[i : i + 5000])
+    for i in range(0, len(rows), 20000):
+        session.execute(stmt, rows[i : i + 20000])
 
 
 def clear(session: Session) -> None:

@@ -144,8 +144,9 @@ def run_dedup(
             if progress:
                 progress(report.processed, len(order))
     finally:
-        if bulk:
-            with archive.session() as s:
+        with archive.session() as s:
+            run.boiler.flush(s)
+            if bulk:
                 ensure_indexes(s)
     with archive.session() as s:
         report.clusters = s.scalar(select(func.count()).select_from(Cluster)) or 0
