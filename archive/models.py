@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -196,6 +197,31 @@ class Difference(Base):
     changes: Mapped[list[Any]] = mapped_column(default=list)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DedupBand(Base):
+    """One LSH band key of an article's signature: articles sharing a key are candidates.
+
+    The table has no primary key (a bulk run drops its indexes and builds them again);
+    (key, article_id) identifies a row for the ORM.
+    """
+
+    __tablename__ = "dedup_band"
+
+    key: Mapped[int] = mapped_column(BigInteger, index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    __mapper_args__: ClassVar[dict[str, Any]] = {"primary_key": [key, article_id]}
+
+
+class DedupPhrase(Base):
+    """A sentence hash and in how many different stories it occurs (boilerplate when many)."""
+
+    __tablename__ = "dedup_phrase"
+
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    df: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
 
 class CrawlRun(Base):

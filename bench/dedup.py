@@ -1,0 +1,233 @@
+"""Dedup at scale: the whole stage on generated corpora, beside a plain datasketch baseline.
+
+    .venv/bin/python bench/dedup.py                 # 2,000 and 10,000 articles, increments
+    .venv/bin/python bench/dedup.py --sizes 10000 100000 --base 100000
+
+For each size N a corpus of N generated bulletins (about 1.6 KB each, ~25% reposts:
+headers, sign-offs, edits, truncations, Traditional copies) is written into a fresh
+SQLite archive (not timed); then, each in its own process so that peak memory is its
+own, are timed:
+
+- ``fanzha``: ``run_dedup`` — features, signatures and bands stored, candidates,
+  verification, clustering, recorded differences — reading from and writing to the
+  archive;
+- ``baseline``: datasketch ``MinHash(num_perm=128)`` over character 5-grams of the
+  normalised text (``update_batch``) and ``MinHashLSH(threshold=0.8)`` insert + query,
+  texts already in memory (nothing read or written).
+
+Then the incremental case: 1,000 new articles (new stories and their reposts, so that
+the clustering work is the same) added to an archive of ``--base`` articles already
+deduplicated, against the same 1,000 added to an empty archive: what the archive's
+size costs (look-ups of the stored bands; nothing is rebuilt from every article).
+
+Printed: articles/s, peak RSS (ru_maxrss), the growth ratio (seconds per article at
+the largest size over the smallest) and pairwise precision/recall against the
+generator's labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def build(home: Path, n: int, seed: int, *, extra: int = 0) -> Path:
+    """A fresh archive of n generated articles (and ``extra`` more kept aside in a file)."""
+    from dedup_corpus import Corpus
+    from sqlalchemy import insert
+
+    from archive import Archive
+    from archive.models import Article
+    from archive.normalize import normalize
+    from archive.store import content_hash
+
+    corpus = Corpus(seed, details=True)
+    articles = corpus.corpus(n)
+    archive = Archive.open(home)
+    rows = []
+    for a in articles:
+        norm = normalize(a.text)
+        rows.append(
+            {
+                "url": a.url,
+                "title": a.title,
+                "text": a.text,
+                "norm_text": norm,
+                "content_hash": content_hash(norm, a.title),
+                "published_at": a.published,
+                "published_precision": "datetime",
+                "image_urls": [f"i{i}.jpg" for i in range(a.images)],
+                "extra": {"story": a.story},
+            }
+        )
+    with archive.session() as s:
+        for i in range(0, len(rows), 5000):
+            s.execute(insert(Article), rows[i : i + 5000])
+    archive.close()
+    if extra:  # new articles: new stories with their reposts (the same work either way)
+        fresh = Corpus(seed + 1, details=True, host="new")
+        new = fresh.corpus(extra)
+        for a in new:
+            a.story += 10_000_000
+        path = home / "new.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            for a in new[:extra]:
+                fh.write(json.dumps(a.as_json(), ensure_ascii=False) + "\n")
+    return home
+
+
+def add_new(home: Path) -> int:
+    """Store the articles kept aside by ``build`` (not timed)."""
+    from archive import Archive
+    from archive.dedup.evaluate import load_labelled, store_labelled
+
+    archive = Archive.open(home)
+    n = len(store_labelled(archive, load_labelled(home / "new.jsonl")))
+    archive.close()
+    return n
+
+
+def child(mode: str, home: str) -> None:
+    """Run one timed job and print its figures as JSON (in its own process)."""
+    from archive import Archive
+
+    archive = Archive.open(Path(home))
+    out: dict = {"mode": mode}
+    if mode == "fanzha":
+        from archive.dedup import run_dedup
+
+        t0 = time.perf_counter()
+        report = run_dedup(archive)
+        out["seconds"] = time.perf_counter() - t0
+        out["report"] = report.as_json()
+        out["n"] = report.processed
+        out |= _quality(archive)
+    else:
+        import numpy as np
+        from datasketch import MinHash, MinHashLSH
+        from sqlalchemy import select
+
+        from archive.models import Article
+
+        with archive.session() as s:
+            rows = s.execute(select(Article.id, Article.norm_text)).all()
+        t0 = time.perf_counter()
+        lsh = MinHashLSH(threshold=0.8, num_perm=128)
+        pairs = 0
+        for aid, text in rows:
+            m = MinHash(num_perm=128)
+            m.update_batch([text[i : i + 5].encode() for i in range(max(1, len(text) - 4))])
+            pairs += len(lsh.query(m))
+            lsh.insert(aid, m)
+        out["seconds"] = time.perf_counter() - t0
+        out["n"] = len(rows)
+        out["pairs"] = pairs
+        del np
+    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    archive.close()
+    print(json.dumps(out))
+
+
+def _quality(archive) -> dict:
+    """Pairwise precision and recall against the generator's story labels."""
+    from sqlalchemy import select
+
+    from archive.dedup.evaluate import clustering, pairwise
+    from archive.models import Article
+
+    with archive.session() as s:
+        labels = {
+            aid: (extra or {}).get("story")
+            for aid, extra in s.execute(select(Article.id, Article.extra))
+        }
+    labels = {aid: (story if story is not None else f"new{aid}") for aid, story in labels.items()}
+    scores = pairwise(clustering(archive, labels), labels)
+    return {"precision": round(scores.precision, 4), "recall": round(scores.recall, 4)}
+
+
+def timed(mode: str, home: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(home)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode:
+        raise SystemExit(f"{mode} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def line(label: str, r: dict) -> str:
+    rate = r["n"] / r["seconds"] if r["seconds"] else float("inf")
+    extra = ""
+    if "precision" in r:
+        extra = f"  P {r['precision']:.3f} R {r['recall']:.3f}  clusters {r['report']['clusters']}"
+    return (
+        f"{label:<28} {r['n']:>7} articles {r['seconds']:8.2f} s {rate:9.0f} articles/s "
+        f"peak {r['maxrss_mb']:7.0f} MB{extra}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
+    ap.add_argument("--base", type=int, default=10000, help="archive size for the increment")
+    ap.add_argument("--new", type=int, default=1000)
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    results = {}
+    homes = {}
+    with tempfile.TemporaryDirectory(prefix="fz-bench-") as tmp:
+        for n in args.sizes:
+            home = build(Path(tmp) / f"n{n}", n, seed=n, extra=args.new if n == args.base else 0)
+            homes[n] = home
+            base = timed("baseline", home)
+            ours = timed("fanzha", home)
+            results[n] = (ours, base)
+            print(line(f"fanzha dedup stage N={n}", ours))
+            print(line(f"datasketch baseline N={n}", base))
+            print(f"{'':28} speed ratio fanzha/baseline: {base['seconds'] / ours['seconds']:.2f}x")
+            sys.stdout.flush()
+        if len(args.sizes) > 1:
+            lo, hi = min(args.sizes), max(args.sizes)
+            for name, k in (("fanzha", 0), ("baseline", 1)):
+                g = (results[hi][k]["seconds"] / hi) / (results[lo][k]["seconds"] / lo)
+                print(f"growth ratio {name:<9} (s/article at {hi} over {lo}): {g:.2f}")
+        # the incremental case
+        if args.base in homes:  # already deduplicated above
+            big = homes[args.base]
+        else:
+            big = build(Path(tmp) / "base", args.base, seed=7, extra=args.new)
+            timed("fanzha", big)  # dedup the base archive first (not reported here)
+        add_new(big)
+        inc_big = timed("fanzha", big)
+        empty = Path(tmp) / "empty"
+        empty.mkdir()
+        os.replace(big / "new.jsonl", empty / "new.jsonl")
+        build(empty, 0, seed=0)
+        add_new(empty)
+        inc_empty = timed("fanzha", empty)
+        print(line(f"+{args.new} into {args.base}", inc_big))
+        print(line(f"+{args.new} into empty", inc_empty))
+        print(
+            f"increment ratio (into {args.base} / into empty): "
+            f"{inc_big['seconds'] / inc_empty['seconds']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
