@@ -21,6 +21,7 @@ from sqlalchemy import select
 from archive import Archive
 from archive.models import Article, Member, Source
 
+from . import fastpath
 from .errors import QueryError
 from .indexer import open_index
 from .query import build_query
@@ -89,9 +90,14 @@ def matching_ids(archive: Archive, query: str) -> list[int]:
     ix = open_index(archive)
     with ix.searcher() as s:
         q, _ = build_query(query, s.reader())
-        results = s.search(q, limit=None)
+        try:
+            found = fastpath.matches(fastpath.Evaluator(s).evaluate(q))
+            found.sort(key=lambda m: (-m[1], m[0]))
+            docnums = [d for d, _ in found]
+        except fastpath.Unsupported:
+            docnums = [hit.docnum for hit in s.search(q, limit=None)]
         col = s.reader().column_reader("info")
-        return [int(col[hit.docnum].decode("utf-8").rsplit("\t", 1)[1]) for hit in results]
+        return [int(col[d].decode("utf-8").rsplit("\t", 1)[1]) for d in docnums]
 
 
 def iter_records(archive: Archive, query: str | None = None) -> Iterator[dict[str, Any]]:

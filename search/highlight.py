@@ -13,12 +13,14 @@ callers that do their own marking (Rich on the terminal, ``<mark>`` on the web).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from .analysis import RUNS, fold
 
 OPEN, CLOSE = "【", "】"
+_NON_SPACE = re.compile(r"\S+")
 
 
 @dataclass
@@ -39,6 +41,13 @@ class Snippet:
 
 def _folded_view(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each of its characters, the index it came from."""
+    whole = fold(unicodedata.normalize("NFKC", text))
+    if len(whole) == len(text):  # one character for one (nearly always): no per-char work
+        view, where = [], []
+        for m in _NON_SPACE.finditer(whole):
+            view.append(m.group())
+            where.extend(range(m.start(), m.end()))
+        return "".join(view), where
     chars: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):

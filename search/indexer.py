@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
@@ -78,6 +80,31 @@ def open_index(archive: Archive) -> Index:
     if path is None:
         raise IndexMissing(f"no search index in {archive.home}: run 'fanzha index' first")
     return whoosh_index.open_dir(str(path))
+
+
+_local = threading.local()
+
+
+@contextmanager
+def live_searcher(archive: Archive, **kwargs: Any) -> Iterator[Any]:
+    """A searcher on the live generation, kept between calls in this thread and
+    refreshed when the index changed (opening one costs milliseconds per segment)."""
+    path = current_dir(index_root(archive))
+    if path is None:
+        raise IndexMissing(f"no search index in {archive.home}: run 'fanzha index' first")
+    cache: dict[str, Any] = _local.__dict__.setdefault("searchers", {})
+    key = str(path)
+    s = cache.get(key)
+    if s is None:
+        stale = [k for k in cache if k.startswith(str(path.parent))]
+        stale += list(cache)[: max(0, len(cache) - 3)]  # a few homes at most
+        for k in set(stale):
+            cache.pop(k).close()
+        s = whoosh_index.open_dir(key).searcher(**kwargs)
+    elif not s.up_to_date():
+        s = s.refresh()  # re-uses the unchanged segments; the old one must not be used
+    cache[key] = s
+    yield s
 
 
 def _swap(root: Path, new: Path) -> None:

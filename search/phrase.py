@@ -15,60 +15,142 @@ from typing import Any
 
 from whoosh import matching
 from whoosh import query as wq
-from whoosh.matching import IntersectionMatcher, WrappingMatcher
 
 
-class PhraseMatcher(WrappingMatcher):
-    """Wraps the intersection of the terms' matchers; stops only where they line up."""
+class PhraseMatcher(matching.Matcher):
+    """A k-way intersection of the terms' matchers that stops only where they line up.
 
-    def __init__(self, child: Any, leaves: list[tuple[Any, int]], boost: float = 1.0) -> None:
-        super().__init__(child, boost)
-        self.leaves = leaves  # (term matcher, offset in the phrase)
-        self._find()
+    ``leaves``: ``(term matcher, offset in the phrase)``, rarest term first (it leads).
+    The score is the sum of the terms' scores; the block quality the sum of theirs,
+    which bounds every phrase score in the block, so Whoosh's top-N collector can skip
+    whole blocks without decoding their positions.
+    """
+
+    def __init__(self, leaves: list[tuple[Any, int]], boost: float = 1.0) -> None:
+        self.ms = [m for m, _ in leaves]
+        self.offsets = [off for _, off in leaves]
+        self.boost = boost
+        self._active = all(m.is_active() for m in self.ms)
+        self._sync()
+
+    # -- moving ----------------------------------------------------------------------
+
+    def _align(self) -> None:
+        """Bring every term to the same document, at or after the lead's."""
+        ms = self.ms
+        target = ms[0].id()
+        while True:
+            for m in ms:
+                if m.id() < target:
+                    m.skip_to(target)
+                    if not m.is_active():
+                        self._active = False
+                        return
+                if m.id() > target:
+                    target = m.id()
+                    break
+            else:
+                return
 
     def _lined_up(self) -> bool:
         cand: set[int] | None = None
-        for m, off in self.leaves:
+        for m, off in zip(self.ms, self.offsets, strict=True):
             shifted = {p - off for p in m.value_as("positions")}
             cand = shifted if cand is None else cand & shifted
             if not cand:
                 return False
         return True
 
-    def _find(self) -> None:
-        child = self.child
-        while child.is_active() and not self._lined_up():
-            child.next()
+    def _sync(self) -> None:
+        lead = self.ms[0]
+        while self._active:
+            self._align()
+            if not self._active or self._lined_up():
+                return
+            lead.next()
+            if not lead.is_active():
+                self._active = False
+
+    def is_active(self) -> bool:
+        return self._active
+
+    def id(self) -> int:
+        return self.ms[0].id()
+
+    def next(self) -> bool:
+        if not self._active:
+            raise matching.ReadTooFar
+        self.ms[0].next()
+        self._active = self.ms[0].is_active()
+        self._sync()
+        return True  # block boundaries are the terms' own: let the collector check
+
+    def skip_to(self, id: int) -> bool:
+        if not self._active:
+            raise matching.ReadTooFar
+        for m in self.ms:
+            if m.is_active() and m.id() < id:
+                m.skip_to(id)
+            if not m.is_active():
+                self._active = False
+                return True
+        self._sync()
+        return True
+
+    def all_ids(self) -> Iterator[int]:
+        while self._active:
+            yield self.id()
+            self.next()
 
     def copy(self) -> PhraseMatcher:
         raise NotImplementedError("PhraseMatcher cannot be copied")
 
     def replace(self, minquality: float = 0) -> Any:
-        return self if self.is_active() else matching.NullMatcher()
+        return self if self._active else matching.NullMatcher()
 
-    def all_ids(self) -> Iterator[int]:
-        while self.is_active():
-            yield self.id()
-            self.next()
-
-    def next(self) -> bool:
-        self.child.next()
-        self._find()
+    def supports(self, astype: str) -> bool:
         return False
-
-    def skip_to(self, id: int) -> bool:
-        self.child.skip_to(id)
-        self._find()
-        return False
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def skip_to_quality(self, minquality: float) -> int:
-        return 0
 
     def spans(self) -> list[Any]:
         return []
+
+    # -- scoring ---------------------------------------------------------------------
+
+    def weight(self) -> float:
+        return sum(m.weight() for m in self.ms) * self.boost
+
+    def score(self) -> float:
+        return sum(m.score() for m in self.ms) * self.boost
+
+    def supports_block_quality(self) -> bool:
+        return all(m.supports_block_quality() for m in self.ms)
+
+    def max_quality(self) -> float:
+        return sum(m.max_quality() for m in self.ms) * self.boost
+
+    def block_quality(self) -> float:
+        return sum(m.block_quality() for m in self.ms) * self.boost
+
+    def skip_to_quality(self, minquality: float) -> int:
+        """Skip blocks whose summed quality cannot reach ``minquality``."""
+        need = minquality / self.boost
+        skipped = 0
+        while self._active:
+            qs = [m.block_quality() for m in self.ms]
+            total = sum(qs)
+            if total >= need:
+                break
+            i = qs.index(min(qs))
+            m = self.ms[i]
+            sk = m.skip_to_quality(need - (total - qs[i]))
+            skipped += sk
+            if not sk and m.is_active():
+                m.next()
+            if not m.is_active():
+                self._active = False
+                break
+            self._sync()
+        return skipped
 
 
 class BigramPhrase(wq.Phrase):
@@ -87,9 +169,5 @@ class BigramPhrase(wq.Phrase):
             leaves.append((reader.doc_frequency(fieldname, word), offset, word))
         leaves.sort()  # the rarest term first: the intersection skips the most
         ms = [(wq.Term(fieldname, w).matcher(searcher, context), off) for _, off, w in leaves]
-        child = ms[0][0]
-        for m, _ in ms[1:]:
-            child = IntersectionMatcher(child, m)
-        if not child.is_active():
-            return matching.NullMatcher()
-        return PhraseMatcher(child, ms, boost=self.boost)
+        m = PhraseMatcher(ms, boost=self.boost)
+        return m if m.is_active() else matching.NullMatcher()

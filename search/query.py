@@ -9,7 +9,7 @@ half-width forms (NFKC).
 Chinese: a run of Chinese characters is a phrase of its character bigrams
 (``search.analysis``), so it matches exactly the texts containing it verbatim; a
 single character is a prefix query (every character starts one indexed term).
-Runs of four or more characters also get their jieba words as optional clauses:
+Runs of five or more characters also get their jieba words as optional clauses:
 they never widen the match, they rank texts using those words higher.
 
 Bad input raises ``QueryError`` with a one-line message.
@@ -42,6 +42,9 @@ FIELDS = {
     "id": "id",
 }
 MAX_EXPANSIONS = 500
+# Runs this long get jieba words as optional ranking clauses (shorter runs are about
+# one word: segmenting them adds a clause per candidate and little to the ranking).
+MIN_RANKED_RUN = 5
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"', "＂": '"'})
 _TOKEN = re.compile(r'\s+|\(|\)|"[^"]*"?|[A-Za-z_]+:"[^"]*"?|[^\s()"]+')
 _WORDISH = re.compile(r"[^\W_]")
@@ -271,7 +274,7 @@ class Builder:
         out: list[wq.Query] = []
         for m in RUNS.finditer(folded):
             run = m.group()
-            if m.lastgroup != "c" or len(run) < 4:
+            if m.lastgroup != "c" or len(run) < MIN_RANKED_RUN:
                 continue
             ws = [w for w in words(run) if w != run]
             if len(ws) < 2:

@@ -8,8 +8,11 @@ newest) matching copy; ``copies`` is the cluster's size in the archive and
 ``matching_copies`` how many of its copies matched. ``total`` and the facets count
 what is listed: stories when collapsing, articles with ``all_copies``.
 
-``facets=False`` with ``all_copies=True`` and relevance order takes Whoosh's own top-N
-path (block-max skipping), the fast way to get the ten best articles.
+Queries are evaluated by ``search.fastpath`` (arrays, numpy) where it handles their
+shape, else by Whoosh. ``facets=False`` with ``all_copies=True`` and relevance order
+is the fast way to the ten best articles: phrase positions are checked only for the
+hits returned, and ``total`` then counts the documents holding every bigram of the
+query (``"total_exact": false`` says so when some were not checked).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from whoosh import query as wq
 from whoosh.scoring import BM25F
@@ -26,9 +30,10 @@ from whoosh.scoring import BM25F
 from archive import Archive
 from archive.models import Article, Cluster, Member, Source
 
+from . import fastpath
 from .errors import QueryError
 from .highlight import snippet
-from .indexer import open_index
+from .indexer import live_searcher
 from .query import build_query, filter_query
 
 log = logging.getLogger(__name__)
@@ -81,26 +86,43 @@ def search(
     """Search the index; DESIGN's ``search`` shape plus ``facets`` (see the module doc)."""
     _check(limit, offset, sort)
     fq = filter_query(source=source, fraud_type=fraud_type, since=since, until=until)
-    ix = open_index(archive)
-    with ix.searcher(weighting=BM25F()) as s:
+    with live_searcher(archive, weighting=BM25F()) as s:
         q, texts = build_query(query, s.reader())
+        allow = sorted(s.docs_for_query(fq)) if fq is not None else None
+        try:
+            part = fastpath.restrict(
+                fastpath.Evaluator(s).evaluate(q),
+                np.asarray(allow, dtype=np.int64) if allow is not None else None,
+            )
+        except fastpath.Unsupported as exc:
+            log.debug("query %r evaluated by Whoosh (%s)", query, exc)
+            part = None
+        exact = True
         if all_copies and not facets and sort == "relevance":
-            r = s.search(q, limit=offset + limit or 1, filter=fq)
-            picked = [(h.docnum, h.score) for h in r][offset : offset + limit]
-            total = len(r)
+            if part is not None:
+                best, total, exact = fastpath.top(part, offset + limit)
+                picked = best[offset:]
+            else:
+                r = s.search(q, limit=offset + limit or 1, filter=fq)
+                picked = [(h.docnum, h.score) for h in r][offset : offset + limit]
+                total = len(r)
             out_facets = None
-            matching = {}
+            matching: dict[int, int] = {}
         else:
-            allow = set(s.docs_for_query(fq)) if fq is not None else None
-            matches = _scan(s, q, allow)
+            if part is not None:
+                found = fastpath.matches(part)
+            else:
+                found = _scan(s, q, set(allow) if allow is not None else None)
             picked, total, out_facets, matching = _collapse(
-                s, matches, all_copies=all_copies, sort=sort, offset=offset, limit=limit
+                s, found, all_copies=all_copies, sort=sort, offset=offset, limit=limit
             )
         col = s.reader().column_reader("info")
         ids = [int(_info(col[d])[6]) for d, _ in picked]
     copies = {aid: matching.get(d, 1) for aid, (d, _) in zip(ids, picked, strict=True)}
     hits = _hits(archive, ids, [sc for _, sc in picked], texts, copies)
     result: dict[str, Any] = {"query": query, "total": total, "offset": offset, "hits": hits}
+    if not exact:
+        result["total_exact"] = False
     if out_facets is not None:
         result["facets"] = out_facets
     return result
