@@ -131,9 +131,11 @@ class Evaluator:
         s = self.searcher
         idf = s.idf(fieldname, text)
         avg = s.avg_field_length(fieldname) or 1.0
-        lengths = np.concatenate(
-            [_lengths(r, fieldname) for r, _ in self.leaves]
-        ) if len(self.leaves) > 1 else _lengths(self.leaves[0][0], fieldname)
+        lengths = (
+            np.concatenate([_lengths(r, fieldname) for r, _ in self.leaves])
+            if len(self.leaves) > 1
+            else _lengths(self.leaves[0][0], fieldname)
+        )
         fl = lengths[ids]
         return idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avg)))
 

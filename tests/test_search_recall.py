@@ -151,7 +151,13 @@ def test_vectorised_path_agrees_with_whoosh(corpus):
     queries += [f"{a} {b}" for a, b in zip(samples[30:40], samples[40:50], strict=True)]
     queries += [f"{a} OR {b}" for a, b in zip(samples[50:55], samples[55:60], strict=True)]
     queries += [f"{a} NOT {b}" for a, b in zip(samples[:5], samples[5:10], strict=True)]
-    queries += ["骗", "诈骗 (96110 OR app)", "NOT 诈骗", "title:警惕 body:客服", "一证通查反诈中心APP"]
+    queries += [
+        "骗",
+        "诈骗 (96110 OR app)",
+        "NOT 诈骗",
+        "title:警惕 body:客服",
+        "一证通查反诈中心APP",
+    ]
     ix = open_index(arc)
     with ix.searcher() as s:
         for q in queries:
