@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import Index
+from whoosh.index import Index, LockError
 
 from archive import Archive
 from archive.models import Article, Cluster, Member, Source
@@ -274,6 +274,8 @@ def update_index(
         if rebuild or live is None:
             return _rebuild(archive, root, live, progress, procs)
         return _incremental(archive, live, progress, procs)
+    except LockError as exc:
+        raise IndexBusy(f"the index in {root} is locked by another writer") from exc
     finally:
         lock.release()
 

@@ -69,6 +69,29 @@ def _info(raw: bytes) -> list[str]:
     return raw.decode("utf-8").split("\t")
 
 
+_TABLES: dict[tuple[Any, ...], list[list[str]]] = {}
+
+
+def _info_lookup(searcher: Any, n_matches: int) -> Any:
+    """docnum -> the ``info`` fields: from a table of the whole index (kept per index
+    state) when the query matches a good share of it, else decoded per document."""
+    reader = searcher.reader()
+    key = tuple(
+        (r.segment().segment_id() if r.segment() else id(r), r.doc_count())
+        for r, _ in reader.leaf_readers()
+    )
+    table = _TABLES.get(key)
+    if table is None and n_matches * 10 >= reader.doc_count_all():
+        col = reader.column_reader("info")
+        table = [_info(col[d]) for d in range(reader.doc_count_all())]
+        _TABLES.clear()
+        _TABLES[key] = table
+    if table is not None:
+        return table.__getitem__
+    col = reader.column_reader("info")
+    return lambda d: _info(col[d])
+
+
 def search(
     archive: Archive,
     query: str,
@@ -137,11 +160,11 @@ def _collapse(
     offset: int,
     limit: int,
 ) -> tuple[list[tuple[int, float]], int, dict[str, Any], dict[int, int]]:
-    col = searcher.reader().column_reader("info")
+    lookup = _info_lookup(searcher, len(matches))
     best: dict[str, tuple[tuple[Any, ...], int, float, list[str]]] = {}
     count: Counter[str] = Counter()
     for d, score in matches:
-        info = _info(col[d])
+        info = lookup(d)
         key = str(d) if all_copies else info[0]
         date = int(info[5]) if info[5] else 0
         rank = (info[1] == "1", score if sort == "relevance" else date, -d)
