@@ -13,10 +13,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TextIO
-
-from sqlalchemy import select
 
 from archive import Archive
 from archive.models import Article, Member, Source
@@ -25,8 +22,8 @@ from . import fastpath
 from .errors import QueryError
 from .indexer import open_index
 from .query import build_query
+from .rows import article_select, iso
 
-CST = timezone(timedelta(hours=8), "CST")
 FORMATS = ("jsonl", "csv")
 FIELDS = [
     "id",
@@ -43,30 +40,18 @@ FIELDS = [
 BATCH = 500
 
 
-def _iso(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(CST).isoformat()
-
-
 def _stmt() -> Any:
-    return (
-        select(
-            Article.id,
-            Article.url,
-            Article.title,
-            Source.name,
-            Article.author,
-            Article.published_at,
-            Article.fetched_at,
-            Article.fraud_types,
-            Article.text,
-            Member.cluster_id,
-        )
-        .outerjoin(Source, Article.source_id == Source.id)
-        .outerjoin(Member, Member.article_id == Article.id)
+    return article_select(
+        Article.id,
+        Article.url,
+        Article.title,
+        Source.name,
+        Article.author,
+        Article.published_at,
+        Article.fetched_at,
+        Article.fraud_types,
+        Article.text,
+        Member.cluster_id,
     )
 
 
@@ -77,8 +62,8 @@ def _record(r: Any) -> dict[str, Any]:
         "title": r.title,
         "source": r.name,
         "author": r.author,
-        "published": _iso(r.published_at),
-        "fetched": _iso(r.fetched_at),
+        "published": iso(r.published_at),
+        "fetched": iso(r.fetched_at),
         "fraud_types": list(r.fraud_types or []),
         "text": r.text,
         "cluster": r.cluster_id,

@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
@@ -35,10 +33,10 @@ from .errors import QueryError
 from .highlight import snippet
 from .indexer import live_searcher
 from .query import build_query, filter_query
+from .rows import article_select, iso
 
 log = logging.getLogger(__name__)
 
-CST = timezone(timedelta(hours=8), "CST")
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
 
@@ -198,14 +196,6 @@ def _collapse(
     return [(b[1], b[2]) for b in page], len(best), facets, matching
 
 
-def _iso(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(CST).isoformat()
-
-
 def _hits(
     archive: Archive,
     ids: list[int],
@@ -218,7 +208,7 @@ def _hits(
         return []
     with archive.session() as s:
         rows = s.execute(
-            select(
+            article_select(
                 Article.id,
                 Article.url,
                 Article.title,
@@ -230,11 +220,7 @@ def _hits(
                 Member.cluster_id,
                 Cluster.size,
                 Cluster.canonical_id,
-            )
-            .outerjoin(Source, Article.source_id == Source.id)
-            .outerjoin(Member, Member.article_id == Article.id)
-            .outerjoin(Cluster, Cluster.id == Member.cluster_id)
-            .where(Article.id.in_(ids))
+            ).where(Article.id.in_(ids))
         ).all()
     by_id = {r.id: r for r in rows}
     hits = []
@@ -250,7 +236,7 @@ def _hits(
                 "title": r.title,
                 "source": r.name,
                 "author": r.author,
-                "published": _iso(r.published_at),
+                "published": iso(r.published_at),
                 "fraud_types": list(r.fraud_types or []),
                 "snippet": snip.marked,
                 "snippet_text": snip.text,
