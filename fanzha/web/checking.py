@@ -50,7 +50,6 @@ def run_check(
         raise UsageError("give the text of an article, or its URL")
     if len(text) > MAX_TEXT:
         raise UsageError(f"text too long: {len(text)} characters (at most {MAX_TEXT})")
-    check_text = contracts.get(contracts.CHECK_TEXT)
     archived = None
     fetched_url = None
     if url and not text:
@@ -64,6 +63,7 @@ def run_check(
         with archive.session() as s:
             hit = s.scalar(select(Article.id).where(Article.url.in_({url, fetched_url or url})))
             archived = hit
+    check_text = contracts.get(contracts.CHECK_TEXT)
     result = dict(check_text(archive, text, title=title or None))
     result["input"] = {
         "url": url or None,
