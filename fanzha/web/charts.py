@@ -17,15 +17,16 @@ PALETTE = [
 ]
 
 
-def _nice_max(value: int) -> int:
-    if value <= 5:
-        return max(value, 1)
-    step = 10 ** (len(str(value)) - 1)
-    for mult in (1, 2, 2.5, 5, 10):
-        top = int(step * mult)
-        if top >= value:
-            return top
-    return value
+def _ticks(value: int) -> tuple[int, int]:
+    """(top of the axis, step between grid lines): whole numbers, at most five steps."""
+    value = max(value, 1)
+    magnitude = 10 ** (len(str(value)) - 1)
+    for mult in (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10):
+        step = magnitude * mult
+        if step >= 1 and step == int(step) and value / step <= 5:
+            step = int(step)
+            return -(-value // step) * step, step
+    return value, value
 
 
 def stacked_bars(
@@ -37,7 +38,7 @@ def stacked_bars(
     legend_h = 20 * ((len(series) + 3) // 4)
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(s[i] for s in series.values()) for i in range(len(labels))]
-    ymax = _nice_max(max(totals, default=0))
+    ymax, ystep = _ticks(max(totals, default=0))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height + legend_h}" width="100%" aria-label={quoteattr(title)}>',
@@ -47,9 +48,8 @@ def stacked_bars(
         out.append(f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" '
                    'fill="#666">no dated articles yet</text></svg>')
         return Markup("".join(out))
-    for k in range(5):  # grid lines and y ticks
-        value = ymax * k / 4
-        y = top + plot_h - plot_h * k / 4
+    for value in range(0, ymax + 1, ystep):  # grid lines and y ticks
+        y = top + plot_h - plot_h * value / ymax
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
                    'stroke="#ddd" stroke-width="1"/>')
         out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '

@@ -1,0 +1,207 @@
+"""The HTML pages over a real archive: content, escaping of hostile text, CSP, sandbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from fanzha.config import Settings
+from fanzha.web import contracts, create_app
+
+from .webutil import HOSTILE_HTML, REPOST, build_archive
+
+HAS_SEARCH = contracts.available(contracts.SEARCH)
+HAS_DEDUP = all(
+    contracts.available(c)
+    for c in (contracts.LIST_CLUSTERS, contracts.CLUSTER_DETAIL, contracts.DIFF_ARTICLES)
+)
+HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
+needs_search = pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
+needs_dedup = pytest.mark.skipif(
+    not HAS_DEDUP, reason="archive.dedup.queries list_clusters/cluster_detail/diff_articles (issue 3) not built yet"
+)
+needs_check = pytest.mark.skipif(not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    work = tmp_path_factory.mktemp("webpages")
+    ids = build_archive(CliRunner(), work / "home", None, work)
+    return work / "home", ids
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    with TestClient(create_app(Settings(home=built[0]))) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def ids(built):
+    return built[1]
+
+
+def page(client, path, status=200):
+    resp = client.get(path)
+    assert resp.status_code == status, resp.text[:500]
+    assert resp.headers["content-type"].startswith("text/html")
+    html = resp.text
+    assert "<script" not in html.lower(), "the app serves no script at all, archived or own"
+    assert "onerror=" not in html.lower()
+    csp = resp.headers["content-security-policy"]
+    assert "script-src 'none'" in csp and "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    assert resp.headers["referrer-policy"] == "no-referrer"
+    return html
+
+
+def test_home_lists_latest_articles_escaped(client):
+    html = page(client, "/")
+    assert "15 articles" in html and "警惕！冒充客服退款诈骗" in html
+    assert "&lt;script&gt;document.title=&#34;PWNED&#34;;window.__pwned=1&lt;/script&gt;冒充客服" in html
+    for name in ("公安部刑侦局", "平安北京", "中国网"):
+        assert f'<option value="{name}">{name}</option>' in html
+
+
+def test_article_page(client, ids):
+    html = page(client, f"/articles/{ids['001_72b5590c4af24436.txt']}")
+    assert "中国网" in html and "张艳玲" in html and "year inferred" in html
+    assert "2022-05-11 00:00" in html
+    assert "<p>2019年11月8日，96110预警劝阻专线" in html or "96110预警劝阻专线" in html
+    assert re.search(r'<iframe class="raw" sandbox src="/raw/\d+"', html)
+    assert "allow-scripts" not in html and "allow-same-origin" not in html
+    assert "file:///" in html and 'href="file:' not in html  # a local path is text, not a link
+
+
+def test_article_original_link_only_for_http(client, ids):
+    html = page(client, f"/articles/{ids['story_a.md']}")
+    assert 'href="https://example.org/story/a.html" rel="noopener noreferrer nofollow"' in html
+    hostile = page(client, f"/articles/{ids['xss.md']}")
+    assert 'href="javascript' not in hostile and "<code class=\"url\">javascript:alert(1)</code>" in hostile
+    assert "<h1>&lt;script&gt;document.title=&#34;PWNED&#34;" in hostile
+
+
+def test_hostile_html_article_text_is_escaped(client, ids):
+    html = page(client, f"/articles/{ids['hostile.html']}")
+    assert "最后拉黑失联。&lt;script&gt;window.__pwned=5&lt;/script&gt;" in html
+
+
+def test_raw_snapshot_is_sandboxed_and_byte_exact(client, ids):
+    resp = client.get(f"/raw/{ids['hostile.html']}")
+    assert resp.status_code == 200
+    assert resp.content == HOSTILE_HTML.encode()
+    assert resp.headers["content-type"] == "text/html; charset=utf-8"
+    csp = resp.headers["content-security-policy"]
+    assert csp.startswith("sandbox; default-src 'none'") and "allow-scripts" not in csp
+    assert resp.headers["x-frame-options"] == "SAMEORIGIN"
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    as_text = client.get(f"/raw/{ids['hostile.html']}?as_text=true")
+    assert as_text.headers["content-type"].startswith("text/plain")
+    assert as_text.headers["content-security-policy"] == csp
+    md = client.get(f"/raw/{ids['story_b.md']}")
+    assert md.headers["content-type"].startswith("text/plain") and "平安北京".encode() in md.content
+
+
+def test_raw_snapshot_of_a_gbk_file_keeps_its_bytes(client, ids):
+    resp = client.get(f"/raw/{ids['000_48b3d1093c5a9dfd.txt']}")
+    assert resp.status_code == 200 and resp.content.startswith(b"---")
+
+
+def test_missing_things_are_404_pages(client):
+    assert "no article" in page(client, "/articles/99999", 404)
+    assert "no article" in client.get("/raw/99999").text
+    assert "no page at /nope" in page(client, "/nope", 404)
+    assert "Input should be a valid integer" in page(client, "/articles/x", 400)
+
+
+def test_runs_pages(client):
+    html = page(client, "/runs")
+    assert "partial" in html and "mps, down" in html
+    run_id = re.search(r'<a href="/runs/(\d+)">#\d+</a></td><td>nightly</td>', html).group(1)
+    detail = page(client, f"/runs/{run_id}")
+    assert "&lt;b&gt;connection refused&lt;/b&gt;" in detail
+    assert "https://down.example/list" in detail and "503" in detail
+    assert re.search(r"<th>down</th><td>0</td><td>0</td><td>2</td>", detail)
+    assert "no crawl run" in page(client, "/runs/999", 404)
+
+
+def test_stats_page_draws_svg_charts(client):
+    html = page(client, "/stats")
+    assert html.count("<svg") == 2
+    assert "2021-02 · 公安部刑侦局: 1" in html  # a bar's hover title
+    assert "冒充客服 (3)" in html  # legend with totals
+    assert "15 articles" in html
+
+
+def test_bad_search_parameters_show_an_error_page(client):
+    assert "since must be a date" in page(client, "/?q=x&since=01/02/2023", 400)
+    assert "page must be" in page(client, "/?q=x&page=0", 400)
+
+
+@pytest.mark.skipif(HAS_SEARCH, reason="search is built")
+def test_search_page_503_until_built(client):
+    assert "not built yet" in page(client, "/?q=反诈", 503)
+    assert "Full-text search is not built yet" in page(client, "/")
+
+
+@pytest.mark.skipif(HAS_DEDUP, reason="dedup is built")
+def test_cluster_pages_503_until_built(client):
+    assert "issue 3" in page(client, "/clusters", 503)
+    assert "issue 3" in page(client, "/diff?a=1&b=2", 503)
+
+
+def test_check_form_and_bad_input(client):
+    html = page(client, "/check")
+    assert '<form method="post" action="/check"' in html
+    resp = client.post("/check", data={"text": "", "url": ""})
+    assert resp.status_code == 400 and "give the text" in resp.text
+    refused = client.post("/check", data={"url": "http://127.0.0.1:9/x"})
+    assert refused.status_code == 400 and "non-public address 127.0.0.1" in refused.text
+
+
+@needs_search
+def test_search_page_highlights_and_counts_copies(client, ids):
+    html = page(client, "/?q=冒充客服")
+    assert "<mark>" in html and "stories for" in html
+    assert re.search(r"<mark>[^<]*冒充[^<]*</mark>", html)
+    assert "&lt;script&gt;" in html or "PWNED" not in html
+    facets = page(client, "/?q=反诈提醒&all_copies=1")
+    assert 'href="/?q=%E5%8F%8D%E8%AF%88%E6%8F%90%E9%86%92&amp;all_copies=1&amp;source=' in facets
+    paged = page(client, "/?q=反诈提醒&all_copies=1&page=2")
+    assert "page 2" in paged
+
+
+@needs_search
+@needs_dedup
+def test_search_page_shows_copies_link(client, ids):
+    html = page(client, "/?q=退款")
+    assert re.search(r'<a class="copies" href="/clusters/\d+">2 copies</a>', html)
+
+
+@needs_dedup
+def test_cluster_page_members_in_time_order_and_diff(client, ids):
+    a, b = ids["story_a.md"], ids["story_b.md"]
+    listing = page(client, "/clusters")
+    cid = re.search(rf'<a href="/clusters/(\d+)">#\d+</a></td>\s*<td><a href="/articles/{a}">', listing).group(1)
+    html = page(client, f"/clusters/{cid}")
+    assert html.index(f'href="/articles/{a}"') < html.index(f'href="/articles/{b}"')
+    assert "First published by <strong>公安部刑侦局</strong> on 2023-05-04" in html
+    assert f'href="/diff?a={a}&amp;b={b}"' in html
+    diff = page(client, f"/diff?a={a}&b={b}")
+    assert "<del>高</del>" in diff and "<ins>多</ins>" in diff
+    header = diff[diff.index("Header 开头") : diff.index("Body 正文")]
+    assert "<ins>【平安北京】转发提醒，请扩散！</ins>" in header
+    signoff = diff[diff.index("Sign-off 结尾") :]
+    assert "<ins>来源：平安北京 编辑：王五</ins>" in signoff
+
+
+@needs_check
+def test_check_page_lists_matches_with_diff(client, ids):
+    resp = client.post("/check", data={"text": REPOST, "title": "转发"})
+    assert resp.status_code == 200
+    html = resp.text
+    assert f'href="/articles/{ids["story_a.md"]}"' in html
+    assert f'href="#diff-{ids["story_a.md"]}"' in html and f'id="diff-{ids["story_a.md"]}"' in html
