@@ -23,10 +23,15 @@ HAS_DIFF = contracts.available(contracts.DIFF_ARTICLES)
 HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
 needs_search = pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
 needs_clusters = pytest.mark.skipif(
-    not HAS_CLUSTERS, reason="archive.dedup.queries list_clusters/cluster_detail (issue 3) not built yet"
+    not HAS_CLUSTERS,
+    reason="archive.dedup.queries list_clusters/cluster_detail (issue 3) not built yet",
 )
-needs_diff = pytest.mark.skipif(not HAS_DIFF, reason="archive.dedup.queries.diff_articles (issue 3) not built yet")
-needs_check = pytest.mark.skipif(not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet")
+needs_diff = pytest.mark.skipif(
+    not HAS_DIFF, reason="archive.dedup.queries.diff_articles (issue 3) not built yet"
+)
+needs_check = pytest.mark.skipif(
+    not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet"
+)
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +80,14 @@ def test_article_errors(client):
 def test_openapi_describes_every_endpoint(client):
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
-    for path in ("/api/search", "/api/articles/{article_id}", "/api/clusters",
-                 "/api/clusters/{cluster_id}", "/api/diff", "/api/runs"):
+    for path in (
+        "/api/search",
+        "/api/articles/{article_id}",
+        "/api/clusters",
+        "/api/clusters/{cluster_id}",
+        "/api/diff",
+        "/api/runs",
+    ):
         assert "get" in paths[path], path
     assert "post" in paths["/api/check"]
     params = {p["name"] for p in paths["/api/search"]["get"]["parameters"]}
@@ -145,20 +156,41 @@ def test_search_hits_have_the_design_shape(client):
     got = client.get("/api/search", params={"q": "冒充客服"}).json()
     assert got["total"] >= 2 and set(got["facets"]) >= {"source", "year", "fraud_type"}
     hit = got["hits"][0]
-    assert {"id", "url", "title", "source", "published", "snippet", "score", "cluster", "copies"} <= set(hit)
+    assert {
+        "id",
+        "url",
+        "title",
+        "source",
+        "published",
+        "snippet",
+        "score",
+        "cluster",
+        "copies",
+    } <= set(hit)
     titles = [h["title"] for h in got["hits"]]
     assert any("冒充客服退款诈骗" in t for t in titles)
 
 
 @needs_search
 def test_search_filters(client):
-    only = client.get("/api/search", params={"q": "反诈提醒", "source": "中国网", "all_copies": True}).json()
+    only = client.get(
+        "/api/search", params={"q": "反诈提醒", "source": "中国网", "all_copies": True}
+    ).json()
     assert only["hits"] and {h["source"] for h in only["hits"]} == {"中国网"}
-    dated = client.get("/api/search", params={"q": "反诈提醒", "since": "2023-01-01", "until": "2023-12-31", "all_copies": True}).json()
+    dated = client.get(
+        "/api/search",
+        params={"q": "反诈提醒", "since": "2023-01-01", "until": "2023-12-31", "all_copies": True},
+    ).json()
     assert dated["hits"] and all(h["published"].startswith("2023") for h in dated["hits"])
-    page2 = client.get("/api/search", params={"q": "反诈提醒", "limit": 2, "offset": 2, "all_copies": True}).json()
-    page1 = client.get("/api/search", params={"q": "反诈提醒", "limit": 2, "all_copies": True}).json()
-    assert len(page1["hits"]) == 2 and {h["id"] for h in page1["hits"]}.isdisjoint(h["id"] for h in page2["hits"])
+    page2 = client.get(
+        "/api/search", params={"q": "反诈提醒", "limit": 2, "offset": 2, "all_copies": True}
+    ).json()
+    page1 = client.get(
+        "/api/search", params={"q": "反诈提醒", "limit": 2, "all_copies": True}
+    ).json()
+    assert len(page1["hits"]) == 2 and {h["id"] for h in page1["hits"]}.isdisjoint(
+        h["id"] for h in page2["hits"]
+    )
 
 
 @needs_search
@@ -198,8 +230,13 @@ def test_diff_by_id_and_by_url(client, ids):
     got = client.get(f"/api/diff?a={a}&b={b}").json()
     assert {"a", "b", "similarity", "changes", "metadata"} <= set(got)
     assert 0.5 < got["similarity"] <= 1
-    assert any(c["op"] == "replace" and "高发" in c["a"] and "多发" in c["b"] for c in got["changes"])
-    by_url = client.get("/api/diff", params={"a": "https://example.org/story/a.html", "b": "https://example.org/story/b.html"}).json()
+    assert any(
+        c["op"] == "replace" and "高发" in c["a"] and "多发" in c["b"] for c in got["changes"]
+    )
+    by_url = client.get(
+        "/api/diff",
+        params={"a": "https://example.org/story/a.html", "b": "https://example.org/story/b.html"},
+    ).json()
     assert by_url["changes"] == got["changes"]
     assert "same article" in error_of(client.get(f"/api/diff?a={a}&b={a}"), 400)
     error_of(client.get(f"/api/diff?a={a}&b=https://nowhere.example/x"), 404)
@@ -213,7 +250,9 @@ def test_check_text_finds_the_story(client, ids):
     assert {ids["story_a.md"], ids["story_b.md"]} <= found
     m = got["matches"][0]
     assert {"id", "url", "title", "similarity", "containment", "relation"} <= set(m)
-    none = client.post("/api/check", json={"text": "今天天气很好，我们去公园散步，看见了很多花。"}).json()
+    none = client.post(
+        "/api/check", json={"text": "今天天气很好，我们去公园散步，看见了很多花。"}
+    ).json()
     assert none["matches"] == []
 
 
@@ -221,7 +260,12 @@ def test_check_bad_input(client):
     assert "text" in error_of(client.post("/api/check", json={}), 400)
     assert "text" in error_of(client.post("/api/check", json={"text": "   "}), 400)
     error_of(client.post("/api/check", json={"txt": "typo"}), 400)
-    error_of(client.post("/api/check", content=b"{not json", headers={"content-type": "application/json"}), 400)
+    error_of(
+        client.post(
+            "/api/check", content=b"{not json", headers={"content-type": "application/json"}
+        ),
+        400,
+    )
 
 
 @pytest.mark.parametrize(
@@ -247,10 +291,15 @@ def test_check_url_refuses_private_and_odd_urls(client, url, message):
 @needs_check
 def test_check_url_fetches_when_private_fetch_is_allowed(built, ids):
     home, _ = built
-    page = ("<html><head><title>转发：冒充客服退款诈骗</title></head><body><div>"
-            + "".join(f"<p>{p}</p>" for p in REPOST.split("\n")) + "</div></body></html>").encode()
-    with page_server({"/a.html": (200, {"Content-Type": "text/html; charset=utf-8"}, page)}) as base, \
-            TestClient(create_app(Settings(home=home, allow_private_fetch=True))) as c:
+    page = (
+        "<html><head><title>转发：冒充客服退款诈骗</title></head><body><div>"
+        + "".join(f"<p>{p}</p>" for p in REPOST.split("\n"))
+        + "</div></body></html>"
+    ).encode()
+    with (
+        page_server({"/a.html": (200, {"Content-Type": "text/html; charset=utf-8"}, page)}) as base,
+        TestClient(create_app(Settings(home=home, allow_private_fetch=True))) as c,
+    ):
         got = c.post("/api/check", json={"url": f"{base}/a.html"}).json()
     assert got["input"]["fetched_url"] == f"{base}/a.html"
     assert ids["story_a.md"] in {m["id"] for m in got["matches"]}

@@ -46,8 +46,13 @@ HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
 def cjk_fonts() -> list[str]:
     """Fonts that cover Chinese, as fontconfig (which Chromium uses) lists them."""
     try:
-        out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True,
-                             timeout=20, check=False).stdout
+        out = subprocess.run(
+            ["fc-list", ":lang=zh", "family"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        ).stdout
     except OSError:
         return []
     return [line for line in out.splitlines() if line.strip()]
@@ -80,8 +85,9 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def page(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                              java_script_enabled=True)
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", java_script_enabled=True
+    )
     p = ctx.new_page()
     p.set_default_timeout(15_000)
     dialogs: list[str] = []
@@ -99,7 +105,7 @@ def shot(page, name: str) -> Path:
 
 
 def not_pwned(page) -> None:
-    assert page.title() != "PWNED" and "PWNED" != page.evaluate("document.title")
+    assert page.title() != "PWNED" and page.evaluate("document.title") != "PWNED"
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.dialogs == []
 
@@ -171,7 +177,10 @@ def test_search_shows_highlighted_results(page, site):
     page.wait_for_url(re.compile(r".*\?q=.*"))
     assert page.locator("article.hit").count() >= 1
     marks = page.locator("p.snippet mark")
-    assert marks.count() >= 1 and "冒充" in marks.first.inner_text() + page.locator("p.snippet").first.inner_text()
+    assert (
+        marks.count() >= 1
+        and "冒充" in marks.first.inner_text() + page.locator("p.snippet").first.inner_text()
+    )
     not_pwned(page)
     shot(page, "search")
     page.locator("article.hit h2 a").first.click()
@@ -190,14 +199,18 @@ def test_cluster_page_and_highlighted_diff(page, site):
     page.click("form.pick button[type=submit]")
     page.wait_for_url(re.compile(r".*/diff\?a=\d+&b=\d+"))
     assert page.locator("table.sbs ins").count() >= 1 and page.locator("table.sbs del").count() >= 1
-    ins_bg = page.locator("table.sbs ins").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    ins_bg = page.locator("table.sbs ins").first.evaluate(
+        "e => getComputedStyle(e).backgroundColor"
+    )
     assert ins_bg not in ("rgba(0, 0, 0, 0)", "transparent")  # highlighted, not just marked up
     assert "【平安北京】转发提醒" in page.locator("table.sbs.header").inner_text()
     not_pwned(page)
     shot(page, "diff")
 
 
-@pytest.mark.skipif(not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet")
+@pytest.mark.skipif(
+    not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet"
+)
 def test_check_page_pasted_text(page, site):
     base, ids = site
     page.goto(base + "/check")

@@ -21,9 +21,12 @@ HAS_DEDUP = all(
 HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
 needs_search = pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
 needs_dedup = pytest.mark.skipif(
-    not HAS_DEDUP, reason="archive.dedup.queries list_clusters/cluster_detail/diff_articles (issue 3) not built yet"
+    not HAS_DEDUP,
+    reason="archive.dedup.queries list_clusters/cluster_detail/diff_articles (issue 3) not built yet",
 )
-needs_check = pytest.mark.skipif(not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet")
+needs_check = pytest.mark.skipif(
+    not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet"
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,11 @@ def page(client, path, status=200):
     assert "<script" not in html.lower(), "the app serves no script at all, archived or own"
     assert "onerror=" not in html.lower()
     csp = resp.headers["content-security-policy"]
-    assert "script-src 'none'" in csp and "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert (
+        "script-src 'none'" in csp
+        and "default-src 'none'" in csp
+        and "frame-ancestors 'none'" in csp
+    )
     assert resp.headers["x-content-type-options"] == "nosniff"
     assert resp.headers["referrer-policy"] == "no-referrer"
     return html
@@ -61,7 +68,10 @@ def page(client, path, status=200):
 def test_home_lists_latest_articles_escaped(client):
     html = page(client, "/")
     assert "15 articles" in html and "警惕！冒充客服退款诈骗" in html
-    assert "&lt;script&gt;document.title=&#34;PWNED&#34;;window.__pwned=1&lt;/script&gt;冒充客服" in html
+    assert (
+        "&lt;script&gt;document.title=&#34;PWNED&#34;;window.__pwned=1&lt;/script&gt;冒充客服"
+        in html
+    )
     for name in ("公安部刑侦局", "平安北京", "中国网"):
         assert f'<option value="{name}">{name}</option>' in html
 
@@ -80,7 +90,10 @@ def test_article_original_link_only_for_http(client, ids):
     html = page(client, f"/articles/{ids['story_a.md']}")
     assert 'href="https://example.org/story/a.html" rel="noopener noreferrer nofollow"' in html
     hostile = page(client, f"/articles/{ids['xss.md']}")
-    assert 'href="javascript' not in hostile and "<code class=\"url\">javascript:alert(1)</code>" in hostile
+    assert (
+        'href="javascript' not in hostile
+        and '<code class="url">javascript:alert(1)</code>' in hostile
+    )
     assert "<h1>&lt;script&gt;document.title=&#34;PWNED&#34;" in hostile
 
 
@@ -185,7 +198,9 @@ def test_search_page_shows_copies_link(client, ids):
 def test_cluster_page_members_in_time_order_and_diff(client, ids):
     a, b = ids["story_a.md"], ids["story_b.md"]
     listing = page(client, "/clusters")
-    cid = re.search(rf'<a href="/clusters/(\d+)">#\d+</a></td>\s*<td><a href="/articles/{a}">', listing).group(1)
+    cid = re.search(
+        rf'<a href="/clusters/(\d+)">#\d+</a></td>\s*<td><a href="/articles/{a}">', listing
+    ).group(1)
     html = page(client, f"/clusters/{cid}")
     assert html.index(f'href="/articles/{a}"') < html.index(f'href="/articles/{b}"')
     assert "First published by <strong>公安部刑侦局</strong> on 2023-05-04" in html

@@ -14,9 +14,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import select
 
@@ -67,7 +68,9 @@ HOSTILE_HTML = """<!doctype html>
 
 
 def _md(path: Path, *, title: str, date: str, source: str, url: str, body: str) -> None:
-    front = json.dumps({"title": title, "date": date, "source": source, "url": url}, ensure_ascii=False)
+    front = json.dumps(
+        {"title": title, "date": date, "source": source, "url": url}, ensure_ascii=False
+    )
     path.write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
 
 
@@ -79,15 +82,39 @@ def write_corpus(folder: Path) -> Path:
         for month in (2, 6, 11):
             src = SOURCES[n % 3]
             body = "\n".join(FILLER[(n + k) % 4] + f"（第{n}期）" for k in range(3))
-            _md(folder / f"gen_{n:02d}.md", title=f"{src}反诈提醒第{n}期", date=f"{year}-{month:02d}-1{n % 9}",
-                source=src, url=f"https://example.org/gen/{n}.html", body=body)
+            _md(
+                folder / f"gen_{n:02d}.md",
+                title=f"{src}反诈提醒第{n}期",
+                date=f"{year}-{month:02d}-1{n % 9}",
+                source=src,
+                url=f"https://example.org/gen/{n}.html",
+                body=body,
+            )
             n += 1
-    _md(folder / "story_a.md", title="警惕冒充客服退款诈骗", date="2023-05-04", source=SOURCES[0],
-        url="https://example.org/story/a.html", body=STORY)
-    _md(folder / "story_b.md", title="警惕！冒充客服退款诈骗", date="2023-05-06", source=SOURCES[1],
-        url="https://example.org/story/b.html", body=REPOST)
-    _md(folder / "xss.md", title=XSS_TITLE, date="2023-07-01", source=SOURCES[2],
-        url="javascript:alert(1)", body=f"冒充客服诈骗提醒。{XSS_BODY}\n请勿相信任何索要验证码的来电。")
+    _md(
+        folder / "story_a.md",
+        title="警惕冒充客服退款诈骗",
+        date="2023-05-04",
+        source=SOURCES[0],
+        url="https://example.org/story/a.html",
+        body=STORY,
+    )
+    _md(
+        folder / "story_b.md",
+        title="警惕！冒充客服退款诈骗",
+        date="2023-05-06",
+        source=SOURCES[1],
+        url="https://example.org/story/b.html",
+        body=REPOST,
+    )
+    _md(
+        folder / "xss.md",
+        title=XSS_TITLE,
+        date="2023-07-01",
+        source=SOURCES[2],
+        url="javascript:alert(1)",
+        body=f"冒充客服诈骗提醒。{XSS_BODY}\n请勿相信任何索要验证码的来电。",
+    )
     (folder / "hostile.html").write_text(HOSTILE_HTML, encoding="utf-8")
     return folder
 
@@ -115,19 +142,49 @@ def build_archive(cli, home: Path, db_url: str | None, work: Path) -> dict[str, 
             name = Path(a.extra.get("path", "")).name
             ids[name] = a.id
         started = datetime(2024, 1, 2, 1, 0, tzinfo=UTC)
-        good = CrawlRun(kind="nightly", started_at=started, finished_at=started.replace(minute=7),
-                        status="ok", sites=["mps", "bjpolice"], pages=40, new=12, updated=1,
-                        unchanged=27, error_count=0,
-                        figures={"sites": {"mps": {"pages": 25, "new": 8, "errors": 0},
-                                           "bjpolice": {"pages": 15, "new": 4, "errors": 0}}})
-        bad = CrawlRun(kind="nightly", started_at=started.replace(day=3),
-                       finished_at=started.replace(day=3, minute=3), status="partial",
-                       sites=["mps", "down"], pages=9, new=2, updated=0, unchanged=7, error_count=2,
-                       figures={"sites": {"mps": {"pages": 9, "new": 2, "errors": 0},
-                                          "down": {"pages": 0, "new": 0, "errors": 2}}})
+        good = CrawlRun(
+            kind="nightly",
+            started_at=started,
+            finished_at=started.replace(minute=7),
+            status="ok",
+            sites=["mps", "bjpolice"],
+            pages=40,
+            new=12,
+            updated=1,
+            unchanged=27,
+            error_count=0,
+            figures={
+                "sites": {
+                    "mps": {"pages": 25, "new": 8, "errors": 0},
+                    "bjpolice": {"pages": 15, "new": 4, "errors": 0},
+                }
+            },
+        )
+        bad = CrawlRun(
+            kind="nightly",
+            started_at=started.replace(day=3),
+            finished_at=started.replace(day=3, minute=3),
+            status="partial",
+            sites=["mps", "down"],
+            pages=9,
+            new=2,
+            updated=0,
+            unchanged=7,
+            error_count=2,
+            figures={
+                "sites": {
+                    "mps": {"pages": 9, "new": 2, "errors": 0},
+                    "down": {"pages": 0, "new": 0, "errors": 2},
+                }
+            },
+        )
         bad.errors = [
-            CrawlError(site="down", url="https://down.example/", status=None,
-                       error="<b>connection refused</b>"),
+            CrawlError(
+                site="down",
+                url="https://down.example/",
+                status=None,
+                error="<b>connection refused</b>",
+            ),
             CrawlError(site="down", url="https://down.example/list", status=503, error="HTTP 503"),
         ]
         s.add_all([good, bad])
@@ -166,9 +223,9 @@ def uvicorn_server(app) -> Iterator[str]:
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    routes: ClassVar[dict[str, tuple[int, dict[str, str], bytes]]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         status, headers, body = self.routes.get(self.path, (404, {}, b"not here"))
         if "X-Sleep" in headers:
             time.sleep(float(headers["X-Sleep"]))
@@ -177,10 +234,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def log_message(self, *args) -> None:
         pass

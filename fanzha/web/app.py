@@ -100,7 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         parts = []
         for e in exc.errors():
             where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
-            parts.append(f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid"))
+            parts.append(
+                f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid")
+            )
         return error(request, 400, "; ".join(parts) or "bad request")
 
     @app.exception_handler(StarletteHTTPException)

@@ -12,8 +12,16 @@ from xml.sax.saxutils import escape, quoteattr
 from markupsafe import Markup
 
 PALETTE = [
-    "#1f6fb2", "#e0803a", "#3a9d5d", "#c8443f", "#8a63b8",
-    "#8c6d4f", "#d36fae", "#6f7a86", "#b5b83a", "#2bb3c0",
+    "#1f6fb2",
+    "#e0803a",
+    "#3a9d5d",
+    "#c8443f",
+    "#8a63b8",
+    "#8c6d4f",
+    "#d36fae",
+    "#6f7a86",
+    "#b5b83a",
+    "#2bb3c0",
 ]
 
 
@@ -30,7 +38,11 @@ def _ticks(value: int) -> tuple[int, int]:
 
 
 def stacked_bars(
-    labels: list[str], series: dict[str, list[int]], *, title: str, width: int = 900,
+    labels: list[str],
+    series: dict[str, list[int]],
+    *,
+    title: str,
+    width: int = 900,
     height: int = 300,
 ) -> Markup:
     """A stacked bar chart (one bar per label, one colour per series) as ``<svg>``."""
@@ -45,15 +57,21 @@ def stacked_bars(
         f"<title>{escape(title)}</title>",
     ]
     if not labels:
-        out.append(f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" '
-                   'fill="#666">no dated articles yet</text></svg>')
+        out.append(
+            f'<text x="{width // 2}" y="{height // 2}" text-anchor="middle" '
+            'fill="#666">no dated articles yet</text></svg>'
+        )
         return Markup("".join(out))
     for value in range(0, ymax + 1, ystep):  # grid lines and y ticks
         y = top + plot_h - plot_h * value / ymax
-        out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-                   'stroke="#ddd" stroke-width="1"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-                   f'fill="#555">{value:g}</text>')
+        out.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
+            'stroke="#ddd" stroke-width="1"/>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
+            f'fill="#555">{value:g}</text>'
+        )
     slot = plot_w / len(labels)
     bar = max(slot * 0.8, 1)
     every = max(1, int(len(labels) / (plot_w / 60)) + 1)
@@ -72,14 +90,19 @@ def stacked_bars(
                 f'fill="{colours[name]}"><title>{escape(f"{label} · {name}: {v}")}</title></rect>'
             )
         if i % every == 0:
-            out.append(f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" font-size="11" '
-                       f'text-anchor="middle" fill="#333">{escape(label)}</text>')
+            out.append(
+                f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + 16}" font-size="11" '
+                f'text-anchor="middle" fill="#333">{escape(label)}</text>'
+            )
     for j, name in enumerate(series):  # legend, four to a row
         lx = left + (j % 4) * (plot_w / 4)
         ly = height + 20 * (j // 4) - 10
-        out.append(f'<rect x="{lx:.1f}" y="{ly - 10}" width="12" height="12" '
-                   f'fill="{colours[name]}"/>')
-        out.append(f'<text x="{lx + 18:.1f}" y="{ly}" font-size="12" fill="#222">'
-                   f"{escape(name)} ({sum(series[name])})</text>")
+        out.append(
+            f'<rect x="{lx:.1f}" y="{ly - 10}" width="12" height="12" fill="{colours[name]}"/>'
+        )
+        out.append(
+            f'<text x="{lx + 18:.1f}" y="{ly}" font-size="12" fill="#222">'
+            f"{escape(name)} ({sum(series[name])})</text>"
+        )
     out.append("</svg>")
     return Markup("".join(out))

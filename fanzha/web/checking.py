@@ -29,7 +29,9 @@ MAX_TEXT = 1_000_000  # characters of pasted text
 def text_of_page(url: str, body: bytes, content_type: str) -> tuple[str | None, str]:
     """(title, main text) of a fetched page: HTML extracted, plain text cleaned."""
     page, _ = decode_text(body, url)
-    if "html" in content_type.lower() or page.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
+    if "html" in content_type.lower() or page.lstrip()[:15].lower().startswith(
+        ("<!doctype", "<html")
+    ):
         ex = extract(page, url)
         return ex.title or None, ex.text
     return None, clean_markup(page).text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -54,21 +55,32 @@ def safe_href(url: str | None) -> str | None:
     return url.strip() if scheme in ("http", "https") else None
 
 
+def _local(value: Any) -> datetime | str | None:
+    """A datetime (or ISO 8601 text) in China time; text that is no date comes back as is."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return value.astimezone(CST) if value.tzinfo else value
+    return None
+
+
 def day(value: Any) -> str:
     """An ISO date-time (or datetime) as YYYY-MM-DD in China time; '' for none."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        return value[:10]
-    return value.astimezone(CST).strftime("%Y-%m-%d")
+    local = _local(value) if value else None
+    if isinstance(local, datetime):
+        return local.strftime("%Y-%m-%d")
+    return local[:10] if local else ""
 
 
 def minute(value: Any) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        return value[:16].replace("T", " ")
-    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M")
+    """An ISO date-time (or datetime) as YYYY-MM-DD HH:MM in China time; '' for none."""
+    local = _local(value) if value else None
+    if isinstance(local, datetime):
+        return local.strftime("%Y-%m-%d %H:%M")
+    return local[:16] if local else ""
 
 
 def pct(value: Any) -> str:

@@ -67,7 +67,9 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
     except ValueError as exc:
         raise FetchRefused(f"not a valid URL: {url!r} ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise FetchRefused(f"only http and https URLs can be fetched, not {parts.scheme or 'a bare'!r} ones")
+        raise FetchRefused(
+            f"only http and https URLs can be fetched, not {parts.scheme or 'a bare'!r} ones"
+        )
     host = parts.hostname
     if not host:
         raise FetchRefused(f"URL {url!r} names no host")
@@ -88,13 +90,16 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
             )
 
 
-def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_BYTES,
-          timeout: float = TIMEOUT) -> Fetched:
+def fetch(
+    url: str, *, allow_private: bool = False, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT
+) -> Fetched:
     """GET ``url`` safely (see the module doc); FetchRefused on any refusal or failure."""
     current = url.strip()
     deadline = time.monotonic() + timeout
     with httpx.Client(
-        follow_redirects=False, timeout=timeout, headers={"User-Agent": USER_AGENT},
+        follow_redirects=False,
+        timeout=timeout,
+        headers={"User-Agent": USER_AGENT},
         trust_env=False,
     ) as client:
         for _hop in range(MAX_REDIRECTS + 1):
@@ -115,9 +120,12 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = MAX_BYTES,
                         if len(body) > max_bytes:
                             raise FetchRefused(f"{current}: page larger than {max_bytes} bytes")
                     if resp.status_code >= 400:
-                        raise FetchRefused(f"{current}: the server answered HTTP {resp.status_code}")
-                    return Fetched(current, resp.status_code,
-                                   resp.headers.get("content-type", ""), bytes(body))
+                        raise FetchRefused(
+                            f"{current}: the server answered HTTP {resp.status_code}"
+                        )
+                    return Fetched(
+                        current, resp.status_code, resp.headers.get("content-type", ""), bytes(body)
+                    )
             except httpx.TimeoutException:
                 raise FetchRefused(f"{current}: no answer within {timeout:g} seconds") from None
             except httpx.HTTPError as exc:

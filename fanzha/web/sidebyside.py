@@ -74,7 +74,7 @@ def _pairs(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
     for para in a:
         best, best_ratio = None, 0.5
         for k in range(j, len(b)):
-            ratio = difflib.SequenceMatcher(None, para, b[k], autojunk=False).quick_ratio()
+            ratio = _overlap(para, b[k])
             if ratio > best_ratio:
                 best, best_ratio = k, ratio
         if best is None:
@@ -85,6 +85,17 @@ def _pairs(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
         j = best + 1
     out.extend((None, extra) for extra in b[j:])
     return out
+
+
+def _overlap(a: str, b: str) -> float:
+    """Share of the shorter paragraph found in the longer one (a cut sentence still pairs)."""
+    if not a or not b:
+        return 0.0
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if sm.real_quick_ratio() * (len(a) + len(b)) / 2 / min(len(a), len(b)) <= 0.5:
+        return 0.0
+    same = sum(block.size for block in sm.get_matching_blocks())
+    return same / min(len(a), len(b))
 
 
 def side_by_side(a_text: str, b_text: str) -> SideBySide:

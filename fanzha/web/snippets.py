@@ -26,7 +26,7 @@ def query_terms(query: str) -> list[str]:
         term = term.strip("*?+-")
         if term and term not in _OPERATORS:
             terms.append(term)
-    return sorted(set(terms), key=len, reverse=True)
+    return sorted(set(terms), key=lambda t: (-len(t), t))
 
 
 def _mark_terms(text: str, terms: list[str]) -> list[tuple[str, bool]]:

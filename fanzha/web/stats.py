@@ -40,9 +40,7 @@ def _top(counter: Counter[str], keep: int) -> list[str]:
     return [k for k, _ in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]]
 
 
-def _series(
-    cells: dict[str, Counter[str]], periods: list[str], keep: int
-) -> dict[str, list[int]]:
+def _series(cells: dict[str, Counter[str]], periods: list[str], keep: int) -> dict[str, list[int]]:
     totals: Counter[str] = Counter()
     for counter in cells.values():
         totals.update(counter)

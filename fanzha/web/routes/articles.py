@@ -12,8 +12,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from archive.extract.encoding import decode_text
 from archive.errors import NotFound
+from archive.extract.encoding import decode_text
 from archive.rawstore import RawStore
 
 from .. import data
@@ -34,7 +34,9 @@ def article_page(request: Request, article_id: int) -> HTMLResponse:
 
 def looks_html(body: bytes) -> bool:
     head = body[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in body[:65536].lower()
+    return (
+        head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in body[:65536].lower()
+    )
 
 
 @router.get("/raw/{article_id}")

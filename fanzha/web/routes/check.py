@@ -39,7 +39,9 @@ def check_submit(
     ids = [m["id"] for m in matches[:INLINE_DIFFS]]
     if ids:
         with archive.session() as s:
-            texts = dict(s.execute(select(Article.id, Article.text).where(Article.id.in_(ids))).all())
+            texts = dict(
+                s.execute(select(Article.id, Article.text).where(Article.id.in_(ids))).all()
+            )
         views = {i: side_by_side(texts.get(i, ""), result["input"]["text"]) for i in ids}
     form = {"text": text, "url": url, "title": title}
     return render(

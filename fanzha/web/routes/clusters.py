@@ -40,7 +40,9 @@ def cluster_page(request: Request, cluster_id: int) -> HTMLResponse:
     return render(request, "cluster.html", {"c": cluster, "members": members, "first": first})
 
 
-def split_changes(changes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def split_changes(
+    changes: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(body changes, header/sign-off changes) by the part Dedup labelled, if any."""
     body, side = [], []
     for change in changes:
