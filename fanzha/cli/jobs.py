@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
-from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, not_built
+from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, fail, settings
 
 
 @app.command()
@@ -15,23 +18,140 @@ def nightly(
     sites: Annotated[
         Path | None, typer.Option("--sites", help="TOML file of site profiles.")
     ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the run's JSON summary here.")
+    ] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Crawl, dedup and index in one locked, recorded run.
 
-    Example: fanzha nightly --json
+    Exit 0 when every stage ran and every site was reached, 1 when the run was partial
+    or failed (a site down, a stage with errors), 2 for bad usage, 3 when another writer
+    holds the lock. The log of each run is in HOME/logs/run-NNNNN.log.
+
+    Example: fanzha nightly --sites /etc/fanzha/sites.toml --report /var/log/fanzha/last.json
     """
+    from ..jobs.nightly import run_nightly
+
+    progress = _progress_printer()
     with cli_errors():
-        not_built("nightly", "issue 5")
+        result = run_nightly(
+            settings(home, db, sites), sites_file=sites, progress=progress, report_file=report
+        )
+    if json_:
+        emit_json(result.as_json())
+    else:
+        _print_run(result.as_json())
+    if result.status != "ok":
+        raise typer.Exit(1)
+
+
+def _progress_printer():
+    """Plain log lines on stderr (a terminal or a cron mail alike)."""
+    root = logging.getLogger()
+    if not any(
+        isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is sys.stderr
+        for h in root.handlers
+    ):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+        handler.setLevel(logging.INFO)
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for noisy in ("scrapy", "twisted", "jieba", "alembic", "httpx", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    last: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        step = max(1, (total or 1000) // 10)
+        if done - last.get(stage, -step) >= step or (total and done == total):
+            last[stage] = done
+            logging.getLogger("fanzha.nightly").info(
+                "%s: %d%s", stage, done, f"/{total}" if total else ""
+            )
+
+    return progress
+
+
+def _print_run(summary: dict[str, Any]) -> None:
+    colour = {"ok": "green", "partial": "yellow", "failed": "red"}.get(summary["status"], "white")
+    console.print(
+        f"run {summary['run']}: [{colour}]{summary['status']}[/]  "
+        f"pages {summary['pages']}, new {summary['new']}, updated {summary['updated']}, "
+        f"unchanged {summary['unchanged']}, errors {summary['errors']}"
+    )
+    stages = (summary.get("figures") or {}).get("stages", {})
+    if stages:
+        table = Table("stage", "result", "seconds", box=None)
+        for name, fig in stages.items():
+            shown = fig.get("error") or ", ".join(
+                f"{k} {v}"
+                for k, v in fig.items()
+                if k not in ("seconds", "status", "run") and not isinstance(v, dict | list)
+            )
+            table.add_row(name, shown, str(fig.get("seconds", "")))
+        console.print(table)
+    sites = (summary.get("figures") or {}).get("sites", {})
+    if sites:
+        table = Table("site", "pages", "new", "updated", "unchanged", "errors", "seconds", box=None)
+        for key, fig in sites.items():
+            table.add_row(
+                key,
+                *(
+                    str(fig.get(k, ""))
+                    for k in ("pages", "new", "updated", "unchanged", "errors", "seconds")
+                ),
+            )
+        console.print(table)
+    if summary.get("log"):
+        console.print(f"log: {summary['log']}")
 
 
 @app.command()
-def runs(home: HomeOpt = None, db: DbOpt = None, json_: JsonOpt = False) -> None:
-    """List crawl runs and their figures.
+def runs(
+    run: Annotated[int | None, typer.Argument(help="A run id: its figures and errors.")] = None,
+    limit: Annotated[int, typer.Option(help="How many runs to list.")] = 20,
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List crawl and nightly runs and their figures, or one run with its errors.
 
     Example: fanzha runs --json
     """
+    from ..jobs.runs import list_runs, run_detail
+
     with cli_errors():
-        not_built("runs", "issue 5")
+        archive = settings(home, db).open_archive()
+        if run is not None:
+            detail = run_detail(archive, run)
+            if detail is None:
+                fail(f"no run {run}")
+            if json_:
+                emit_json(detail)
+                return
+            _print_run(detail)
+            for e in detail["error_list"]:
+                console.print(
+                    f"  [red]{e['status'] or ''}[/] {e['site'] or ''} {e['url'] or ''}: {e['error']}"
+                )
+            return
+        rows = list_runs(archive, limit)
+    if json_:
+        emit_json(rows)
+        return
+    table = Table("run", "kind", "status", "started", "pages", "new", "updated", "errors", box=None)
+    for r in rows:
+        table.add_row(
+            str(r["run"]),
+            r["kind"],
+            r["status"],
+            (r["started"] or "")[:19],
+            str(r["pages"]),
+            str(r["new"]),
+            str(r["updated"]),
+            str(r["errors"]),
+        )
+    console.print(table if rows else "no runs yet")

@@ -1,0 +1,187 @@
+"""One writer at a time: a lock row in the archive's own database.
+
+The lock lives in the ``job_lock`` table, so it works the same on SQLite and on a
+PostgreSQL shared by several machines. Taking it is one INSERT (the primary key makes
+two simultaneous takers fail but one). A lock left behind by a killed process is
+recognised and taken over:
+
+- on the same host, when the holder's process is gone (or its PID now belongs to a
+  different process: the process start time is part of the holder's name);
+- from another host, when its heartbeat is older than ``stale_after`` (a holder renews
+  the heartbeat every ``heartbeat_every`` seconds from a background thread).
+
+Takeover is a compare-and-swap (``UPDATE … WHERE holder = <the stale holder>``), so two
+processes that both find the same stale lock cannot both take it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from types import TracebackType
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from archive import Archive
+from archive.models import JobLock, utcnow
+
+from ..errors import LockHeld
+
+log = logging.getLogger(__name__)
+
+WRITER = "writer"
+
+
+def _start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (clock ticks since boot), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    # Field 22, counted after the parenthesised command name (which may contain spaces).
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def process_alive(pid: int, start_time: str | None) -> bool:
+    """Is the process that took the lock still running (and still the same process)?"""
+    if os.path.isdir("/proc"):
+        current = _start_time(pid)
+        return current is not None and (start_time is None or current == start_time)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def me() -> tuple[str, str, int]:
+    host, pid = socket.gethostname(), os.getpid()
+    return f"{host}:{pid}:{_start_time(pid) or '-'}", host, pid
+
+
+@dataclass
+class LockInfo:
+    holder: str
+    host: str
+    pid: int
+    acquired_at: str
+
+
+class WriterLock:
+    """``with WriterLock(archive, "nightly"):`` — raises LockHeld if another writer runs."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        purpose: str,
+        *,
+        name: str = WRITER,
+        stale_after: timedelta = timedelta(minutes=10),
+        heartbeat_every: float = 30.0,
+    ) -> None:
+        self.archive = archive
+        self.purpose = purpose
+        self.name = name
+        self.stale_after = stale_after
+        self.heartbeat_every = heartbeat_every
+        self.holder, self.host, self.pid = me()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.took_over: LockInfo | None = None
+
+    # -- taking and giving back -------------------------------------------------------
+    def acquire(self) -> None:
+        row = JobLock(name=self.name, holder=self.holder, pid=self.pid, host=self.host)
+        try:
+            with self.archive.session() as s:
+                s.add(row)
+        except IntegrityError:
+            self._take_over_if_stale()
+        self._thread = threading.Thread(target=self._beat, name="fanzha-lock", daemon=True)
+        self._thread.start()
+        log.info("lock %s taken by %s for %s", self.name, self.holder, self.purpose)
+
+    def _take_over_if_stale(self) -> None:
+        with self.archive.session() as s:
+            current = s.get(JobLock, self.name)
+            if current is None:  # released in between: try once more from the top
+                s.add(JobLock(name=self.name, holder=self.holder, pid=self.pid, host=self.host))
+                return
+            info = LockInfo(
+                current.holder, current.host, current.pid, current.acquired_at.isoformat()
+            )
+            if not self._is_stale(current):
+                raise LockHeld(
+                    f"another fanzha writer is running (pid {current.pid} on {current.host}, "
+                    f"since {current.acquired_at:%Y-%m-%d %H:%M:%S} UTC); try again when it ends"
+                )
+            now = utcnow()
+            taken = s.execute(
+                update(JobLock)
+                .where(JobLock.name == self.name, JobLock.holder == current.holder)
+                .values(
+                    holder=self.holder,
+                    pid=self.pid,
+                    host=self.host,
+                    acquired_at=now,
+                    heartbeat_at=now,
+                )
+            ).rowcount
+            if taken != 1:
+                raise LockHeld("another fanzha writer took the stale lock first")
+        self.took_over = info
+        log.warning("took over a stale lock left by %s (since %s)", info.holder, info.acquired_at)
+
+    def _is_stale(self, row: JobLock) -> bool:
+        if row.host == self.host:
+            parts = row.holder.split(":")
+            start = parts[2] if len(parts) > 2 and parts[2] != "-" else None
+            return not process_alive(row.pid, start)
+        return utcnow() - row.heartbeat_at > self.stale_after
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.heartbeat_every):
+            try:
+                with self.archive.session() as s:
+                    s.execute(
+                        update(JobLock)
+                        .where(JobLock.name == self.name, JobLock.holder == self.holder)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat only risks a takeover after stale_after
+                log.exception("lock heartbeat failed")
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        with self.archive.session() as s:
+            s.execute(
+                delete(JobLock).where(JobLock.name == self.name, JobLock.holder == self.holder)
+            )
+        log.info("lock %s released by %s", self.name, self.holder)
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def current_holder(archive: Archive, name: str = WRITER) -> JobLock | None:
+    with archive.session() as s:
+        return s.scalar(select(JobLock).where(JobLock.name == name))

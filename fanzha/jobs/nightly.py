@@ -1,0 +1,188 @@
+"""The nightly job: crawl, then dedup, then index, in one locked and recorded run.
+
+Nobody watches a nightly run, so it must never need watching:
+
+- one writer at a time (``WriterLock``); a lock left by a killed run is taken over;
+- one ``crawl_run`` row (kind ``nightly``) with per-site and per-stage figures and the
+  errors per URL, and a log file per run in ``HOME/logs``;
+- a stage that fails is recorded and the next stages still run (dedup and index catch up
+  with whatever is archived); a site that is down makes the run ``partial``, exit 1;
+- every stage is incremental and idempotent, so a run killed at any point is finished by
+  the next one: the crawl skips archived URLs, dedup takes the articles still flagged
+  ``needs_dedup``, the index those flagged ``needs_index``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive import Archive
+from archive.models import CrawlError, CrawlRun, utcnow
+from archive.rawstore import atomic_write
+
+from ..config import Settings
+from .lock import WriterLock, _start_time
+from .runs import mark_dead_runs, run_json
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int | None], None]
+STAGES = ("crawl", "dedup", "index")
+
+
+@dataclass
+class NightlyReport:
+    run: int
+    status: str = "running"
+    figures: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return self.summary
+
+
+def run_nightly(
+    settings: Settings,
+    *,
+    sites_file: Path | None = None,
+    progress: Progress | None = None,
+    report_file: Path | None = None,
+    stages: tuple[str, ...] = STAGES,
+) -> NightlyReport:
+    """Run the whole job under the writer lock; returns the recorded summary."""
+    archive = settings.open_archive()
+    with WriterLock(archive, "nightly"):
+        mark_dead_runs(archive)
+        run_id, log_path = _start(archive)
+        handler = _log_to(log_path)
+        try:
+            report = _run_stages(archive, run_id, sites_file, progress, stages)
+        finally:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+    if report_file is not None:
+        atomic_write(
+            Path(report_file), json.dumps(report.summary, ensure_ascii=False, indent=2).encode()
+        )
+    return report
+
+
+def _start(archive: Archive) -> tuple[int, Path]:
+    archive.log_dir.mkdir(parents=True, exist_ok=True)
+    pid = os.getpid()
+    with archive.session() as s:
+        run = CrawlRun(
+            kind="nightly",
+            status="running",
+            pid=pid,
+            figures={"host": socket.gethostname(), "pid_start": _start_time(pid)},
+        )
+        s.add(run)
+        s.flush()
+        log_path = archive.log_dir / f"run-{run.id:05d}.log"
+        run.log_path = str(log_path)
+        return run.id, log_path
+
+
+def _log_to(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    return handler
+
+
+def _run_stages(
+    archive: Archive,
+    run_id: int,
+    sites_file: Path | None,
+    progress: Progress | None,
+    stages: tuple[str, ...],
+) -> NightlyReport:
+    stage_figures: dict[str, Any] = {}
+    crawl_status = "ok"
+    failed: list[str] = []
+    for name in stages:
+        log.info("stage %s: started", name)
+        t0 = time.monotonic()
+        try:
+            result = STAGE_FUNCS[name](archive, run_id, sites_file, progress)
+            stage_figures[name] = {**result, "seconds": round(time.monotonic() - t0, 2)}
+            if name == "crawl":
+                crawl_status = result.get("status", "ok")
+            log.info("stage %s: done %s", name, stage_figures[name])
+        except Exception as exc:  # a failed stage is recorded; the next stages still run
+            log.exception("stage %s failed", name)
+            failed.append(name)
+            stage_figures[name] = {
+                "error": f"{type(exc).__name__}: {exc}",
+                "seconds": round(time.monotonic() - t0, 2),
+            }
+            with archive.session() as s:
+                s.add(
+                    CrawlError(
+                        run_id=run_id,
+                        site=None,
+                        url=None,
+                        error=f"stage {name} failed: {type(exc).__name__}: {exc}",
+                    )
+                )
+    if len(failed) == len(stages) or (crawl_status == "failed" and len(stages) == 1):
+        status = "failed"
+    elif failed or crawl_status != "ok":
+        status = "partial"
+    else:
+        status = "ok"
+    with archive.session() as s:
+        run = s.get(CrawlRun, run_id)
+        assert run is not None
+        run.status = status
+        run.finished_at = utcnow()
+        run.error_count = len(run.errors)
+        run.figures = {**(run.figures or {}), "stages": stage_figures}
+        summary = run_json(run)
+    return NightlyReport(run=run_id, status=status, figures=stage_figures, summary=summary)
+
+
+def _stage_crawl(
+    archive: Archive, run_id: int, sites_file: Path | None, progress: Progress | None
+) -> dict[str, Any]:
+    from crawler.profiles import load_profiles
+    from crawler.runner import crawl
+
+    profiles = load_profiles(sites_file)
+    report = crawl(archive, profiles, run=run_id, progress=progress)
+    return report.as_json()
+
+
+def _stage_dedup(
+    archive: Archive, run_id: int, sites_file: Path | None, progress: Progress | None
+) -> dict[str, Any]:
+    from archive.dedup import run_dedup
+
+    return run_dedup(archive).as_json()
+
+
+def _stage_index(
+    archive: Archive, run_id: int, sites_file: Path | None, progress: Progress | None
+) -> dict[str, Any]:
+    from search import update_index
+
+    return update_index(archive).as_json()
+
+
+STAGE_FUNCS: dict[str, Callable[[Archive, int, Path | None, Progress | None], dict[str, Any]]] = {
+    "crawl": _stage_crawl,
+    "dedup": _stage_dedup,
+    "index": _stage_index,
+}
