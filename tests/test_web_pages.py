@@ -139,6 +139,11 @@ def test_runs_pages(client):
     assert "https://down.example/list" in detail and "503" in detail
     assert re.search(r"<th>down</th><td>0</td><td>0</td><td>2</td>", detail)
     assert "no crawl run" in page(client, "/runs/999", 404)
+    ok_id = re.findall(r'<a href="/runs/(\d+)">#\d+</a></td><td>nightly</td>', html)[-1]
+    ok = page(client, f"/runs/{ok_id}")
+    assert "<th>host</th><td>nightly-box</td>" in ok
+    assert re.search(r"<th>dedup</th><td>15</td><td>0.4</td>", ok)
+    assert re.search(r"<th>bjpolice</th><td>15</td><td>4</td><td>0</td>", ok)
 
 
 def test_stats_page_draws_svg_charts(client):

@@ -10,7 +10,7 @@ from fanzha.web.charts import stacked_bars
 from fanzha.web.deps import day, safe_href
 from fanzha.web.fetch import FetchRefused, check_url, fetch
 from fanzha.web.sidebyside import side_by_side
-from fanzha.web.snippets import query_terms, segments
+from fanzha.web.snippets import hit_segments, query_terms, segments
 
 from .webutil import page_server
 
@@ -36,6 +36,15 @@ def test_plain_snippet_gets_the_query_words_marked():
     assert query_terms("a OR b NOT c*") == ["a", "b", "c"]
 
 
+def test_hit_spans_are_used_exactly_and_brackets_stay_text():
+    hit = {"snippet": "【案例】【一证通查】", "snippet_text": "【案例】一证通查<b>", "highlights": [[4, 8]]}
+    assert hit_segments(hit, "一证通查") == [("【案例】", False), ("一证通查", True), ("<b>", False)]
+    bad = {"snippet": "<mark>反诈</mark>", "snippet_text": "反诈", "highlights": [[0, 9]]}
+    assert hit_segments(bad) == [("反诈", True)]  # spans that do not fit: the tags are read
+    unmarked = {"snippet_text": "国家反诈中心", "highlights": []}
+    assert hit_segments(unmarked, "反诈") == [("国家", False), ("反诈", True), ("中心", False)]
+
+
 # ---- side by side --------------------------------------------------------------------
 
 
@@ -52,6 +61,18 @@ def test_side_by_side_sets_header_and_signoff_apart():
     assert [(s.text, s.kind) for s in first.right] == [("反", "ins"), ("诈反诈提醒。", "eq")]
     assert ("2", "ins") in [(s.text, s.kind) for s in view.body[1].right]
     assert view.counts == {"replace": 1, "insert": 3, "delete": 0}
+
+
+def test_a_short_contained_line_does_not_steal_the_pairing():
+    a = "记者获悉，五大反诈利器上线，近年来各部门深入推进打击治理电信网络诈骗。"
+    b = "转载提醒\n五大反诈利器\n五大反诈利器上线，近年来各部门深入推进打击治理电信网络诈骗。"
+    view = side_by_side(a, b)
+    assert [(r.op, r.right[0].text) for r in view.header] == [
+        ("insert", "转载提醒"),
+        ("insert", "五大反诈利器"),
+    ]
+    assert [r.op for r in view.body] == ["replace"]
+    assert [(s.text, s.kind) for s in view.body[0].left][0] == ("记者获悉，", "del")
 
 
 def test_side_by_side_identical_and_unrelated():

@@ -154,10 +154,12 @@ def build_archive(cli, home: Path, db_url: str | None, work: Path) -> dict[str, 
             unchanged=27,
             error_count=0,
             figures={
+                "host": "nightly-box",
                 "sites": {
                     "mps": {"pages": 25, "new": 8, "errors": 0},
                     "bjpolice": {"pages": 15, "new": 4, "errors": 0},
-                }
+                },
+                "stages": {"dedup": {"processed": 15, "seconds": 0.4}},
             },
         )
         bad = CrawlRun(

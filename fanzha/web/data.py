@@ -17,6 +17,7 @@ from archive.extract.dates import CST
 from archive.models import Article, Cluster, CrawlError, CrawlRun, Member, Source
 
 from ..errors import UsageError
+from ..jobs.runs import run_json as jobs_run_json
 from . import contracts
 
 
@@ -117,26 +118,8 @@ def fraud_type_names(session: Session) -> list[str]:
 
 
 def run_json(run: CrawlRun, *, errors: int | None = 20) -> dict[str, Any]:
-    """A crawl run with its figures and (the first ``errors`` of) its errors."""
-    errs = run.errors if errors is None else run.errors[:errors]
-    return {
-        "run": run.id,
-        "kind": run.kind,
-        "status": run.status,
-        "started": iso(run.started_at),
-        "finished": iso(run.finished_at),
-        "sites": list(run.sites or []),
-        "pages": run.pages,
-        "new": run.new,
-        "updated": run.updated,
-        "unchanged": run.unchanged,
-        "errors": run.error_count,
-        "figures": run.figures or {},
-        "error_list": [
-            {"site": e.site, "url": e.url, "status": e.status, "error": e.error, "at": iso(e.at)}
-            for e in errs
-        ],
-    }
+    """A crawl run as ``fanzha runs --json`` gives it, with (the first ``errors`` of) its errors."""
+    return jobs_run_json(run, run.errors if errors is None else run.errors[:errors])
 
 
 def list_runs(session: Session, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:

@@ -72,11 +72,11 @@ def _pairs(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
     out: list[tuple[str | None, str | None]] = []
     j = 0
     for para in a:
-        best, best_ratio = None, 0.5
+        best, best_same = None, 0
         for k in range(j, len(b)):
-            ratio = _overlap(para, b[k])
-            if ratio > best_ratio:
-                best, best_ratio = k, ratio
+            same = _shared(para, b[k])
+            if same > best_same:
+                best, best_same = k, same
         if best is None:
             out.append((para, None))
             continue
@@ -87,15 +87,21 @@ def _pairs(a: list[str], b: list[str]) -> list[tuple[str | None, str | None]]:
     return out
 
 
-def _overlap(a: str, b: str) -> float:
-    """Share of the shorter paragraph found in the longer one (a cut sentence still pairs)."""
+def _shared(a: str, b: str) -> int:
+    """Characters two paragraphs share, or 0 unless most of the shorter one is shared.
+
+    Pairing by the shared count (not a ratio) keeps a short line that happens to be
+    contained in a long paragraph from stealing the long paragraph's real partner;
+    requiring most of the shorter one lets a cut sentence still pair.
+    """
     if not a or not b:
-        return 0.0
+        return 0
+    shorter = min(len(a), len(b))
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    if sm.real_quick_ratio() * (len(a) + len(b)) / 2 / min(len(a), len(b)) <= 0.5:
-        return 0.0
+    if sm.quick_ratio() * (len(a) + len(b)) / 2 <= shorter / 2:
+        return 0
     same = sum(block.size for block in sm.get_matching_blocks())
-    return same / min(len(a), len(b))
+    return same if same > shorter / 2 else 0
 
 
 def side_by_side(a_text: str, b_text: str) -> SideBySide:

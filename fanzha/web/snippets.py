@@ -1,15 +1,17 @@
 """Search snippets as (text, highlighted) pieces, so templates escape every character.
 
-The search stage may return a snippet as plain text or with highlight tags
-(``<b>``, ``<strong>``, ``<em>``, ``<mark>``, with a class). Only those tags are
-recognised; everything else is text, shown escaped. Where a snippet carries no
-highlight at all, the query's words are marked here instead.
+A hit may carry its snippet as plain text with ``[start, end)`` highlight spans
+(``snippet_text`` + ``highlights``: used first, exactly), or as text with highlight
+tags (``<b>``, ``<strong>``, ``<em>``, ``<mark>``, with a class): only those tags
+are recognised, everything else is text, shown escaped. Where a snippet carries
+no highlight at all, the query's words are marked here instead.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 _TAG = re.compile(r"</?(?:b|strong|em|mark)(?:\s+class=\"[^\"<>]*\")?\s*>", re.I)
 _WORDS = re.compile(r'(?:[\w-]+:)?"([^"]+)"|([^\s"()]+)')
@@ -62,3 +64,32 @@ def segments(snippet: str | None, query: str = "") -> list[tuple[str, bool]]:
     if tagged:
         return [p for p in pieces if p[0]]
     return _mark_terms(snippet, query_terms(query))
+
+
+def from_spans(text: str, spans: list[Any]) -> list[tuple[str, bool]] | None:
+    """Pieces of ``text`` with ``spans`` marked; None when the spans do not fit the text."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    try:
+        for start, end in sorted((int(a), int(b)) for a, b in spans):
+            if start < pos or end > len(text) or start >= end:
+                return None
+            if start > pos:
+                out.append((text[pos:start], False))
+            out.append((text[start:end], True))
+            pos = end
+    except (TypeError, ValueError):
+        return None
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
+
+
+def hit_segments(hit: dict[str, Any], query: str = "") -> list[tuple[str, bool]]:
+    """The pieces of a search hit's snippet (see the module doc for the forms read)."""
+    text, spans = hit.get("snippet_text"), hit.get("highlights")
+    if isinstance(text, str) and isinstance(spans, list):
+        pieces = from_spans(text, spans)
+        if pieces is not None:
+            return pieces if spans else _mark_terms(text, query_terms(query))
+    return segments(hit.get("snippet"), query)

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from ...errors import UsageError
 from .. import contracts, data
 from ..deps import archive_of, bool_param, int_param, render
-from ..snippets import segments
+from ..snippets import hit_segments
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 10
@@ -63,7 +63,7 @@ def search_page(request: Request) -> HTMLResponse:
     if query:
         result = run_search(request, query, params, PER_PAGE, (page - 1) * PER_PAGE)
         for hit in result.get("hits", []):
-            hit["segments"] = segments(hit.get("snippet"), query)
+            hit["segments"] = hit_segments(hit, query)
         total = int(result.get("total") or 0)
         ctx.update(result=result, pages=max(1, -(-total // PER_PAGE)))
     return render(request, "search.html", ctx)
