@@ -35,9 +35,10 @@ def test_serve_binds_loopback_and_answers(tmp_path):
                 assert time.monotonic() < deadline, "fanzha serve did not answer"
                 time.sleep(0.2)
         assert resp.status_code == 200 and resp.json() == []
-        assert "script-src 'none'" in httpx.get(f"http://127.0.0.1:{port}/").headers[
-            "content-security-policy"
-        ]
+        assert (
+            "script-src 'none'"
+            in httpx.get(f"http://127.0.0.1:{port}/").headers["content-security-policy"]
+        )
         conns = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
         if conns:  # where ss exists, the socket is on loopback only
             assert f"127.0.0.1:{port}" in conns and f"0.0.0.0:{port}" not in conns

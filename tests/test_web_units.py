@@ -37,8 +37,16 @@ def test_plain_snippet_gets_the_query_words_marked():
 
 
 def test_hit_spans_are_used_exactly_and_brackets_stay_text():
-    hit = {"snippet": "【案例】【一证通查】", "snippet_text": "【案例】一证通查<b>", "highlights": [[4, 8]]}
-    assert hit_segments(hit, "一证通查") == [("【案例】", False), ("一证通查", True), ("<b>", False)]
+    hit = {
+        "snippet": "【案例】【一证通查】",
+        "snippet_text": "【案例】一证通查<b>",
+        "highlights": [[4, 8]],
+    }
+    assert hit_segments(hit, "一证通查") == [
+        ("【案例】", False),
+        ("一证通查", True),
+        ("<b>", False),
+    ]
     bad = {"snippet": "<mark>反诈</mark>", "snippet_text": "反诈", "highlights": [[0, 9]]}
     assert hit_segments(bad) == [("反诈", True)]  # spans that do not fit: the tags are read
     unmarked = {"snippet_text": "国家反诈中心", "highlights": []}
@@ -72,7 +80,8 @@ def test_a_short_contained_line_does_not_steal_the_pairing():
         ("insert", "五大反诈利器"),
     ]
     assert [r.op for r in view.body] == ["replace"]
-    assert [(s.text, s.kind) for s in view.body[0].left][0] == ("记者获悉，", "del")
+    first = view.body[0].left[0]
+    assert (first.text, first.kind) == ("记者获悉，", "del")
 
 
 def test_side_by_side_identical_and_unrelated():
