@@ -4,53 +4,33 @@ where the database matters): shapes of DESIGN.md, errors as {"error"} with 400/4
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from fanzha.config import Settings
-from fanzha.web import contracts, create_app
+from fanzha.web import create_app
 
-from .webutil import REPOST, STORY, build_archive, page_server
-
-HAS_SEARCH = contracts.available(contracts.SEARCH)
-HAS_CLUSTERS = contracts.available(contracts.LIST_CLUSTERS) and contracts.available(
-    contracts.CLUSTER_DETAIL
-)
-HAS_DIFF = contracts.available(contracts.DIFF_ARTICLES)
-HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
-needs_search = pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
-needs_clusters = pytest.mark.skipif(
-    not HAS_CLUSTERS,
-    reason="archive.dedup.queries list_clusters/cluster_detail (issue 3) not built yet",
-)
-needs_diff = pytest.mark.skipif(
-    not HAS_DIFF, reason="archive.dedup.queries.diff_articles (issue 3) not built yet"
-)
-needs_check = pytest.mark.skipif(
-    not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet"
+from .webutil import (
+    HAS_CHECK,
+    HAS_CLUSTERS,
+    HAS_DIFF,
+    HAS_SEARCH,
+    REPOST,
+    STORY,
+    build_archive,
+    client,
+    ids,
+    needs_check,
+    needs_clusters,
+    needs_diff,
+    needs_search,
+    page_server,
+    site,
 )
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    work = tmp_path_factory.mktemp("webapi")
-    ids = build_archive(CliRunner(), work / "home", None, work)
-    return work / "home", ids
-
-
-@pytest.fixture(scope="module")
-def client(built):
-    home, _ = built
-    with TestClient(create_app(Settings(home=home))) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def ids(built):
-    return built[1]
+FIXTURES = (site, client, ids)  # module-scoped fixtures over one test archive, from webutil
 
 
 def error_of(resp, status):
@@ -289,8 +269,8 @@ def test_check_url_refuses_private_and_odd_urls(client, url, message):
 
 
 @needs_check
-def test_check_url_fetches_when_private_fetch_is_allowed(built, ids):
-    home, _ = built
+def test_check_url_fetches_when_private_fetch_is_allowed(site, ids):
+    home = site[2]
     page = (
         "<html><head><title>转发：冒充客服退款诈骗</title></head><body><div>"
         + "".join(f"<p>{p}</p>" for p in REPOST.split("\n"))
@@ -328,8 +308,3 @@ def test_raw_json_round_trip_is_utf8(client, ids):
     resp = client.get(f"/api/articles/{ids['story_a.md']}")
     assert "警惕冒充客服退款诈骗".encode() in resp.content  # not \\u-escaped
     assert json.loads(resp.content)["id"] == ids["story_a.md"]
-
-
-def test_home_is_not_left_behind(built):
-    home, _ = built
-    assert (Path(home) / "fanzha.db").exists()

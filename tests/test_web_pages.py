@@ -5,46 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from fanzha.config import Settings
-from fanzha.web import contracts, create_app
-
-from .webutil import HOSTILE_HTML, REPOST, build_archive
-
-HAS_SEARCH = contracts.available(contracts.SEARCH)
-HAS_DEDUP = all(
-    contracts.available(c)
-    for c in (contracts.LIST_CLUSTERS, contracts.CLUSTER_DETAIL, contracts.DIFF_ARTICLES)
-)
-HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
-needs_search = pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
-needs_dedup = pytest.mark.skipif(
-    not HAS_DEDUP,
-    reason="archive.dedup.queries list_clusters/cluster_detail/diff_articles (issue 3) not built yet",
-)
-needs_check = pytest.mark.skipif(
-    not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet"
+from .webutil import (
+    HAS_DEDUP,
+    HAS_SEARCH,
+    HOSTILE_HTML,
+    REPOST,
+    client,
+    ids,
+    needs_check,
+    needs_dedup,
+    needs_search,
+    site,
 )
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    work = tmp_path_factory.mktemp("webpages")
-    ids = build_archive(CliRunner(), work / "home", None, work)
-    return work / "home", ids
-
-
-@pytest.fixture(scope="module")
-def client(built):
-    with TestClient(create_app(Settings(home=built[0]))) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def ids(built):
-    return built[1]
+FIXTURES = (site, client, ids)  # module-scoped fixtures over one test archive, from webutil
 
 
 def page(client, path, status=200):

@@ -19,13 +19,40 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from archive import Archive
 from archive.models import Article, CrawlError, CrawlRun
-from fanzha.web import contracts
+from fanzha.config import Settings
+from fanzha.web import contracts, create_app
 
 from .conftest import SEEDS, run
+
+HAS_SEARCH = contracts.available(contracts.SEARCH)
+HAS_CLUSTERS = contracts.available(contracts.LIST_CLUSTERS) and contracts.available(
+    contracts.CLUSTER_DETAIL
+)
+HAS_DIFF = contracts.available(contracts.DIFF_ARTICLES)
+HAS_DEDUP = HAS_CLUSTERS and HAS_DIFF
+HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
+needs_search = pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
+needs_clusters = pytest.mark.skipif(
+    not HAS_CLUSTERS,
+    reason="archive.dedup.queries list_clusters/cluster_detail (issue 3) not built yet",
+)
+needs_diff = pytest.mark.skipif(
+    not HAS_DIFF, reason="archive.dedup.queries.diff_articles (issue 3) not built yet"
+)
+needs_dedup = pytest.mark.skipif(
+    not HAS_DEDUP,
+    reason="archive.dedup.queries list_clusters/cluster_detail/diff_articles (issue 3) not built yet",
+)
+needs_check = pytest.mark.skipif(
+    not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet"
+)
 
 SOURCES = ["公安部刑侦局", "平安北京", "中国网"]
 TYPES = ["刷单返利", "冒充客服", "虚假投资理财"]
@@ -200,6 +227,28 @@ def build_archive(cli, home: Path, db_url: str | None, work: Path) -> dict[str, 
         update_index(arc)
     arc.close()
     return ids
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[tuple[TestClient, dict[str, int], Path]]:
+    """(client, {file name: article id}, home) over a fresh test archive, once per module.
+
+    Test modules import the fixtures ``site``, ``client`` and ``ids`` from here.
+    """
+    work = tmp_path_factory.mktemp("web")
+    ids = build_archive(CliRunner(), work / "home", None, work)
+    with TestClient(create_app(Settings(home=work / "home"))) as client:
+        yield client, ids, work / "home"
+
+
+@pytest.fixture(scope="module")
+def client(site) -> TestClient:
+    return site[0]
+
+
+@pytest.fixture(scope="module")
+def ids(site) -> dict[str, int]:
+    return site[1]
 
 
 @contextmanager
