@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -196,6 +197,26 @@ class Difference(Base):
     changes: Mapped[list[Any]] = mapped_column(default=list)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DedupBand(Base):
+    """One LSH band key of an article's signature: articles sharing a key are candidates."""
+
+    __tablename__ = "dedup_band"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class DedupPhrase(Base):
+    """A sentence hash and in how many different stories it occurs (boilerplate when many)."""
+
+    __tablename__ = "dedup_phrase"
+
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    df: Mapped[int] = mapped_column(Integer, default=0, index=True)
 
 
 class CrawlRun(Base):

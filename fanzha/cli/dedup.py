@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlparse
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
-from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, not_built
+from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, fail, settings
+
+MAX_FETCH = 5 * 1024 * 1024  # bytes read from a URL given to ``check``
+FETCH_TIMEOUT = 20.0
 
 
 @app.command()
@@ -18,41 +26,139 @@ def dedup(
 ) -> None:
     """Cluster new articles with their near-duplicates and record the differences.
 
+    Incremental: only articles not seen by dedup yet (new or changed) are processed.
+
     Example: fanzha dedup --json
     """
     with cli_errors():
-        not_built("dedup", "issue 3")
+        from archive.dedup import run_dedup
+
+        archive = settings(home, db).open_archive()
+        report = run_dedup(archive, rebuild=rebuild)
+    if json_:
+        emit_json(report.as_json())
+    else:
+        console.print(
+            f"{report.processed} processed, {report.clusters} clusters "
+            f"({report.new_clusters} new, {report.merged} merged), "
+            f"{report.differences} differences recorded, {len(report.errors)} errors"
+        )
+        for e in report.errors:
+            console.print(f"[red]error[/] article {e['id']}: {escape(e['error'])}")
+    if report.errors:
+        raise typer.Exit(1)
 
 
 @app.command()
 def dups(
     cluster: Annotated[int | None, typer.Argument(help="A cluster id.")] = None,
+    limit: Annotated[int, typer.Option(help="Clusters to list.", min=1)] = 50,
+    offset: Annotated[int, typer.Option(help="Clusters to skip.", min=0)] = 0,
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """List clusters of near-duplicates, or one cluster with its members.
+    """List clusters of near-duplicates (largest first), or one cluster with its members.
 
     Example: fanzha dups 3
     """
     with cli_errors():
-        not_built("dups", "issue 3")
+        from archive.dedup import queries
+
+        archive = settings(home, db).open_archive()
+        with archive.session() as s:
+            if cluster is None:
+                data: Any = queries.list_clusters(s, limit=limit, offset=offset)
+            else:
+                data = queries.cluster_detail(s, cluster)
+    if json_:
+        emit_json(data)
+        return
+    if cluster is None:
+        if not data:
+            console.print("no clusters yet (run: fanzha dedup)")
+        for c in data:
+            _print_cluster(c)
+    else:
+        _print_cluster(data, detail=True)
+
+
+def _print_cluster(c: dict[str, Any], detail: bool = False) -> None:
+    console.print(f"[bold]cluster {c['id']}[/] — {c['size']} copies")
+    table = Table(box=None, pad_edge=False)
+    for col in (
+        "id",
+        "relation",
+        "similarity",
+        *(("published", "source") if detail else ()),
+        "title",
+    ):
+        table.add_column(col)
+    for m in c["members"]:
+        style = "bold" if m["relation"] == "canonical" else ""
+        row = [str(m["id"]), m["relation"], f"{m['similarity']:.2f}"]
+        if detail:
+            row += [(m.get("published") or "")[:10], m.get("source") or ""]
+        row.append(escape(m["title"] or ""))
+        table.add_row(*row, style=style)
+    console.print(table)
 
 
 @app.command()
 def diff(
     a: Annotated[str, typer.Argument(help="Article id or URL.")],
     b: Annotated[str, typer.Argument(help="Article id or URL.")],
+    side_by_side: Annotated[
+        bool, typer.Option("--side-by-side", help="Two columns instead of inline.")
+    ] = False,
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Show what changed between two articles.
+    """Show what changed between two articles (A's text on the left/red, B's green).
 
     Example: fanzha diff 1 2
     """
     with cli_errors():
-        not_built("diff", "issue 3")
+        from archive.dedup import queries
+        from archive.lookup import find_article
+
+        archive = settings(home, db).open_archive()
+        with archive.session() as s:
+            ida, idb = find_article(s, a).id, find_article(s, b).id
+            data = queries.diff_articles(s, ida, idb)
+    if json_:
+        emit_json(data)
+        return
+    _print_diff(data, side_by_side)
+
+
+def _print_diff(data: dict[str, Any], side_by_side: bool) -> None:
+    a, b = data["a"], data["b"]
+    console.print(f"[red]A {a['id']}[/] {escape(a['title'] or '')}  ({a.get('source') or '-'})")
+    console.print(f"[green]B {b['id']}[/] {escape(b['title'] or '')}  ({b.get('source') or '-'})")
+    console.print(f"similarity {data['similarity']:.3f}, {len(data['changes'])} changes")
+    for field, v in data["metadata"].items():
+        console.print(f"  {field}: [red]{escape(str(v['a']))}[/] → [green]{escape(str(v['b']))}[/]")
+    if side_by_side:
+        table = Table("kind", "A", "B", show_lines=True)
+        for c in data["changes"]:
+            table.add_row(
+                f"{c['kind']}\n{c['op']}",
+                f"[dim]{escape(c['before'])}[/][red]{escape(c['a'])}[/][dim]{escape(c['after'])}[/]",
+                f"[dim]{escape(c['before'])}[/][green]{escape(c['b'])}[/][dim]{escape(c['after'])}[/]",
+            )
+        console.print(table)
+        return
+    for n, c in enumerate(data["changes"], 1):
+        old = f"[red strike]{escape(c['a'])}[/]" if c["a"] else ""
+        new = f"[green]{escape(c['b'])}[/]" if c["b"] else ""
+        arrow = " → " if old and new else ""
+        extra = f", {c['paragraphs']} paragraph(s)" if c.get("paragraphs") else ""
+        console.print(
+            f"{n:>3}. [bold]{c['op']}[/] ({c['kind']}{extra}) "
+            f"[dim]…{escape(c['before'])}[/]{old}{arrow}{new}[dim]{escape(c['after'])}…[/]"
+        )
 
 
 @app.command()
@@ -64,7 +170,85 @@ def check(
 ) -> None:
     """Is this text already archived? Near-duplicates with similarity and relation.
 
+    The text is not stored. A URL (http or https only) is fetched once.
+
     Example: fanzha check article.txt
     """
     with cli_errors():
-        not_built("check", "issue 3")
+        from archive.dedup import queries
+
+        title, text = _read_target(target)
+        archive = settings(home, db).open_archive()
+        data = queries.check_text(archive, text, title)
+    if json_:
+        emit_json(data)
+        return
+    if not data["matches"]:
+        console.print("no near-duplicate archived")
+        return
+    table = Table("id", "relation", "similarity", "containment", "cluster", "title", box=None)
+    for m in data["matches"]:
+        table.add_row(
+            str(m["id"]),
+            m["relation"],
+            f"{m['similarity']:.2f}",
+            f"{m['containment']:.2f}",
+            str(m["cluster"] or ""),
+            escape(m["title"] or ""),
+        )
+    console.print(table)
+
+
+def _read_target(target: str) -> tuple[str | None, str]:
+    """Title and text of a URL, a file or standard input."""
+    from archive.errors import InputError
+    from archive.importers.files import read_document
+
+    scheme = urlparse(target).scheme.lower()
+    if "://" in target and scheme not in ("http", "https"):
+        fail(f"{target}: only http and https URLs can be checked")
+    if scheme in ("http", "https"):
+        data, name = _fetch(target)
+        doc = read_document(Path(name), data, url=target)
+    elif target == "-":
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        if isinstance(data, str):
+            data = data.encode()
+        if not data.strip():
+            raise InputError("standard input", "is empty")
+        doc = read_document(Path("stdin.txt"), data, url="stdin:")
+    else:
+        path = Path(target)
+        if not path.is_file():
+            raise InputError(target, "no such file (give a file, a URL or -)")
+        doc = read_document(path, path.read_bytes())
+    return doc.title or None, doc.text
+
+
+def _fetch(url: str) -> tuple[bytes, str]:
+    """GET a URL with a time-out and a size cap; the body and a name telling its type."""
+    import httpx
+
+    from archive.errors import InputError
+
+    try:
+        with httpx.stream(
+            "GET",
+            url,
+            timeout=FETCH_TIMEOUT,
+            follow_redirects=True,
+            headers={"User-Agent": "fanzha"},
+        ) as resp:
+            if resp.status_code >= 400:
+                raise InputError(url, f"HTTP {resp.status_code}")
+            chunks, size = [], 0
+            for chunk in resp.iter_bytes():
+                size += len(chunk)
+                if size > MAX_FETCH:
+                    raise InputError(url, f"larger than {MAX_FETCH // (1024 * 1024)} MB")
+                chunks.append(chunk)
+            kind = resp.headers.get("content-type", "")
+    except httpx.HTTPError as exc:
+        raise InputError(url, f"cannot fetch: {type(exc).__name__}: {exc}") from exc
+    name = "page.html" if "html" in kind else "page.txt"
+    return b"".join(chunks), name

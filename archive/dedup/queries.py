@@ -1,0 +1,235 @@
+"""Read-only questions for the CLI and the web UI: clusters, one cluster, a diff, a check.
+
+The shapes are DESIGN.md's (``dups``, ``diff``, ``check``), with a few more fields.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..db import Archive
+from ..diff import diff_meta, diff_texts
+from ..errors import InputError, NotFound
+from ..models import Article, Cluster, DedupBand, Difference, Member, Signature, Source
+from ..normalize import normalize
+from .boilerplate import Boilerplate
+from .candidates import best
+from .cluster import article_info
+from .signatures import band_keys, estimate, from_bytes
+from .verify import Features, measure, worth_verifying
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def list_clusters(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Clusters, largest first: ``[{"id","canonical","size","members":[…]}]``."""
+    if limit < 1 or offset < 0:
+        raise NotFound("limit must be >= 1 and offset >= 0")
+    clusters = session.execute(
+        select(Cluster.id, Cluster.canonical_id, Cluster.size)
+        .order_by(Cluster.size.desc(), Cluster.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if not clusters:
+        return []
+    ids = [c.id for c in clusters]
+    rows = session.execute(
+        select(
+            Member.cluster_id,
+            Member.relation,
+            Member.similarity,
+            Article.id,
+            Article.url,
+            Article.title,
+            Article.published_at,
+        )
+        .join(Article, Article.id == Member.article_id)
+        .where(Member.cluster_id.in_(ids))
+    ).all()
+    members: dict[int, list[dict[str, Any]]] = {cid: [] for cid in ids}
+    for cid, rel, sim, aid, url, title, _pub in sorted(
+        rows, key=lambda r: (r[1] != "canonical", r[6] is None, r[6] or 0, r[3])
+    ):
+        members[cid].append(
+            {"id": aid, "url": url, "title": title, "similarity": sim, "relation": rel}
+        )
+    return [
+        {"id": c.id, "canonical": c.canonical_id, "size": c.size, "members": members[c.id]}
+        for c in clusters
+    ]
+
+
+def count_clusters(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Cluster)) or 0
+
+
+def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
+    """One cluster, members in published order with source and containment."""
+    cluster = session.get(Cluster, cluster_id)
+    if cluster is None:
+        raise NotFound(f"no cluster with id {cluster_id}")
+    rows = session.execute(
+        select(Member, Article.url, Article.title, Article.published_at, Source.name)
+        .join(Article, Article.id == Member.article_id)
+        .outerjoin(Source, Source.id == Article.source_id)
+        .where(Member.cluster_id == cluster_id)
+    ).all()
+    rows.sort(key=lambda r: (r[3] is None, r[3] or 0, r[0].article_id))
+    members = [
+        {
+            "id": m.article_id,
+            "url": url,
+            "title": title,
+            "published": _iso(pub),
+            "source": source,
+            "similarity": m.similarity,
+            "containment": m.containment,
+            "relation": m.relation,
+        }
+        for m, url, title, pub, source in rows
+    ]
+    return {
+        "id": cluster.id,
+        "canonical": cluster.canonical_id,
+        "size": cluster.size,
+        "members": members,
+    }
+
+
+def _summary(session: Session, article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "source": article.source.name if article.source else None,
+        "published": _iso(article.published_at),
+    }
+
+
+_FLIP = {"insert": "delete", "delete": "insert", "replace": "replace"}
+
+
+def flip_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changes from b to a, given those from a to b."""
+    out = []
+    for c in changes:
+        f = dict(c)
+        f["op"] = _FLIP[c["op"]]
+        f["a"], f["b"] = c["b"], c["a"]
+        f["a_start"], f["a_end"] = c["b_start"], c["b_end"]
+        f["b_start"], f["b_end"] = c["a_start"], c["a_end"]
+        out.append(f)
+    return out
+
+
+def diff_articles(session: Session, a_id: int, b_id: int) -> dict[str, Any]:
+    """The changes from article ``a_id`` to ``b_id``: the recorded ones when current."""
+    a, b = session.get(Article, a_id), session.get(Article, b_id)
+    for ref, art in ((a_id, a), (b_id, b)):
+        if art is None:
+            raise NotFound(f"no article with id {ref}")
+    assert a is not None and b is not None
+    result: dict[str, Any] = {"a": _summary(session, a), "b": _summary(session, b)}
+    stored = session.scalar(
+        select(Difference).where(
+            ((Difference.a_id == a_id) & (Difference.b_id == b_id))
+            | ((Difference.a_id == b_id) & (Difference.b_id == a_id))
+        )
+    )
+    if stored is not None and {stored.a_hash, stored.b_hash} == {a.content_hash, b.content_hash}:
+        forward = stored.a_id == a_id
+        changes = stored.changes if forward else flip_changes(stored.changes)
+        meta = (
+            stored.meta
+            if forward
+            else {k: {"a": v["b"], "b": v["a"]} for k, v in stored.meta.items()}
+        )
+        result.update(similarity=stored.similarity, changes=changes, metadata=meta, recorded=True)
+        return result
+    info = article_info(session, [a_id, b_id])
+    match = measure(Features.of(a.norm_text), Features.of(b.norm_text), Boilerplate.load(session))
+    result.update(
+        similarity=match.similarity,
+        containment=match.containment,
+        relation=match.relation,
+        changes=diff_texts(info[a_id]["text"], info[b_id]["text"]),
+        metadata=diff_meta(info[a_id]["meta"], info[b_id]["meta"]),
+        recorded=False,
+    )
+    return result
+
+
+def candidates_for(session: Session, f: Features, limit: int = 64) -> list[int]:
+    """Stored articles sharing LSH bands with a text, filtered by estimated similarity."""
+    if f.sig is None:
+        return []
+    keys = band_keys(f.sig).tolist()
+    counts: Counter[int] = Counter(
+        session.scalars(select(DedupBand.article_id).where(DedupBand.key.in_(keys)))
+    )
+    ids = best(counts, limit)
+    if not ids:
+        return []
+    sigs = session.execute(
+        select(Signature.article_id, Signature.data, Signature.extra).where(
+            Signature.article_id.in_(ids)
+        )
+    ).all()
+    n = len(f.shingles)
+    return [
+        aid
+        for aid, data, extra in sigs
+        if worth_verifying(estimate(f.sig, from_bytes(data)), n, int((extra or {}).get("n", 0)))
+    ]
+
+
+def check_text(archive: Archive, text: str, title: str | None = None) -> dict[str, Any]:
+    """Near-duplicates already archived of a text that is not stored (an editor's check)."""
+    if not text or not text.strip():
+        raise InputError("text", "is empty")
+    f = Features.of(normalize(text))
+    if not f.matchable:
+        raise InputError("text", "is too short to compare (a few words at least)")
+    with archive.session() as s:
+        ids = candidates_for(s, f)
+        boiler = Boilerplate.load(s)
+        rows = s.execute(
+            select(Article.id, Article.url, Article.title, Article.norm_text, Member.cluster_id)
+            .outerjoin(Member, Member.article_id == Article.id)
+            .where(Article.id.in_(ids))
+        ).all()
+        matches = []
+        for aid, url, atitle, norm, cid in rows:
+            m = measure(f, Features.of(norm or ""), boiler)
+            if m.is_match:
+                matches.append(
+                    {
+                        "id": aid,
+                        "url": url,
+                        "title": atitle,
+                        "similarity": m.similarity,
+                        "containment": m.containment,
+                        "relation": m.relation,
+                        "cluster": cid,
+                    }
+                )
+        matches.sort(key=lambda m: (-m["similarity"], -m["containment"], m["id"]))
+        result: dict[str, Any] = {"matches": matches}
+        if matches:
+            best_id = matches[0]["id"]
+            info = article_info(s, [best_id])[best_id]
+            result["diff"] = {
+                "a": best_id,
+                "changes": diff_texts(info["text"], text),
+                "metadata": diff_meta(info["meta"], {**info["meta"], "title": title})
+                if title
+                else {},
+            }
+    return result

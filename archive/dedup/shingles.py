@@ -1,0 +1,143 @@
+"""Matching keys: the text dedup compares, its sentences and its character shingles.
+
+Matching works on ``article.norm_text`` (NFKC, one punctuation set). For matching only,
+Traditional characters are mapped to Simplified (OpenCC ``t2s``, applied character by
+character through a translation table so positions are kept and it costs one
+``str.translate``), punctuation and spaces are dropped and Latin letters lower-cased.
+The stored text is never changed.
+
+Shingles are hashed character 5-grams computed with numpy (a polynomial rolling hash
+over code points, then a 64-bit mixer), returned as a sorted array of unique ``uint64``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+import numpy as np
+
+from ..normalize import normalize
+
+K = 5  # shingle length in characters
+MIN_SENTENCE = 8  # shorter sentences are never counted as boilerplate
+_NON_WORD = re.compile(r"[\W_]+")
+_BREAKS = re.compile(r"[。！？!?；;…\n]+")
+_NON_WORD_NL = re.compile(r"[^\w\n]+|_+")
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_BASE = np.uint64(0x100000001B3)
+
+
+@lru_cache(maxsize=1)
+def t2s_table() -> dict[int, str]:
+    """Traditional -> Simplified, one character to one character (OpenCC ``t2s``)."""
+    import opencc
+
+    cc = opencc.OpenCC("t2s")
+    table: dict[int, str] = {}
+    for lo, hi in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)):
+        chars = "".join(chr(c) for c in range(lo, hi))
+        converted = cc.convert(chars)
+        if len(converted) == len(chars):  # the table is 1:1 over these ranges
+            for c, s in zip(chars, converted, strict=True):
+                if c != s:
+                    table[ord(c)] = s
+        else:  # fall back to one call a character
+            for c in chars:
+                s = cc.convert(c)
+                if s != c and len(s) == 1:
+                    table[ord(c)] = s
+    return table
+
+
+@lru_cache(maxsize=1)
+def _traditional_re() -> re.Pattern[str]:
+    return re.compile("[" + "".join(chr(c) for c in sorted(t2s_table())) + "]")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to Simplified, keeping the length (for matching only)."""
+    if _traditional_re().search(text) is None:  # most texts: one C-speed scan, no copy
+        return text
+    return text.translate(t2s_table())
+
+
+def word_key(text: str) -> str:
+    """Letters, digits and Chinese characters only, lower-cased: what shingles are of."""
+    return _NON_WORD.sub("", text).lower()
+
+
+def phrase_hash(key: str) -> int:
+    """A stable 63-bit hash of a sentence key (fits a signed BIGINT)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest()) >> 1
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser: spreads the bits of uint64 values."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _M1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _M2
+    return x ^ (x >> np.uint64(31))
+
+
+def shingle_hashes(key: str, k: int = K) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the character k-grams of ``key``."""
+    if not key:
+        return np.empty(0, dtype=np.uint64)
+    return unique_sorted(_raw_shingles(key, k))
+
+
+def unique_sorted(x: np.ndarray) -> np.ndarray:
+    """Sorted unique values (faster than ``np.unique`` on small uint64 arrays)."""
+    if len(x) < 2:
+        return x
+    s = np.sort(x)
+    keep = np.empty(len(s), dtype=bool)
+    keep[0] = True
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
+def _raw_shingles(key: str, k: int) -> np.ndarray:
+    cp = np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(cp) - k + 1
+    if n <= 0:
+        return mix64(np.array([hash_tail(cp)], dtype=np.uint64))
+    with np.errstate(over="ignore"):
+        h = cp[:n].copy()
+        for j in range(1, k):
+            h = h * _BASE + cp[j : j + n]
+        return mix64(h)
+
+
+def hash_tail(cp: np.ndarray) -> int:
+    """One hash for a key shorter than a shingle."""
+    value = 0
+    for c in cp.tolist():
+        value = (value * 0x100000001B3 + c) & 0xFFFFFFFFFFFFFFFF
+    return value
+
+
+def sentence_keys(norm_text: str) -> list[str]:
+    """The sentences of a normalised text as matching keys (Simplified, words only).
+
+    Two regular-expression passes over the whole text, then ``str.split``: much faster
+    than a loop over sentences, and the same keys as ``word_key`` of each sentence.
+    """
+    marked = _BREAKS.sub("\n", to_simplified(norm_text))
+    return [p for p in _NON_WORD_NL.sub("", marked).lower().split("\n") if p]
+
+
+def sentence_hashes(keys: list[str]) -> list[int]:
+    """A phrase hash per sentence key; 0 for those too short to be boilerplate."""
+    return [phrase_hash(k) if len(k) >= MIN_SENTENCE else 0 for k in keys]
+
+
+def key_of(text: str, *, normalized: bool = True) -> str:
+    """The whole matching key of a text (normalised first unless it already is)."""
+    if not normalized:
+        text = normalize(text)
+    return word_key(to_simplified(text))

@@ -1,0 +1,272 @@
+"""The dedup stage: ``run_dedup`` clusters the articles not seen yet and records diffs.
+
+For the articles flagged ``needs_dedup`` (all of them with ``rebuild``), in published
+order, a chunk at a time (each chunk one transaction):
+
+1. features: sentence keys, shingles, MinHash signature, 32 LSH band keys; the
+   signature and band keys are stored (``signature``, ``dedup_band``);
+2. candidates: articles sharing a band key (stored before the run: indexed look-ups;
+   of this run: in memory), at most ``MAX_CANDIDATES`` each, those sharing most first;
+3. a cheap filter on the estimated similarity from the two signatures;
+4. boilerplate: the sentences of each article that is not an obvious copy of one seen
+   before are counted (``dedup_phrase``) — the counts decide what is boilerplate;
+5. exact verification (``verify.measure``) without boilerplate sentences;
+6. clustering in published order, merging clusters an article bridges; then the
+   changed clusters are written back with their canonical member, measures and the
+   differences from the canonical member to each new member.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..db import Archive
+from ..models import Article, Cluster, DedupBand, Difference, Member, Signature
+from . import boilerplate as bp
+from .candidates import BandIndex, best, drop_bands, store_bands
+from .cluster import Clusters, rank
+from .signatures import NUM_PERM, band_keys, estimate, from_bytes, to_bytes
+from .verify import Features, Match, estimate_containment, measure, worth_verifying
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2000
+CACHE = 4000  # features kept in memory for candidates from earlier chunks
+SIG_VERSION = 1
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class DedupReport:
+    processed: int = 0
+    clusters: int = 0
+    new_clusters: int = 0
+    merged: int = 0
+    differences: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "processed": self.processed,
+            "clusters": self.clusters,
+            "new_clusters": self.new_clusters,
+            "merged": self.merged,
+            "differences": self.differences,
+            "errors": self.errors,
+        }
+
+
+class _Run:
+    """The state of one run: band index, boilerplate, clusters, signatures, caches."""
+
+    def __init__(self, order: list[int], stored: bool, boiler: bp.Boilerplate) -> None:
+        self.pos = {aid: i for i, aid in enumerate(order)}
+        self.index = BandIndex(stored=stored)
+        self.boiler = boiler
+        self.sigs = np.zeros((len(order), NUM_PERM), dtype=np.uint32)
+        self.sizes = np.zeros(len(order), dtype=np.int32)
+        self.cache: OrderedDict[int, Features] = OrderedDict()
+        self.clusters = Clusters(self.features, self.measure)
+
+    def measure(self, a: Features, b: Features) -> Match:
+        return measure(a, b, self.boiler)
+
+    def remember(self, aid: int, f: Features) -> None:
+        self.cache[aid] = f
+        self.cache.move_to_end(aid)
+        while len(self.cache) > CACHE:
+            self.cache.popitem(last=False)
+
+    def features(self, session: Session, ids: Iterable[int]) -> dict[int, Features]:
+        """Features of any articles: from the cache, else from their stored text."""
+        out: dict[int, Features] = {}
+        missing = []
+        for aid in ids:
+            f = self.cache.get(aid)
+            if f is None:
+                missing.append(aid)
+            else:
+                out[aid] = f
+        for i in range(0, len(missing), 500):
+            rows = session.execute(
+                select(Article.id, Article.norm_text).where(Article.id.in_(missing[i : i + 500]))
+            )
+            for aid, text in rows:
+                out[aid] = Features.of(text or "")
+                self.remember(aid, out[aid])
+        return out
+
+
+def run_dedup(
+    archive: Archive, *, rebuild: bool = False, progress: Progress | None = None
+) -> DedupReport:
+    """Cluster the articles not yet seen by dedup (all of them with ``rebuild``)."""
+    report = DedupReport()
+    with archive.session() as s:
+        if rebuild:
+            reset(s)
+        todo = s.execute(
+            select(Article.id, Article.published_at, func.length(Article.norm_text)).where(
+                Article.needs_dedup.is_(True)
+            )
+        ).all()
+        stored = s.scalar(select(DedupBand.key).limit(1)) is not None
+        boiler = bp.Boilerplate.load(s)
+    order = [aid for aid, _, _ in sorted(todo, key=lambda r: rank(r[1], r[2] or 0, r[0]))]
+    run = _Run(order, stored, boiler)
+    for start in range(0, len(order), CHUNK):
+        chunk = order[start : start + CHUNK]
+        with archive.session() as s:
+            _process_chunk(s, run, chunk, report)
+        report.processed += len(chunk)
+        if progress:
+            progress(report.processed, len(order))
+    with archive.session() as s:
+        report.clusters = s.scalar(select(func.count()).select_from(Cluster)) or 0
+    log.info("dedup: %s", report.as_json())
+    return report
+
+
+def reset(session: Session) -> None:
+    """Forget every signature, band, phrase count, cluster and difference."""
+    members = select(Member.article_id)
+    session.execute(update(Article).where(Article.id.in_(members)).values(needs_index=True))
+    session.execute(delete(Difference))
+    session.execute(delete(Member))
+    session.execute(delete(Cluster))
+    session.execute(delete(Signature))
+    drop_bands(session)
+    bp.clear(session)
+    session.execute(update(Article).values(needs_dedup=True))
+
+
+def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport) -> None:
+    # 0. articles seen before (their text changed): out of their clusters first
+    seen = set(s.scalars(select(Signature.article_id).where(Signature.article_id.in_(chunk))))
+    if seen:
+        for aid in seen:
+            run.clusters.detach(s, aid)
+        s.execute(delete(Signature).where(Signature.article_id.in_(seen)))
+        drop_bands(s, list(seen))
+    # 1. features, signatures, band keys
+    feats: dict[int, Features] = {}
+    keys: dict[int, np.ndarray] = {}
+    sig_rows = []
+    rows = s.execute(
+        select(
+            Article.id,
+            Article.norm_text,
+            Article.content_hash,
+            Article.published_at,
+            func.length(Article.norm_text),
+        ).where(Article.id.in_(chunk))
+    ).all()
+    for aid, text, chash, pub, length in rows:
+        run.clusters.ranks[aid] = rank(pub, length or 0, aid)
+        run.clusters.cluster_of.setdefault(aid, None)
+        try:
+            f = Features.of(text or "")
+        except Exception as exc:  # a text the matcher cannot read: reported, not fatal
+            log.exception("dedup: article %s", aid)
+            report.errors.append({"id": aid, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        if not f.matchable or f.sig is None:
+            continue
+        feats[aid] = f
+        keys[aid] = band_keys(f.sig)
+        p = run.pos[aid]
+        run.sigs[p] = f.sig
+        run.sizes[p] = len(f.shingles)
+        sig_rows.append(
+            {
+                "article_id": aid,
+                "content_hash": chash,
+                "data": to_bytes(f.sig),
+                "extra": {"n": len(f.shingles), "v": SIG_VERSION},
+            }
+        )
+    if sig_rows:
+        s.execute(insert(Signature), sig_rows)
+    store_bands(s, keys.items())
+    ids = [aid for aid in chunk if aid in feats]
+    run.index.add(ids, [keys[a] for a in ids])
+    # 2. candidates
+    found = run.index.run_matches(ids, [keys[a] for a in ids])
+    for aid, counter in run.index.stored_matches(s, keys).items():
+        found[aid].update(counter)
+    stored_sig = _stored_signatures(
+        s, {c for aid in ids for c in found.get(aid, ()) if c not in run.pos}
+    )
+    # 3. cheap filter by estimated similarity; 4. count the new stories' sentences
+    survivors: dict[int, list[int]] = {}
+    for aid in ids:
+        me = run.pos[aid]
+        sig, n = run.sigs[me], int(run.sizes[me])
+        keep = []
+        obvious_copy = False
+        counts = found.get(aid)
+        for c in best(counts) if counts else []:
+            if c in run.pos:
+                if run.pos[c] >= me:
+                    continue  # a later article finds this one
+                other, on = run.sigs[run.pos[c]], int(run.sizes[run.pos[c]])
+            elif c in stored_sig:
+                other, on = stored_sig[c]
+            else:
+                continue
+            est = estimate(sig, other)
+            if worth_verifying(est, n, on):
+                keep.append(c)
+                if est >= 0.5 or estimate_containment(est, n, on) >= 0.7:
+                    obvious_copy = True
+        survivors[aid] = keep
+        if not obvious_copy:
+            run.boiler.count_story(feats[aid].hashes)
+    run.boiler.settle(s)
+    # 5. exact verification and 6. clustering, in published order
+    for aid, f in feats.items():
+        run.remember(aid, f)
+    wanted = {c for cs in survivors.values() for c in cs}
+    others = run.features(s, [c for c in wanted if c not in feats])
+    run.clusters.lookup(s, [c for c in wanted if c not in run.pos])
+    for aid in ids:
+        matched = []
+        for c in survivors[aid]:
+            other = feats.get(c) or others.get(c)
+            if other is not None and run.measure(feats[aid], other).is_match:
+                matched.append(c)
+        if matched:
+            report.merged += run.clusters.link(aid, matched)
+    done = run.clusters.finalize(s)
+    report.new_clusters += done.new_clusters
+    report.differences += done.differences
+    s.execute(update(Article).where(Article.id.in_(chunk)).values(needs_dedup=False))
+    errors = {e["id"] for e in report.errors}
+    if errors:
+        s.execute(update(Article).where(Article.id.in_(errors)).values(needs_dedup=True))
+    reindex = sorted(done.reindex)
+    for i in range(0, len(reindex), 500):
+        s.execute(
+            update(Article).where(Article.id.in_(reindex[i : i + 500])).values(needs_index=True)
+        )
+
+
+def _stored_signatures(s: Session, ids: set[int]) -> dict[int, tuple[np.ndarray, int]]:
+    out: dict[int, tuple[np.ndarray, int]] = {}
+    id_list = list(ids)
+    for i in range(0, len(id_list), 500):
+        for aid, data, extra in s.execute(
+            select(Signature.article_id, Signature.data, Signature.extra).where(
+                Signature.article_id.in_(id_list[i : i + 500])
+            )
+        ):
+            out[aid] = (from_bytes(data), int((extra or {}).get("n", 0)))
+    return out
