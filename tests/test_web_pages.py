@@ -185,8 +185,12 @@ def test_cluster_page_members_in_time_order_and_diff(client, ids):
     assert html.index(f'href="/articles/{a}"') < html.index(f'href="/articles/{b}"')
     assert "First published by <strong>公安部刑侦局</strong> on 2023-05-04" in html
     assert f'href="/diff?a={a}&amp;b={b}"' in html
+    assert "<td>+2 days</td>" in html  # who reposted when
     diff = page(client, f"/diff?a={a}&b={b}")
     assert "<del>高</del>" in diff and "<ins>多</ins>" in diff
+    meta = diff[diff.index("Metadata changes") : diff.index("Recorded changes")]
+    assert "<del>2023-05-04 00:00</del>" in meta and "<ins>2023-05-06 00:00</ins>" in meta
+    assert "<del>公安部刑侦局</del>" in meta and "<ins>平安北京</ins>" in meta
     header = diff[diff.index("Header 开头") : diff.index("Body 正文")]
     assert "<ins>【平安北京】转发提醒，请扩散！</ins>" in header
     signoff = diff[diff.index("Sign-off 结尾") :]
@@ -200,3 +204,16 @@ def test_check_page_lists_matches_with_diff(client, ids):
     html = resp.text
     assert f'href="/articles/{ids["story_a.md"]}"' in html
     assert f'href="#diff-{ids["story_a.md"]}"' in html and f'id="diff-{ids["story_a.md"]}"' in html
+
+
+@needs_dedup
+def test_diff_page_names_the_worked_example_changes(client, ids):
+    a, b = ids["000_48b3d1093c5a9dfd.txt"], ids["001_72b5590c4af24436.txt"]
+    html = page(client, f"/diff?a={a}&b={b}")
+    recorded = html[html.index("Recorded changes") : html.index("Side by side")]
+    for old, new in (("防诈反诈", "反诈反诈"), ("019年", "2019年"), ("16个地区", "16个省份")):
+        assert f"<del>{old}</del> → <ins>{new}</ins>" in recorded
+    apart = html[html.index("Header and sign-off changes") : html.index("Recorded changes")]
+    assert "header · delete" in apart and "signoff · insert" in apart and "中国发布" in apart
+    by_url = page(client, f"/diff?a={a}&b=https://nowhere.example/x", 404)
+    assert "no article with URL" in by_url

@@ -83,6 +83,39 @@ def minute(value: Any) -> str:
     return local[:16] if local else ""
 
 
+def meta_value(value: Any) -> str:
+    """A metadata value for display: dates in China time, lists one item a line."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return "\n".join(meta_value(v) for v in value) or "—"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        local = _local(value)
+        if isinstance(local, datetime):
+            return local.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def after(value: Any, first: Any) -> str:
+    """How long after ``first`` a copy was published: "same day", "+3 days", "+2 h"."""
+    a, b = _local(value), _local(first)
+    if (
+        not isinstance(a, datetime)
+        or not isinstance(b, datetime)
+        or a.tzinfo is None
+        or b.tzinfo is None
+    ):
+        return ""
+    delta = a - b
+    days = delta.days
+    if days >= 1:
+        return f"+{days} day{'s' if days > 1 else ''}"
+    if delta.total_seconds() < 0:
+        return "earlier"
+    hours = int(delta.total_seconds() // 3600)
+    return f"+{hours} h" if hours else "same time"
+
+
 def pct(value: Any) -> str:
     try:
         return f"{float(value) * 100:.0f}%"
@@ -92,7 +125,9 @@ def pct(value: Any) -> str:
 
 def make_templates() -> Jinja2Templates:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
-    env.filters.update(safe_href=safe_href, day=day, minute=minute, pct=pct)
+    env.filters.update(
+        safe_href=safe_href, day=day, minute=minute, pct=pct, meta_value=meta_value, after=after
+    )
     return Jinja2Templates(env=env)
 
 
