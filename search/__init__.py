@@ -1,0 +1,26 @@
+"""Full-text search over the archive: a Whoosh index that works for Chinese.
+
+Public API (the Search contract of HELPERS.md / DESIGN.md):
+
+- ``update_index(archive, *, rebuild=False, progress=None) -> IndexReport``
+- ``search(archive, query, *, source, fraud_type, since, until, limit, offset,
+  all_copies, sort) -> dict``
+- ``search.export.export_articles(archive, fmt, out, query=None) -> int``
+
+Errors are ``search.errors.QueryError`` (bad query, exit 2), ``IndexMissing`` and
+``IndexBusy`` (exit 3), all ``archive.errors.ArchiveError``.
+"""
+
+from .errors import IndexBusy, IndexMissing, QueryError, SearchError
+from .indexer import IndexReport, update_index
+from .results import search
+
+__all__ = [
+    "IndexBusy",
+    "IndexMissing",
+    "IndexReport",
+    "QueryError",
+    "SearchError",
+    "search",
+    "update_index",
+]

@@ -1,0 +1,292 @@
+"""Chinese text analysis for the index: folding, bigram terms with positions, jieba words.
+
+Why bigrams: Chinese has no spaces, and a word segmenter (jieba) splits the same
+string differently in different contexts, so a query segmented one way misses the
+articles segmented another way (measured: recall 0.44 for 2-4 character queries).
+Overlapping character bigrams with positions never miss: a run of Chinese characters
+``c0 c1 … cn`` becomes the terms ``c0c1 c1c2 … c(n-1)cn`` at consecutive positions,
+plus the last character alone (so every character starts exactly one term: a
+one-character query is a prefix query). A query run becomes the phrase of its
+bigrams, which matches exactly the texts that contain the run verbatim. One position
+per character (and per Latin/digit word) keeps phrases from reaching across
+punctuation: two bigrams from different runs never sit at adjacent positions with
+the shared middle character.
+
+Folding, the same on both sides: NFKC (the archive's ``normalize``), Traditional to
+Simplified one character at a time (OpenCC ``t2s``; character by character so that any
+substring of a text folds to a substring of the folded text, which phrase-level
+conversion does not promise), lower case. Latin letters and digits form words of
+their own (``96110``, ``app``).
+
+This module must stay importable (``search.analysis``): Whoosh pickles the schema,
+analyzers included, into the index.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from whoosh.analysis import Token, Tokenizer
+from whoosh.fields import TEXT
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# A run of Chinese characters, or a run of other letters/digits (Latin, digits, kana…).
+RUNS = re.compile(f"(?P<c>[{CJK}]+)|(?P<w>[^\\W_{CJK}]+)")
+CJK_RE = re.compile(f"[{CJK}]")
+CJK_RUN2 = re.compile(f"[{CJK}]{{2,}}")
+
+_T2S: dict[int, str] | None = None
+
+
+def t2s_table() -> dict[int, str]:
+    """A ``str.translate`` table: each Traditional character to its Simplified form.
+
+    Built once from OpenCC ``t2s`` over the CJK blocks (about 15 ms); only
+    one-character results are kept, so folding never changes a text's length.
+    """
+    global _T2S
+    if _T2S is None:
+        import opencc
+
+        cc = opencc.OpenCC("t2s")
+        chars = [chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000))]
+        out = cc.convert("\n".join(chars)).split("\n")
+        table: dict[int, str] = {}
+        if len(out) == len(chars):
+            for a, b in zip(chars, out, strict=True):
+                if a != b and len(b) == 1:
+                    table[ord(a)] = b
+        _T2S = table
+    return _T2S
+
+
+def fold(text: str) -> str:
+    """Traditional to Simplified (character by character) and lower case.
+
+    Expects text already NFKC-normalised (``archive.normalize``); keeps its length
+    except for the rare characters whose lower case is longer (``İ``).
+    """
+    return text.translate(t2s_table()).lower()
+
+
+def fold_query(text: str) -> str:
+    """The full folding for user input: NFKC and punctuation (the archive's), then ``fold``."""
+    from archive.normalize import normalize
+
+    return fold(normalize(text))
+
+
+def term_positions(text: str) -> dict[str, list[int]]:
+    """The bigram field's terms of a folded text, each with its positions.
+
+    The fast path for indexing: one dict append per character, no Token objects.
+    """
+    poses: dict[str, list[int]] = {}
+    get = poses.get
+    pos = 0
+    for m in RUNS.finditer(text):
+        run = m.group()
+        if m.lastgroup == "c":
+            n = len(run)
+            for i in range(n - 1):
+                t = run[i : i + 2]
+                lst = get(t)
+                if lst is None:
+                    poses[t] = [pos + i]
+                else:
+                    lst.append(pos + i)
+            t = run[-1]
+            lst = get(t)
+            if lst is None:
+                poses[t] = [pos + n - 1]
+            else:
+                lst.append(pos + n - 1)
+            pos += n
+        else:
+            lst = get(run)
+            if lst is None:
+                poses[run] = [pos]
+            else:
+                lst.append(pos)
+            pos += 1
+    return poses
+
+
+def iter_terms(text: str) -> Iterator[tuple[str, int, int, int]]:
+    """``(term, position, start_char, end_char)`` for a folded text, in order."""
+    pos = 0
+    for m in RUNS.finditer(text):
+        run, start = m.group(), m.start()
+        if m.lastgroup == "c":
+            n = len(run)
+            for i in range(n - 1):
+                yield run[i : i + 2], pos + i, start + i, start + i + 2
+            yield run[-1], pos + n - 1, start + n - 1, start + n
+            pos += n
+        else:
+            yield run, pos, start, m.end()
+            pos += 1
+
+
+class BigramTokenizer(Tokenizer):
+    """Whoosh tokenizer over the same terms as ``term_positions`` (folds its input)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = fold(value)
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        for term, pos, sc, ec in iter_terms(fold(value)):
+            t.text = term
+            t.boost = 1.0
+            if keeporiginal:
+                t.original = term
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + pos
+            if chars:
+                t.startchar, t.endchar = start_char + sc, start_char + ec
+            yield t
+
+
+class BigramField(TEXT):
+    """A positional text field of character bigrams with a fast ``index``.
+
+    ``index`` skips Whoosh's per-token pipeline: it folds the text once, collects
+    each term's positions in a dict and encodes them with the field's own format,
+    giving the same postings as the analyzer (which queries and highlighting use).
+    """
+
+    def __init__(self, field_boost: float = 1.0, stored: bool = False) -> None:
+        super().__init__(
+            analyzer=BigramTokenizer(), phrase=True, stored=stored, field_boost=field_boost
+        )
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        fmt = self.format
+        encode = fmt.encode
+        fb = fmt.field_boost
+        for term, poslist in term_positions(fold(value)).items():
+            n = len(poslist)
+            yield term.encode("utf-8"), n, n * fb, encode(poslist)
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> Any:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def words(text: str) -> list[str]:
+    """jieba words (precise mode, no HMM) of a folded text: Chinese words of 2+ characters.
+
+    Single characters are left to the bigram field; Latin words are there too.
+    """
+    out = []
+    cut = _jieba().lcut
+    for run in CJK_RUN2.findall(text):
+        out.extend(w for w in cut(run, HMM=False) if len(w) > 1)
+    return out
+
+
+class WordTokenizer(Tokenizer):
+    """Whoosh tokenizer yielding jieba words (used by the ranking field ``words``)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        items = [fold(value)] if not tokenize else words(fold(value))
+        for i, w in enumerate(items):
+            t.text = w
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = start_pos + i
+            yield t
+
+
+class WordField(TEXT):
+    """jieba words with frequencies (no positions): ranks multi-word queries by words."""
+
+    def __init__(self) -> None:
+        super().__init__(analyzer=WordTokenizer(), phrase=False)
+        self.format = Frequency(field_boost=1.0)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        counts: dict[str, int] = {}
+        for w in words(fold(value)):
+            counts[w] = counts.get(w, 0) + 1
+        fb = self.format.field_boost
+        for w, n in counts.items():
+            yield w.encode("utf-8"), n, n * fb, pack_uint(n)
+
+
+__all__ = [
+    "BigramField",
+    "BigramTokenizer",
+    "WordField",
+    "WordTokenizer",
+    "fold",
+    "fold_query",
+    "iter_terms",
+    "term_positions",
+    "t2s_table",
+    "words",
+]

@@ -1,0 +1,316 @@
+"""Bringing the Whoosh index up to date with the archive (the source of truth).
+
+Layout: ``<home>/index/CURRENT`` names the live generation, ``<home>/index/gen-N`` a
+Whoosh index. ``update_index`` adds the articles flagged ``needs_index`` (new, changed,
+re-clustered) to the live generation, deletes those gone from the archive, and clears
+the flags. ``rebuild=True`` builds a new generation from the whole archive and then
+swaps ``CURRENT`` (an atomic rename), so searches keep using the old generation until
+the new one is complete. Whoosh readers never wait for a writer: a search during an
+update sees the last committed state. One writer at a time: a second gets
+``IndexBusy`` (exit 3).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import Index
+
+from archive import Archive
+from archive.models import Article, Cluster, Member, Source
+from archive.normalize import normalize
+
+from .errors import IndexBusy, IndexMissing
+from .fastwriter import FastSegmentWriter
+from .schema import build_schema
+
+log = logging.getLogger(__name__)
+
+CST = timezone(timedelta(hours=8), "CST")
+BATCH = 2000
+LIMITMB = 256
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IndexReport:
+    indexed: int = 0
+    deleted: int = 0
+    total: int = 0
+    rebuilt: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "indexed": self.indexed,
+            "deleted": self.deleted,
+            "total": self.total,
+            "rebuilt": self.rebuilt,
+        }
+
+
+def index_root(archive: Archive) -> Path:
+    return archive.index_dir
+
+
+def current_dir(root: Path) -> Path | None:
+    """The live generation's folder, or None when no index was built."""
+    try:
+        name = (root / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    path = root / name
+    return path if name and whoosh_index.exists_in(str(path)) else None
+
+
+def open_index(archive: Archive) -> Index:
+    """The live index, or ``IndexMissing`` when ``fanzha index`` has not run."""
+    path = current_dir(index_root(archive))
+    if path is None:
+        raise IndexMissing(f"no search index in {archive.home}: run 'fanzha index' first")
+    return whoosh_index.open_dir(str(path))
+
+
+def _swap(root: Path, new: Path) -> None:
+    tmp = root / "CURRENT.tmp"
+    tmp.write_text(new.name + "\n")
+    os.replace(tmp, root / "CURRENT")
+
+
+def _new_generation(root: Path) -> Path:
+    gens = [int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()]
+    path = root / f"gen-{max(gens, default=0) + 1}"
+    path.mkdir(parents=True)
+    return path
+
+
+def _prune(root: Path, keep: set[str]) -> None:
+    """Remove generations other than ``keep`` (a search still reading one is given
+    the time of one update: the generation just replaced stays until the next)."""
+    for p in root.glob("gen-*"):
+        if p.name not in keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _rows_stmt() -> Any:
+    return (
+        select(
+            Article.id,
+            Article.url,
+            Article.title,
+            Article.norm_text,
+            Article.published_at,
+            Article.fraud_types,
+            Article.content_hash,
+            Source.name,
+            Source.key,
+            Source.kind,
+            Member.cluster_id,
+            Cluster.canonical_id,
+            Cluster.size,
+        )
+        .outerjoin(Source, Article.source_id == Source.id)
+        .outerjoin(Member, Member.article_id == Article.id)
+        .outerjoin(Cluster, Cluster.id == Member.cluster_id)
+        .order_by(Article.id)
+    )
+
+
+def to_document(row: Any) -> dict[str, Any]:
+    """The Whoosh fields of one archive row (see ``_rows_stmt``)."""
+    aid = row.id
+    published = row.published_at
+    cluster = f"c{row.cluster_id}" if row.cluster_id is not None else f"a{aid}"
+    canonical = row.cluster_id is None or row.canonical_id in (None, aid)
+    types = [t for t in (row.fraud_types or []) if t]
+    sources = [s for s in {row.name, row.key} if s]
+    local = published.astimezone(CST) if published else None
+    info = "\t".join(
+        [
+            cluster,
+            "1" if canonical else "0",
+            row.name or "",
+            str(local.year) if local else "",
+            "|".join(types),
+            str(int(published.timestamp())) if published else "",
+        ]
+    )
+    doc: dict[str, Any] = {
+        "id": str(aid),
+        "url": row.url,
+        "title": normalize(row.title or ""),
+        "_stored_title": row.title or "",
+        "body": row.norm_text or "",
+        "kind": row.kind or "",
+        "cluster": cluster,
+        "canonical": canonical,
+        "copies": int(row.size or 1),
+        "info": info.encode("utf-8"),
+    }
+    if sources:
+        doc["source"] = ",".join(s.replace(",", " ") for s in sources)
+    if types:
+        doc["fraud_type"] = ",".join(t.replace(",", " ") for t in types)
+    if published is not None:
+        doc["published"] = published.astimezone(UTC).replace(tzinfo=None)
+    return doc
+
+
+def _clear_flags(archive: Archive, done: list[tuple[int, str]]) -> None:
+    """Clear ``needs_index`` on what was indexed, unless the article changed meanwhile."""
+    table = Article.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("aid"), table.c.content_hash == bindparam("h"))
+        .values(needs_index=False)
+    )
+    for i in range(0, len(done), 5000):
+        with archive.session() as s:
+            s.connection().execute(stmt, [{"aid": a, "h": h} for a, h in done[i : i + 5000]])
+
+
+def _iter_rows(archive: Archive, only_flagged: bool) -> Iterator[Any]:
+    stmt = _rows_stmt()
+    if only_flagged:
+        stmt = stmt.where(Article.needs_index.is_(True))
+    with archive.session() as s:
+        yield from s.execute(stmt.execution_options(yield_per=1000))
+
+
+def _count(archive: Archive, only_flagged: bool) -> int:
+    from sqlalchemy import func
+
+    stmt = select(func.count(Article.id))
+    if only_flagged:
+        stmt = stmt.where(Article.needs_index.is_(True))
+    with archive.session() as s:
+        return int(s.scalar(stmt) or 0)
+
+
+def _write(
+    writer: Any,
+    rows: Iterable[Any],
+    *,
+    update_existing: bool,
+    total: int,
+    progress: Progress | None,
+) -> list[tuple[int, str]]:
+    done: list[tuple[int, str]] = []
+    add = writer.update_document if update_existing else writer.add_document
+    for row in rows:
+        add(**to_document(row))
+        done.append((row.id, row.content_hash))
+        if progress and len(done) % BATCH == 0:
+            progress(len(done), total)
+    if progress:
+        progress(len(done), total)
+    return done
+
+
+def _writer(ix: Index, n: int, procs: int | None) -> Any:
+    if procs is None:
+        procs = 1
+    if procs > 1:
+        return ix.writer(procs=procs, limitmb=LIMITMB, multisegment=True)
+    return FastSegmentWriter(ix, limitmb=LIMITMB)
+
+
+def update_index(
+    archive: Archive,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    procs: int | None = None,
+) -> IndexReport:
+    """Index the flagged articles (or, with ``rebuild``, all of them) and clear the flags.
+
+    ``progress(done, total)`` is called after each batch. ``procs``: writer
+    processes (default 2 for large batches, else 1).
+    """
+    root = index_root(archive)
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileStorage(str(root)).lock("WRITELOCK")
+    if not lock.acquire(blocking=False):
+        raise IndexBusy("another 'fanzha index' is writing the index; try again later")
+    try:
+        live = current_dir(root)
+        if rebuild or live is None:
+            return _rebuild(archive, root, live, progress, procs)
+        return _incremental(archive, live, progress, procs)
+    finally:
+        lock.release()
+
+
+def _rebuild(
+    archive: Archive, root: Path, live: Path | None, progress: Progress | None, procs: int | None
+) -> IndexReport:
+    total = _count(archive, only_flagged=False)
+    new = _new_generation(root)
+    try:
+        ix = whoosh_index.create_in(str(new), build_schema())
+        writer = _writer(ix, total, procs)
+        try:
+            done = _write(
+                writer,
+                _iter_rows(archive, only_flagged=False),
+                update_existing=False,
+                total=total,
+                progress=progress,
+            )
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+    _swap(root, new)
+    _prune(root, {new.name, live.name} if live else {new.name})
+    _clear_flags(archive, done)
+    with ix.searcher() as s:
+        count = s.doc_count()
+    log.info("index rebuilt in %s: %d articles", new, count)
+    return IndexReport(indexed=len(done), deleted=0, total=count, rebuilt=True)
+
+
+def _incremental(
+    archive: Archive, live: Path, progress: Progress | None, procs: int | None
+) -> IndexReport:
+    ix = whoosh_index.open_dir(str(live))
+    flagged = _count(archive, only_flagged=True)
+    with archive.session() as s:
+        in_archive = {str(i) for i in s.scalars(select(Article.id))}
+    writer = _writer(ix, flagged, procs)
+    try:
+        deleted = 0
+        with ix.reader() as r:
+            gone = [t.decode() for t in r.lexicon("id") if t.decode() not in in_archive]
+        for aid in gone:
+            deleted += writer.delete_by_term("id", aid) or 0
+        done = _write(
+            writer,
+            _iter_rows(archive, only_flagged=True),
+            update_existing=True,
+            total=flagged,
+            progress=progress,
+        )
+    except BaseException:
+        writer.cancel()
+        raise
+    if done or deleted:
+        writer.commit()
+    else:
+        writer.cancel()
+    _clear_flags(archive, done)
+    with ix.searcher() as s:
+        count = s.doc_count()
+    return IndexReport(indexed=len(done), deleted=deleted, total=count)
