@@ -152,6 +152,20 @@ def test_search_hits_have_the_design_shape(client):
 
 
 @needs_search
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": "nosuchfield:x"}, "unknown field"),
+        ({"q": '"unclosed'}, "quote"),
+        ({"q": "反诈", "since": "2023-05-01", "until": "2021-01-01"}, "after"),
+        ({"q": "反" * 501}, "at most 500 characters"),
+    ],
+)
+def test_search_bad_queries_are_400(client, params, message):
+    assert message in error_of(client.get("/api/search", params=params), 400)
+
+
+@needs_search
 def test_search_filters(client):
     only = client.get(
         "/api/search", params={"q": "反诈提醒", "source": "中国网", "all_copies": True}

@@ -132,6 +132,7 @@ def test_stats_page_draws_svg_charts(client):
 def test_bad_search_parameters_show_an_error_page(client):
     assert "since must be a date" in page(client, "/?q=x&since=01/02/2023", 400)
     assert "page must be" in page(client, "/?q=x&page=0", 400)
+    assert "query too long" in page(client, "/?q=" + "反" * 501, 400)
 
 
 @pytest.mark.skipif(HAS_SEARCH, reason="search is built")

@@ -19,7 +19,7 @@ from . import contracts, data
 from .checking import run_check
 from .deps import archive_of, settings_of
 from .routes.clusters import diff_context
-from .routes.search import run_search
+from .routes.search import MAX_QUERY, run_search
 from .stats import collect
 
 
@@ -141,7 +141,12 @@ def ok(body: Any) -> JSONResponse:
 @router.get("/search", responses={200: {"model": SearchOut}})
 def api_search(
     request: Request,
-    q: str = Query(..., min_length=1, description='Words, "phrases", AND/OR/NOT, field:value'),
+    q: str = Query(
+        ...,
+        min_length=1,
+        max_length=MAX_QUERY,
+        description='Words, "phrases", AND/OR/NOT, field:value',
+    ),
     source: str | None = None,
     type: str | None = Query(None, description="Fraud type"),
     since: str | None = Query(None, description="YYYY-MM-DD"),

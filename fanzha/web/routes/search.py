@@ -14,6 +14,7 @@ from ..snippets import hit_segments
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 10
+MAX_QUERY = 500  # characters
 SORTS = ("relevance", "date")
 
 
@@ -41,6 +42,8 @@ def run_search(request: Request, query: str, params: dict[str, Any], limit: int,
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request) -> HTMLResponse:
     query = (request.query_params.get("q") or "").strip()
+    if len(query) > MAX_QUERY:
+        raise UsageError(f"query too long: {len(query)} characters (at most {MAX_QUERY})")
     params = search_params(request)
     page = int_param(request.query_params.get("page"), "page", 1, 1, 10_000)
     archive = archive_of(request)
