@@ -29,10 +29,10 @@ class Boilerplate(Boiler):
     """Frequent sentence hashes (stored) plus the counts added during this run."""
 
     def __init__(self, frequent: Iterable[int] = (), min_df: int = MIN_DF) -> None:
+        super().__init__()
         self.min_df = min_df
         self.frequent: set[int] = set(frequent)
         self.pending: Counter[int] = Counter()
-        self.version = 0
 
     @classmethod
     def load(cls, session: Session, min_df: int = MIN_DF) -> Boilerplate:
@@ -57,7 +57,7 @@ class Boilerplate(Boiler):
         fresh = set(session.scalars(select(DedupPhrase.hash).where(DedupPhrase.df >= self.min_df)))
         if fresh != self.frequent:
             self.frequent = fresh
-            self.version += 1
+            self.bump()
 
 
 def upsert(session: Session, counts: Counter[int]) -> None:

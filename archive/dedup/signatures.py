@@ -7,10 +7,12 @@ bin with an offset (rotation densification, Shrivastava 2017), so that two signa
 agree in a bin with probability close to the Jaccard similarity, as with 128
 independent permutations — at the cost of one sort instead of 128 hash passes.
 
-The 128 values are cut into 32 bands of 4; a band key is a 63-bit hash of the band's
-values and its number. Two texts share at least one band key with probability
-``1 - (1 - J**4)**32``: 0.87 at J = 0.5, 0.99 at J = 0.6, 0.003 at J = 0.1. The low
-threshold is on purpose: candidates are verified exactly afterwards.
+126 of the 128 values are cut into 42 bands of 3; a band key is a 63-bit hash of the
+band's values and its number. Two texts share at least one band key with probability
+``1 - (1 - J**3)**42``: 0.995 at J = 0.5, 0.94 at J = 0.4, 0.68 at J = 0.3, 0.04 at
+J = 0.1. The low threshold is on purpose (a truncated copy has a low Jaccard
+similarity): candidates are filtered by their estimated similarity, then verified
+exactly.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import numpy as np
 from .shingles import mix64
 
 NUM_PERM = 128
-BANDS = 32
-ROWS = NUM_PERM // BANDS
+BANDS = 42
+ROWS = 3  # 42 bands of 3 rows use 126 of the 128 values
 _SHIFT = np.uint64(64 - 7)
 _BIN_STARTS = np.arange(NUM_PERM, dtype=np.uint64) << _SHIFT
 _BINS = np.arange(NUM_PERM)
@@ -50,11 +52,10 @@ def signature(shingles: np.ndarray) -> np.ndarray | None:
 
 def band_keys(sig: np.ndarray) -> np.ndarray:
     """The 32 band keys of a signature, as non-negative int64 (fit a signed BIGINT)."""
-    v = sig.reshape(BANDS, ROWS).astype(np.uint64)
+    v = sig[: BANDS * ROWS].reshape(BANDS, ROWS).astype(np.uint64)
     with np.errstate(over="ignore"):
         left = (v[:, 0] << np.uint64(32)) | v[:, 1]
-        right = (v[:, 2] << np.uint64(32)) | v[:, 3]
-        keys = mix64(mix64(left ^ _BAND_SALT) ^ right)
+        keys = mix64(mix64(left ^ _BAND_SALT) ^ v[:, 2])
     return (keys >> np.uint64(1)).astype(np.int64)
 
 

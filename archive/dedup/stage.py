@@ -3,7 +3,7 @@
 For the articles flagged ``needs_dedup`` (all of them with ``rebuild``), in published
 order, a chunk at a time (each chunk one transaction):
 
-1. features: sentence keys, shingles, MinHash signature, 32 LSH band keys; the
+1. features: sentence keys, shingles, MinHash signature, 42 LSH band keys; the
    signature and band keys are stored (``signature``, ``dedup_band``);
 2. candidates: articles sharing a band key (stored before the run: indexed look-ups;
    of this run: in memory), at most ``MAX_CANDIDATES`` each, those sharing most first;

@@ -15,6 +15,8 @@ standard warning reposted alone still matches its copies.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,10 +25,16 @@ from .shingles import sentence_hashes, sentence_keys, shingle_hashes
 from .signatures import signature
 
 NEAR = 0.5
+NEAR_SURE = 0.7  # from here on, similarity alone decides
+PARTICULARS = 0.5  # share of the shorter copy's numbers and names the other must have
 PARTIAL = 0.8
 MIN_PART = 0.15  # a partial copy holds at least this share of the longer text
 MIN_CONTENT = 40  # characters of non-boilerplate content needed to ignore boilerplate
 MIN_SHINGLES = 8  # texts with fewer shingles are not matched at all
+TRIM_FROM = 0.5  # below this containment, no header/sign-off trimming is tried
+FOREIGN = 0.2  # a sentence with fewer of its shingles in the other text was added
+SENTENCE_FOUND = 0.8  # a sentence with this share of its shingles found is shared whole
+WHOLE_SENTENCES = 0.6  # a copy in the grey zone has this share of its text in whole sentences
 
 
 @dataclass(slots=True)
@@ -38,6 +46,7 @@ class Features:
     shingles: np.ndarray
     sig: np.ndarray | None
     _content: tuple[int, np.ndarray] | None = field(default=None, repr=False)
+    _kept: list[str] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, norm_text: str) -> Features:
@@ -58,19 +67,38 @@ class Features:
         if self._content is not None and self._content[0] == boiler.version:
             return self._content[1]
         drop = [h != 0 and boiler.is_boilerplate(h) for h in self.hashes]
+        kept = [k for k, d in zip(self.keys, drop, strict=True) if not d]
         if not any(drop):
             result = self.shingles
+        elif sum(map(len, kept)) >= MIN_CONTENT:
+            result = shingle_hashes("".join(kept))
         else:
-            kept = "".join(k for k, d in zip(self.keys, drop, strict=True) if not d)
-            result = shingle_hashes(kept) if len(kept) >= MIN_CONTENT else self.shingles
+            result, kept = self.shingles, self.keys
         self._content = (boiler.version, result)
+        self._kept = kept
         return result
+
+    def content_sentences(self, boiler: Boiler) -> list[str]:
+        self.content(boiler)
+        assert self._kept is not None
+        return self._kept
+
+
+_versions = itertools.count(1)
 
 
 class Boiler:
-    """The interface verification needs of the boilerplate model."""
+    """The interface verification needs of the boilerplate model.
 
-    version: int = 0
+    ``version`` changes whenever the set of boilerplate sentences does (and differs
+    between instances), so cached content shingles are never stale.
+    """
+
+    def __init__(self) -> None:
+        self.version = next(_versions)
+
+    def bump(self) -> None:
+        self.version = next(_versions)
 
     def is_boilerplate(self, phrase: int) -> bool:  # pragma: no cover - overridden
         return False
@@ -105,7 +133,63 @@ def measure(a: Features, b: Features, boiler: Boiler) -> Match:
     small, large = sorted((len(ca), len(cb)))
     sim = inter / union if union else 0.0
     cont = inter / small if small else 0.0
-    return Match(round(sim, 4), round(cont, 4), relation(sim, cont, small / large if large else 0))
+    ratio = small / large if large else 0.0
+    if sim < NEAR_SURE and (sim >= NEAR or cont >= TRIM_FROM):
+        # the grey zone: a copy shares whole sentences and the same particulars (names,
+        # sums, dates); two cases written from one template share only the phrasing
+        shorter, longer = (a, b) if len(ca) <= len(cb) else (b, a)
+        short_sents = shorter.content_sentences(boiler)
+        trimmed, whole = sentence_containment(short_sents, longer.content(boiler))
+        cont = max(cont, trimmed)
+        agree = particulars_agree(short_sents, longer.content_sentences(boiler))
+        if whole < WHOLE_SENTENCES or not agree:
+            return Match(round(sim, 4), round(cont, 4), "none")
+    return Match(round(sim, 4), round(cont, 4), relation(sim, cont, ratio))
+
+
+_PARTICULAR = re.compile(r"\d{2,}|[\u4e00-\u9fff](?:某某|某|女士|先生)")
+
+
+def particulars(sentences: list[str]) -> set[str]:
+    """Numbers (two digits or more) and anonymised names (王某, 李女士) of a text."""
+    return set(_PARTICULAR.findall("\n".join(sentences)))
+
+
+def particulars_agree(shorter: list[str], longer: list[str]) -> bool:
+    """Do the shorter text's particulars mostly occur in the longer one?"""
+    mine = particulars(shorter)
+    if len(mine) < 3:
+        return True  # too few to tell
+    return len(mine & particulars(longer)) >= PARTICULARS * len(mine)
+
+
+def sentence_containment(sentences: list[str], other: np.ndarray) -> tuple[float, float]:
+    """How a shorter text lies in a longer one (``other``: its shingles), by sentence.
+
+    Returns ``(trimmed, whole)``. ``trimmed``: the containment once the sentences the
+    shorter text added at its start and end (a header, an editor's note, a sign-off:
+    under FOREIGN of their shingles found) are set aside. ``whole``: the share of the
+    shorter text (in that region, by characters) in sentences found nearly whole
+    (SENTENCE_FOUND of their shingles) — a copy shares whole sentences, two bulletins
+    written from one template share phrases with different names and sums.
+    """
+    hits: list[tuple[int, int]] = []
+    for key in sentences:
+        sh = shingle_hashes(key)
+        found = int(np.count_nonzero(np.isin(sh, other, assume_unique=True))) if len(sh) else 0
+        hits.append((found, len(sh)))
+    added = [n == 0 or f < FOREIGN * n for f, n in hits]
+    if all(added):
+        return 0.0, 0.0
+    first = added.index(False)
+    last = len(added) - 1 - added[::-1].index(False)
+    region = hits[first : last + 1]
+    total = sum(n for _, n in region)
+    if total < MIN_CONTENT:
+        return 0.0, 0.0
+    found = sum(f for f, _ in region)
+    whole = sum(n for f, n in region if n and f >= SENTENCE_FOUND * n)
+    return found / total, whole / total
 
 
 def relation(sim: float, cont: float, ratio: float) -> str:
