@@ -27,11 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pickle import dumps
 from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import TEXT
-from whoosh.formats import Frequency
 from whoosh.system import pack_uint
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -195,12 +195,15 @@ class BigramField(TEXT):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        fmt = self.format
-        encode = fmt.encode
-        fb = fmt.field_boost
+        # Positions.encode, inlined: the count, then the pickled position deltas.
+        fb = self.format.field_boost
         for term, poslist in term_positions(fold(value)).items():
             n = len(poslist)
-            yield term.encode("utf-8"), n, n * fb, encode(poslist)
+            if n == 1:
+                deltas = poslist
+            else:
+                deltas = [b - a for a, b in zip([0, *poslist], poslist, strict=False)]
+            yield term.encode("utf-8"), n, n * fb, pack_uint(n) + dumps(deltas, 2)
 
 
 @lru_cache(maxsize=1)
@@ -226,67 +229,13 @@ def words(text: str) -> list[str]:
     return out
 
 
-class WordTokenizer(Tokenizer):
-    """Whoosh tokenizer yielding jieba words (used by the ranking field ``words``)."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(  # type: ignore[override]
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        items = [fold(value)] if not tokenize else words(fold(value))
-        for i, w in enumerate(items):
-            t.text = w
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + i
-            yield t
-
-
-class WordField(TEXT):
-    """jieba words with frequencies (no positions): ranks multi-word queries by words."""
-
-    def __init__(self) -> None:
-        super().__init__(analyzer=WordTokenizer(), phrase=False)
-        self.format = Frequency(field_boost=1.0)
-
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        if not isinstance(value, str):
-            yield from super().index(value, **kwargs)
-            return
-        counts: dict[str, int] = {}
-        for w in words(fold(value)):
-            counts[w] = counts.get(w, 0) + 1
-        fb = self.format.field_boost
-        for w, n in counts.items():
-            yield w.encode("utf-8"), n, n * fb, pack_uint(n)
-
-
 __all__ = [
     "BigramField",
     "BigramTokenizer",
-    "WordField",
-    "WordTokenizer",
     "fold",
     "fold_query",
     "iter_terms",
-    "term_positions",
     "t2s_table",
+    "term_positions",
     "words",
 ]

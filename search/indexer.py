@@ -17,7 +17,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,7 @@ def to_document(row: Any) -> dict[str, Any]:
             str(local.year) if local else "",
             "|".join(types),
             str(int(published.timestamp())) if published else "",
+            str(aid),
         ]
     )
     doc: dict[str, Any] = {

@@ -27,6 +27,7 @@ from whoosh import query as wq
 
 from .analysis import RUNS, fold, words
 from .errors import QueryError
+from .phrase import BigramPhrase
 
 CST = timezone(timedelta(hours=8), "CST")
 TEXT_FIELDS = ("title", "body")
@@ -247,10 +248,10 @@ class Builder:
         head = [t for t, _ in toks]
         if toks[-1][1]:
             ends = self._expand(fieldname, head[-1])
-            alts = [wq.Phrase(fieldname, [*head[:-1], e]) for e in ends]
+            alts = [BigramPhrase(fieldname, [*head[:-1], e]) for e in ends]
             q: wq.Query = wq.Or(alts) if alts else wq.NullQuery
         else:
-            q = wq.Phrase(fieldname, head)
+            q = BigramPhrase(fieldname, head)
         if ranked and fieldname == "body":
             extra = self._word_clauses(fieldname, folded)
             if extra:
@@ -278,7 +279,7 @@ class Builder:
             for w in ws:
                 toks = [run_ for run_, _ in _tokens(w)]
                 out.append(
-                    wq.Term(fieldname, toks[0]) if len(toks) == 1 else wq.Phrase(fieldname, toks)
+                    wq.Term(fieldname, toks[0]) if len(toks) == 1 else BigramPhrase(fieldname, toks)
                 )
         return out
 

@@ -96,7 +96,8 @@ def search(
             picked, total, out_facets, matching = _collapse(
                 s, matches, all_copies=all_copies, sort=sort, offset=offset, limit=limit
             )
-        ids = [int(s.stored_fields(d)["id"]) for d, _ in picked]
+        col = s.reader().column_reader("info")
+        ids = [int(_info(col[d])[6]) for d, _ in picked]
     copies = {aid: matching.get(d, 1) for aid, (d, _) in zip(ids, picked, strict=True)}
     hits = _hits(archive, ids, [sc for _, sc in picked], texts, copies)
     result: dict[str, Any] = {"query": query, "total": total, "offset": offset, "hits": hits}

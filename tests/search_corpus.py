@@ -218,3 +218,23 @@ def generate(
             )
         out.append(art)
     return out
+
+
+def load(archive, articles: list[FakeArticle]) -> dict[str, int]:
+    """Store the articles in the archive (one transaction); returns url -> article id."""
+    from archive import Document, store
+
+    ids = {}
+    with archive.session() as s:
+        for a in articles:
+            doc = Document(
+                url=a.url,
+                title=a.title,
+                text=a.text,
+                source_name=a.source,
+                source_kind=a.kind,
+                published_at=a.published,
+                fraud_types=a.fraud_types,
+            )
+            ids[a.url] = store(s, doc).article.id
+    return ids

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, Any
 
 import typer
 
-from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, not_built
+from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, err_console, settings
 
 
 @app.command()
@@ -18,10 +19,49 @@ def index(
 ) -> None:
     """Bring the search index up to date with the archive.
 
-    Example: fanzha index
+    Adds new, changed and re-clustered articles, drops deleted ones; --rebuild
+    builds a fresh index beside the live one and swaps it in (searches keep working).
+
+    Example: fanzha index --rebuild --json
     """
+    from search import update_index
+
     with cli_errors():
-        not_built("index", "issue 4")
+        archive = settings(home, db).open_archive()
+
+        def progress(done: int, total: int) -> None:
+            if not json_ and sys.stderr.isatty():
+                err_console.print(f"indexed {done}/{total}", end="\r")
+
+        report = update_index(archive, rebuild=rebuild, progress=progress)
+    if json_:
+        emit_json(report.as_json())
+    else:
+        console.print(
+            f"indexed {report.indexed}, deleted {report.deleted}, "
+            f"{report.total} articles in the index" + (" (rebuilt)" if report.rebuilt else "")
+        )
+
+
+def _print_hits(result: dict[str, Any]) -> None:
+    from rich.text import Text
+
+    hits = result["hits"]
+    total = result["total"]
+    console.print(f"{total} result{'s' if total != 1 else ''}" + (":" if hits else ""))
+    for n, hit in enumerate(hits, start=result["offset"] + 1):
+        head = Text(f"{n}. ", style="bold")
+        head.append(hit["title"] or "(no title)", style="bold")
+        console.print(head)
+        meta = [hit["source"] or "?", (hit["published"] or "")[:10], f"#{hit['id']}"]
+        if hit["copies"] > 1:
+            meta.append(f"{hit['copies']} copies")
+        console.print(Text("   " + " · ".join(m for m in meta if m), style="dim"))
+        snip = Text("   " + hit["snippet_text"])
+        for a, b in hit["highlights"]:
+            snip.stylize("bold yellow", a + 3, b + 3)
+        console.print(snip)
+        console.print(Text("   " + hit["url"], style="blue"))
 
 
 @app.command()
@@ -32,19 +72,43 @@ def search(
     since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
     limit: Annotated[int, typer.Option(help="Number of hits.")] = 10,
+    offset: Annotated[int, typer.Option(help="Skip this many hits (paging).")] = 0,
     all_copies: Annotated[
         bool, typer.Option("--all-copies", help="Do not collapse reposts.")
     ] = False,
+    sort: Annotated[str, typer.Option(help="relevance or date (newest first).")] = "relevance",
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Full-text search, one hit per story.
 
-    Example: fanzha search '"一证通查"' --since 2022-01-01
+    A run of Chinese characters matches where it occurs verbatim; title:, source:,
+    type:, kind: restrict a term to a field. Matches are marked 【】 in the JSON
+    "snippet" ("highlights" gives the same as offsets into "snippet_text").
+
+    Example: fanzha search '"一证通查" OR 96110' --since 2022-01-01 --json
     """
+    from search import search as run_search
+
     with cli_errors():
-        not_built("search", "issue 4")
+        archive = settings(home, db).open_archive()
+        result = run_search(
+            archive,
+            query,
+            source=source,
+            fraud_type=type_,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+            all_copies=all_copies,
+            sort=sort,
+        )
+    if json_:
+        emit_json(result)
+    else:
+        _print_hits(result)
 
 
 @app.command()
@@ -58,5 +122,13 @@ def export(
 
     Example: fanzha export --format csv > bulletins.csv
     """
+    from search.export import export_articles
+
     with cli_errors():
-        not_built("export", "issue 4")
+        archive = settings(home, db).open_archive()
+        try:
+            export_articles(archive, format_, sys.stdout, query=query)
+        except BrokenPipeError:  # the reader stopped early (| head): not an error
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
