@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from fastapi.testclient import TestClient
+
+from archive import Archive
+from archive.models import Article
+from fanzha.config import Settings
+from fanzha.web import create_app
 
 from .webutil import (
     HAS_DEDUP,
@@ -218,3 +224,26 @@ def test_diff_page_names_the_worked_example_changes(client, ids):
     assert "header · delete" in apart and "signoff · insert" in apart and "中国发布" in apart
     by_url = page(client, f"/diff?a={a}&b=https://nowhere.example/x", 404)
     assert "no article with URL" in by_url
+
+
+def test_an_internal_fault_is_a_500_page_without_a_traceback(site, ids, tmp_path):
+    home = site[2]
+    with Archive.open(home).session() as s:
+        ref = s.get(Article, ids["story_a.md"]).raw_ref
+    digest = ref.split(":", 1)[1]
+    path = home / "raw" / digest[:2] / digest
+    saved = path.read_bytes()
+    path.unlink()
+    path.mkdir()  # the raw copy is now a folder: reading it fails (an OSError)
+    try:
+        app = create_app(Settings(home=home))
+        with TestClient(app, raise_server_exceptions=False) as c:
+            resp = c.get(f"/raw/{ids['story_a.md']}")
+            assert resp.status_code == 500 and "internal error (IsADirectoryError)" in resp.text
+            assert (
+                "Traceback" not in resp.text
+                and "script-src 'none'" in resp.headers["content-security-policy"]
+            )
+    finally:
+        path.rmdir()
+        path.write_bytes(saved)

@@ -112,6 +112,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             message = f"no page at {request.url.path}"
         return error(request, exc.status_code, message)
 
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # Runs outside the middleware stack: set the security headers here too.
+        log.exception("%s %s failed", request.method, request.url.path)
+        response = error(request, 500, f"internal error ({type(exc).__name__}); see the server log")
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Content-Security-Policy"] = APP_CSP
+        return response
+
     app.include_router(api.router)
     for module in (search, articles, clusters, check, runs, stats):
         app.include_router(module.router)
