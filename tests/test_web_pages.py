@@ -12,6 +12,7 @@ from archive.models import Article
 from fanzha.config import Settings
 from fanzha.web import create_app
 
+from .conftest import run
 from .webutil import (
     HAS_DEDUP,
     HAS_SEARCH,
@@ -99,9 +100,30 @@ def test_raw_snapshot_is_sandboxed_and_byte_exact(client, ids):
     assert md.headers["content-type"].startswith("text/plain") and "平安北京".encode() in md.content
 
 
-def test_raw_snapshot_of_a_gbk_file_keeps_its_bytes(client, ids):
+def test_raw_snapshot_of_a_text_file_keeps_its_bytes(client, ids):
     resp = client.get(f"/raw/{ids['000_48b3d1093c5a9dfd.txt']}")
     assert resp.status_code == 200 and resp.content.startswith(b"---")
+    assert resp.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+def test_gbk_page_is_served_raw_with_its_charset(cli, tmp_path):
+    page_text = (
+        "<html><head><meta charset='gbk'><title>反诈提醒：谨防刷单诈骗</title></head><body>"
+        "<div><p>刷单返利诈骗的套路：先以小额返利取得信任，再诱导受害人大额投入，最后拉黑失联。</p>"
+        "<p>警方提醒：所有刷单都是诈骗，凡是要求先垫付资金的兼职都是骗局。</p></div></body></html>"
+    )
+    (tmp_path / "gbk.html").write_bytes(page_text.encode("gbk"))
+    home = tmp_path / "home"
+    result = run(cli, "import", tmp_path / "gbk.html", "--home", home, "--json")
+    assert result.exit_code == 0, result.stderr
+    with TestClient(create_app(Settings(home=home))) as c:
+        article = c.get("/api/articles/1").json()
+        assert article["title"] == "反诈提醒：谨防刷单诈骗"
+        raw = c.get("/raw/1")
+        assert raw.content == page_text.encode("gbk")
+        charset = raw.headers["content-type"].split("charset=")[1].lower()
+        assert charset in ("gbk", "gb18030", "gb2312") and raw.text == page_text
+        assert "反诈提醒：谨防刷单诈骗</h1>" in page(c, "/articles/1")
 
 
 def test_missing_things_are_404_pages(client):
