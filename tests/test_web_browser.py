@@ -93,6 +93,9 @@ def page(browser):
     dialogs: list[str] = []
     p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     p.dialogs = dialogs
+    console: list[str] = []
+    p.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    p.console_errors = console
     yield p
     ctx.close()
 
@@ -102,6 +105,11 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def csp_clean(page) -> None:
+    """The app's own page broke none of its own Content-Security-Policy rules."""
+    assert not [m for m in page.console_errors if "Content Security Policy" in m]
 
 
 def not_pwned(page) -> None:
@@ -162,6 +170,7 @@ def test_stats_and_runs_pages(page, site):
     page.goto(base + "/stats")
     assert page.locator("svg.chart").count() == 2
     assert page.locator("svg.chart rect").count() > 10
+    csp_clean(page)
     shot(page, "stats")
     page.goto(base + "/runs")
     assert "partial" in page.locator("table.runs").inner_text()
@@ -182,6 +191,7 @@ def test_search_shows_highlighted_results(page, site):
         and "冒充" in marks.first.inner_text() + page.locator("p.snippet").first.inner_text()
     )
     not_pwned(page)
+    csp_clean(page)
     shot(page, "search")
     page.locator("article.hit h2 a").first.click()
     page.wait_for_url(re.compile(r".*/articles/\d+"))
@@ -205,6 +215,7 @@ def test_cluster_page_and_highlighted_diff(page, site):
     assert ins_bg not in ("rgba(0, 0, 0, 0)", "transparent")  # highlighted, not just marked up
     assert "【平安北京】转发提醒" in page.locator("table.sbs.header").inner_text()
     not_pwned(page)
+    csp_clean(page)
     shot(page, "diff")
 
 
