@@ -175,6 +175,12 @@ def test_stats_and_runs_pages(page, site):
     page.goto(base + "/runs")
     assert "partial" in page.locator("table.runs").inner_text()
     shot(page, "runs")
+    page.locator("table.runs tbody tr").first.locator("a").first.click()
+    page.wait_for_url(re.compile(r".*/runs/\d+"))
+    assert "Errors (2)" in page.locator("h2#errors").inner_text()
+    assert "<b>connection refused</b>" in page.locator("table.errors").inner_text()
+    csp_clean(page)
+    shot(page, "run")
 
 
 @pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
