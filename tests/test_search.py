@@ -1,0 +1,409 @@
+"""Search behaviour: analysis, query syntax, filters, collapsing, facets, highlighting,
+incremental indexing, rebuilds and concurrent reading. Real archives, real indexes."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import delete, select, update
+from whoosh.formats import Positions
+
+from archive import Document, store
+from archive.models import Article, Cluster, Member
+from search import IndexBusy, IndexMissing, QueryError, search, update_index
+from search.analysis import BigramField, fold, term_positions
+from search.export import matching_ids
+from search.highlight import snippet
+from search.indexer import current_dir, open_index
+
+CST = timezone(timedelta(hours=8))
+
+STORY = (
+    "近日，北京市民王女士接到自称客服的电话，对方称其快递丢失需要理赔。\n"
+    "王女士按照提示下载了APP并共享屏幕，被骗3万元。请牢记：一证通查可以查询名下号码。\n"
+    "如遇可疑情况，请拨打96110反诈专线。"
+)
+OTHER = (
+    "上海警方破获一起刷单返利诈骗案，嫌疑人以做任务为名诱导受害人垫付。\n"
+    "一证和通查是两回事，本文只谈刷单。"
+)
+
+
+def _doc(url, title, text, source="中国网", when=(2022, 5, 11, 9), types=("冒充客服",), **kw):
+    return Document(
+        url=url,
+        title=title,
+        text=text,
+        source_name=source,
+        source_kind="news",
+        published_at=datetime(*when, tzinfo=CST) if when else None,
+        fraud_types=list(types),
+        **kw,
+    )
+
+
+@pytest.fixture
+def filled(sqlite_archive):
+    """Five articles: a story and two reposts (one cluster), two others."""
+    arc = sqlite_archive
+    with arc.session() as s:
+        a = store(s, _doc("https://a.example/1", "冒充客服理赔诈骗", STORY)).article
+        b = store(
+            s,
+            _doc(
+                "https://b.example/1",
+                "冒充客服理赔诈骗",
+                "转自：人民网\n" + STORY,
+                source="人民网",
+                when=(2022, 5, 12, 10),
+            ),
+        ).article
+        c = store(
+            s,
+            _doc(
+                "https://c.example/1",
+                "冒充客服理赔诈骗（转）",
+                STORY.replace("3万元", "三万元"),
+                source="澎湃新闻",
+                when=(2022, 5, 13, 0, 30),
+            ),
+        ).article
+        d = store(
+            s,
+            _doc(
+                "https://d.example/1",
+                "刷单返利又出新花样",
+                OTHER,
+                source="上海警方",
+                when=(2021, 3, 1, 8),
+                types=("刷单返利",),
+            ),
+        ).article
+        e = store(
+            s,
+            _doc(
+                "https://e.example/1",
+                "無日期的舊聞",
+                "這是一篇繁體文章，談詐騙與反詐。",
+                when=None,
+                types=(),
+            ),
+        ).article
+        cl = Cluster(canonical_id=a.id, size=3)
+        s.add(cl)
+        s.flush()
+        for art, rel in [(a, "canonical"), (b, "near"), (c, "near")]:
+            s.add(Member(article_id=art.id, cluster_id=cl.id, relation=rel, similarity=0.95))
+        ids = {"a": a.id, "b": b.id, "c": c.id, "d": d.id, "e": e.id, "cluster": cl.id}
+    update_index(arc)
+    return arc, ids
+
+
+# -- analysis ------------------------------------------------------------------------
+
+
+def test_fast_index_path_equals_the_analyzer():
+    field = BigramField()
+    for text in [fold(STORY), "哈哈哈 APP-96110 反诈，骗", "a", ""]:
+        fast = sorted(field.index(text))
+        slow = sorted(
+            (t.encode(), f, w, v) for t, f, w, v in Positions().word_values(text, field.analyzer)
+        )
+        assert fast == slow
+
+
+def test_bigrams_with_one_position_per_character():
+    assert term_positions(fold("一证通查，APP下载")) == {
+        "一证": [0],
+        "证通": [1],
+        "通查": [2],
+        "查": [3],
+        "app": [4],
+        "下载": [5],
+        "载": [6],
+    }
+
+
+def test_fold_is_character_by_character_and_keeps_length():
+    assert fold("一證通查 APP 詐騙") == "一证通查 app 诈骗"
+    text = "乾隆年間，瞭解詐騙" * 3
+    assert len(fold(text)) == len(text)
+
+
+def test_schema_pickles_with_importable_analyzer(filled, tmp_path):
+    arc, _ = filled
+    ix = open_index(arc)
+    clone = pickle.loads(pickle.dumps(ix.schema))
+    assert type(clone["body"]).__module__ == "search.analysis"
+    # a fresh interpreter (no search import beforehand) can open the index and search it
+    code = (
+        "from whoosh import index; from whoosh.query import Term; "
+        f"ix = index.open_dir({str(current_dir(arc.index_dir))!r}); "
+        "print(len(ix.searcher().search(Term('body', '一证'), limit=None)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert out.stdout.strip() == "4"  # the story, its two reposts, OTHER (一证和通查)
+
+
+# -- query syntax and errors ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"一证通查', "unbalanced quote"),
+        ("(反诈 OR 诈骗", "unbalanced parenthesis"),
+        ("反诈)", "unbalanced parenthesis"),
+        ("", "empty query"),
+        ("   ", "empty query"),
+        ("()", "empty parentheses"),
+        ("反诈 AND", "ends with an operator"),
+        ("OR 反诈", "needs a term"),
+        ("foo:bar", "unknown field 'foo'"),
+        ("title:", "needs a value"),
+    ],
+)
+def test_bad_queries_raise_query_error(filled, query, message):
+    arc, _ = filled
+    with pytest.raises(QueryError, match=message):
+        search(arc, query)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"since": "2022-13-01"}, "not a date"),
+        ({"until": "yesterday"}, "not a date"),
+        ({"since": "2023-01-01", "until": "2022-01-01"}, "after --until"),
+        ({"sort": "random"}, "sort"),
+        ({"limit": -1}, "limit"),
+    ],
+)
+def test_bad_filters_raise_query_error(filled, kwargs, message):
+    arc, _ = filled
+    with pytest.raises(QueryError, match=message):
+        search(arc, "诈骗", **kwargs)
+
+
+def test_boolean_operators_phrases_and_fields(filled):
+    arc, ids = filled
+
+    def found(q):
+        return set(matching_ids(arc, q))
+
+    story = {ids["a"], ids["b"], ids["c"]}
+    assert found("一证通查") == story
+    assert found("一证 通查") == story | {ids["d"]}  # two words: both, anywhere
+    assert found('"一证 通查"') == set()  # a phrase with a break: nowhere with a break
+    assert found("一证通查 OR 刷单") == story | {ids["d"]}
+    assert found("诈骗 NOT 刷单") == story | {ids["e"]}
+    assert found("NOT 刷单") == story | {ids["e"]}
+    assert found("(刷单 OR 理赔) AND 上海") == {ids["d"]}
+    assert found("title:刷单") == {ids["d"]}
+    assert found("title:一证通查") == set()
+    assert found("source:人民网 一证通查") == {ids["b"]}
+    assert found("type:刷单返利") == {ids["d"]}
+    assert found("“一证通查”") == story  # Chinese quotes are phrase quotes
+    assert found("3万元") == {ids["a"], ids["b"]}
+    assert found("96110") == story and found("app") == story and found("ＡＰＰ下载") == set()
+    assert found("下载了APP") == story and found("下载APP") == set()
+    assert found("繁體") == {ids["e"]} == found("繁体")
+
+
+# -- results: collapse, copies, filters, facets, sort, highlighting --------------------
+
+
+def test_collapse_one_hit_per_cluster_with_copies(filled):
+    arc, ids = filled
+    res = search(arc, "一证通查")
+    assert res["total"] == 1 and len(res["hits"]) == 1
+    hit = res["hits"][0]
+    assert hit["id"] == ids["a"] and hit["canonical"] is True  # the canonical copy shown
+    assert hit["cluster"] == ids["cluster"] and hit["copies"] == 3
+    assert hit["matching_copies"] == 3
+    every = search(arc, "一证通查", all_copies=True)
+    assert every["total"] == 3 and {h["id"] for h in every["hits"]} == {
+        ids["a"],
+        ids["b"],
+        ids["c"],
+    }
+
+
+def test_collapse_shows_a_matching_copy_when_the_canonical_does_not_match(filled):
+    arc, ids = filled
+    res = search(arc, "三万元")
+    assert [h["id"] for h in res["hits"]] == [ids["c"]]
+    assert res["hits"][0]["copies"] == 3 and res["hits"][0]["matching_copies"] == 1
+
+
+def test_articles_without_cluster_are_their_own_story(filled):
+    arc, ids = filled
+    res = search(arc, "诈骗")
+    assert res["total"] == 3  # the story, the 刷单 article, the Traditional one
+    by_id = {h["id"]: h for h in res["hits"]}
+    assert by_id[ids["d"]]["cluster"] is None and by_id[ids["d"]]["copies"] == 1
+
+
+def test_filters_source_type_and_dates(filled):
+    arc, ids = filled
+
+    def hit_ids(**kw):
+        return {h["id"] for h in search(arc, "诈骗", all_copies=True, **kw)["hits"]}
+
+    assert hit_ids(source="澎湃新闻") == {ids["c"]}
+    assert hit_ids(source="不存在") == set()
+    assert hit_ids(fraud_type="刷单返利") == {ids["d"]}
+    # dates are China time: c was published 2022-05-13 00:30 +08:00 (2022-05-12 in UTC)
+    assert hit_ids(since="2022-05-13") == {ids["c"]}
+    assert hit_ids(until="2022-05-12") == {ids["a"], ids["b"], ids["d"]}
+    assert hit_ids(since="2022-05", until="2022-05") == {ids["a"], ids["b"], ids["c"]}
+    assert hit_ids(since="2021", until="2021") == {ids["d"]}
+    # an article without a date is left out by a date filter, kept without one
+    assert ids["e"] in hit_ids() and ids["e"] not in hit_ids(since="1990")
+
+
+def test_facets_count_the_listed_hits(filled):
+    arc, _ = filled
+    res = search(arc, "诈骗")
+    assert res["facets"]["source"] == {"中国网": 2, "上海警方": 1}
+    assert res["facets"]["year"] == {"2022": 1, "2021": 1}
+    assert res["facets"]["fraud_type"] == {"冒充客服": 1, "刷单返利": 1}
+    every = search(arc, "诈骗", all_copies=True)
+    assert every["facets"]["source"] == {
+        "中国网": 2,
+        "人民网": 1,
+        "澎湃新闻": 1,
+        "上海警方": 1,
+    }
+    assert sum(every["facets"]["year"].values()) == 4  # the undated one has no year
+
+
+def test_sort_by_date_newest_first_and_paging(filled):
+    arc, ids = filled
+    res = search(arc, "诈骗", all_copies=True, sort="date")
+    assert [h["id"] for h in res["hits"]] == [ids["c"], ids["b"], ids["a"], ids["d"], ids["e"]]
+    page = search(arc, "诈骗", all_copies=True, sort="date", limit=2, offset=2)
+    assert [h["id"] for h in page["hits"]] == [ids["a"], ids["d"]] and page["total"] == 5
+    assert res["hits"][0]["published"] == "2022-05-13T00:30:00+08:00"
+
+
+def test_highlighting_marks_the_query_on_the_readable_text(filled):
+    arc, ids = filled
+    hit = search(arc, "一證通查 96110")["hits"][0]
+    assert "【一证通查】" in hit["snippet"] and "【96110】" in hit["snippet"]
+    for a, b in hit["highlights"]:
+        assert fold(hit["snippet_text"][a:b]) in ("一证通查", "96110")
+    trad = search(arc, "诈骗")["hits"]
+    e = next(h for h in trad if h["id"] == ids["e"])
+    assert "【詐騙】" in e["snippet"]  # the text as written, found through folding
+
+
+def test_snippet_marks_across_width_and_case():
+    snip = snippet("请下载ＡＰＰ，拨打９６１１０。", ["app", "96110"])
+    assert snip.marked == "请下载【ＡＰＰ】，拨打【９６１１０】。"
+    assert snip.spans == [(3, 6), (9, 14)]
+    long = "无关内容。" * 100 + "一证通查" + "无关内容。" * 100
+    s2 = snippet(long, ["一证通查"], width=60)
+    assert "【一证通查】" in s2.marked and len(s2.text) <= 64
+
+
+# -- the index life cycle ------------------------------------------------------------
+
+
+def test_search_before_any_index_is_a_clear_error(sqlite_archive):
+    with pytest.raises(IndexMissing, match="fanzha index"):
+        search(sqlite_archive, "反诈")
+
+
+def test_incremental_update_changed_new_and_deleted_articles(filled):
+    arc, ids = filled
+    with arc.session() as s:
+        flagged = s.scalar(select(Article.id).where(Article.needs_index.is_(True)))
+    assert flagged is None  # indexing cleared every flag
+    assert update_index(arc).as_json() == {
+        "indexed": 0,
+        "deleted": 0,
+        "total": 5,
+        "rebuilt": False,
+    }
+    with arc.session() as s:
+        store(
+            s, _doc("https://d.example/1", "刷单返利又出新花样", "改写后的正文：游戏装备交易诈骗。")
+        )
+        store(s, _doc("https://f.example/1", "新文章", "警惕虚假征信修复。"))
+        s.execute(delete(Article).where(Article.id == ids["e"]))
+    report = update_index(arc)
+    assert report.as_json() == {"indexed": 2, "deleted": 1, "total": 5, "rebuilt": False}
+    assert matching_ids(arc, "body:刷单") == []  # the old text is gone (the title kept it)
+    assert matching_ids(arc, "游戏装备") == [ids["d"]]
+    assert len(matching_ids(arc, "征信修复")) == 1
+    assert matching_ids(arc, "繁體") == []
+
+
+def test_reclustered_articles_are_reindexed(filled):
+    arc, ids = filled
+    with arc.session() as s:
+        s.execute(update(Cluster).values(canonical_id=ids["b"]))
+        s.execute(
+            update(Article).where(Article.id.in_([ids["a"], ids["b"]])).values(needs_index=True)
+        )
+    assert update_index(arc).indexed == 2
+    assert search(arc, "一证通查")["hits"][0]["id"] == ids["b"]
+
+
+def test_rebuild_swaps_generations_while_a_reader_keeps_working(filled):
+    arc, _ = filled
+    before = current_dir(arc.index_dir)
+    ix = open_index(arc)
+    with ix.searcher() as old:
+        report = update_index(arc, rebuild=True)
+        assert report.rebuilt and report.total == 5
+        after = current_dir(arc.index_dir)
+        assert after != before
+        # the searcher opened before the swap still reads the old generation
+        from whoosh.query import Term
+
+        assert len(old.search(Term("body", "一证"), limit=None)) == 4
+    assert search(arc, "一证通查")["total"] == 1
+    update_index(arc, rebuild=True)
+    assert not before.exists()  # two generations later the old one is gone
+
+
+def test_search_works_while_the_index_is_being_written(filled):
+    arc, _ = filled
+    ix = open_index(arc)
+    writer = ix.writer()
+    try:
+        writer.delete_by_term("id", "1")
+        assert search(arc, "一证通查")["total"] == 1  # readers never wait for the writer
+    finally:
+        writer.cancel()
+
+
+def test_second_writer_is_refused(filled):
+    from whoosh.filedb.filestore import FileStorage
+
+    arc, _ = filled
+    lock = FileStorage(str(arc.index_dir)).lock("WRITELOCK")
+    assert lock.acquire()
+    try:
+        with pytest.raises(IndexBusy) as info:
+            update_index(arc)
+        assert info.value.exit_code == 3
+    finally:
+        lock.release()
+
+
+def test_index_and_search_on_each_database(archive):
+    """SQLite and PostgreSQL alike."""
+    with archive.session() as s:
+        store(s, _doc("https://a.example/pg", "冒充客服理赔诈骗", STORY))
+    assert update_index(archive).indexed == 1
+    res = search(archive, "一证通查 96110")
+    assert res["total"] == 1 and "【一证通查】" in res["hits"][0]["snippet"]
