@@ -194,3 +194,25 @@ def test_failed_file_leaves_nothing_half_written(home, seeds, monkeypatch):
     assert report.errors and not report.imported
     with arc.session() as s:
         assert s.scalar(select(func.count()).select_from(Article)) == 0
+
+
+def test_gbk_html_with_meta_charset_only(cli, home, tmp_path):
+    page = tmp_path / "police.htm"
+    html = (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        "<title>警方提醒：谨防冒充公检法诈骗</title></head><body><h1>警方提醒：谨防冒充公检法诈骗</h1>"
+        "<div class='time'>2023年06月01日 08:30</div><div id='content'>"
+        + "".join(
+            f"<p>第{i}条：公检法机关不会通过电话、微信办案，更不会要求转账到安全账户。</p>"
+            for i in range(6)
+        )
+        + "</div></body></html>"
+    )
+    page.write_bytes(html.encode("gbk"))
+    result, out = _import(cli, home, None, page)
+    assert result.exit_code == 0, out
+    assert out["imported"][0]["title"] == "警方提醒：谨防冒充公检法诈骗"
+    with Archive.open(home).session() as s:
+        art = s.scalar(select(Article))
+        assert "安全账户" in art.text and "\ufffd" not in art.text
+        assert art.published_at == datetime(2023, 6, 1, 8, 30, tzinfo=CST)

@@ -3,7 +3,7 @@
 Handles ISO 8601, ``2022-05-11 10:23:45``, ``2022/5/11``, ``2022.05.11``,
 ``2022年05月11日 10时23分``, Unix epochs (WeChat's ``var ct = "1652236800"``), and
 month/day without a year (``5月11日``), whose year ``infer_year`` takes from the
-text around it. Times without a zone are China Standard Time (UTC+8).
+text around it, and dates in URL paths (``/t20220511_``, ``/2022-05/11/``, ``/220511/``). Times without a zone are China Standard Time (UTC+8).
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ _SEP_DATE = re.compile(
 _COMPACT = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?!\d)")
 _MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日")
 _YEAR_MONTH = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年\s*(?:(?P<m>\d{1,2})\s*月)?")
+_URL_DATE = re.compile(
+    r"(?<!\d)(?P<y>20\d{2})[-/_]?(?P<m>[01]\d)[-/_]?(?P<d>[0-3]\d)(?!\d)"
+    r"|(?<!\d)(?P<y2>20\d{2})[-/](?P<m2>[01]\d)/(?P<d2>[0-3]\d)(?!\d)"
+    r"|/(?P<yy>\d{2})(?P<mm>[01]\d)(?P<dd>[0-3]\d)/"
+)
 _EPOCH = re.compile(r"^\s*(?P<e>1\d{9})(?:\d{3})?\s*$")
 
 
@@ -112,3 +117,28 @@ def infer_year(month: int, day: int, context: str) -> int | None:
 
 def to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+def url_date(url: str) -> ParsedDate | None:
+    """A date in the URL path (``/t20220511_``, ``/2022-05/11/``, ``/20220511/``)."""
+    from datetime import date, datetime
+
+    from .dates import CST
+
+    path = url.split("?", 1)[0]
+    for m in _URL_DATE.finditer(path):
+        if m["y"]:
+            y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+        elif m["y2"]:
+            y, mo, d = int(m["y2"]), int(m["m2"]), int(m["d2"])
+        else:
+            y, mo, d = 2000 + int(m["yy"]), int(m["mm"]), int(m["dd"])
+        try:
+            date(y, mo, d)
+        except ValueError:
+            continue
+        return ParsedDate(datetime(y, mo, d, tzinfo=CST), "date")
+    m = re.search(r"(?<!\d)(20\d{2})-([01]\d)/([0-3]\d)(?!\d)", path)
+    if m:
+        return parse_date(f"{m[1]}-{m[2]}-{m[3]}")
+    return None

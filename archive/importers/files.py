@@ -9,7 +9,7 @@ from typing import Any
 from ..document import Document
 from ..errors import InputError
 from ..extract.dates import CST, infer_year, parse_date, parse_month_day
-from ..extract.encoding import decode_text, looks_binary
+from ..extract.encoding import decode_html, decode_text, looks_binary
 from ..extract.html import extract
 from ..normalize import clean_markup
 from .frontmatter import split_front_matter
@@ -46,12 +46,15 @@ def read_document(
     path: Path, data: bytes, *, source: str | None = None, url: str | None = None
 ) -> Document:
     """Parse a local file's bytes into a Document (its raw bytes kept with it)."""
-    text, encoding = decode_text(data, str(path))
-    if path.suffix.lower() in HTML_SUFFIXES or text.lstrip()[:15].lower().startswith(
-        ("<!doctype html", "<html")
-    ):
+    head = data[:200].lstrip().lower()
+    if path.suffix.lower() in HTML_SUFFIXES or head.startswith((b"<!doctype html", b"<html")):
+        try:
+            text, encoding = decode_html(data)
+        except InputError as exc:
+            raise InputError(str(path), exc.reason) from None
         doc = _from_html(path, text, url)
     else:
+        text, encoding = decode_text(data, str(path))
         doc = _from_text(path, text, url)
     if source:
         doc.source_name = source

@@ -1,0 +1,226 @@
+"""Article metadata from a page: title, published time, author, source, canonical URL.
+
+Each field is read from the most reliable place first: structured metadata (Open
+Graph and article meta tags, JSON-LD, WeChat's script variables), then the visible
+byline near the headline (``发布时间：…``, ``来源：…``, ``记者 …``), then the URL (a
+``/t20220511_`` or ``/2022-05/11/`` path) as a last resort for the date.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from lxml.html import HtmlElement
+
+from .dates import ParsedDate, parse_date, url_date
+
+DATE_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:release_date",
+    "published_time",
+    "pubdate",
+    "PubDate",
+    "pubDate",
+    "publishdate",
+    "publishDate",
+    "publish_date",
+    "publish-date",
+    "publishtime",
+    "firstpublishedtime",
+    "datePublished",
+    "dc.date.issued",
+    "DC.date.issued",
+    "dc.date",
+    "DC.Date",
+    "date",
+    "sailthru.date",
+    "weibo:article:create_at",
+    "bytedance:published_time",
+    "article:modified_time",
+    "og:updated_time",
+    "lastmodifiedtime",
+)
+_TITLE_SEPARATORS = re.compile(r"\s*(?:[-_|｜—–]{1,2}|::|——)\s*")
+_WECHAT_CT = re.compile(r"""var\s+ct\s*=\s*["']?(\d{10})["']?""")
+_WECHAT_PUBLISH = re.compile(
+    r"""(?:publish_time|createTime|create_time|publishTime)\s*[=:]\s*["'](\d{4}-\d{2}-\d{2}[^"']*)["']"""
+)
+_LABELLED_DATE = re.compile(
+    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|时间|日期|更新时间|Published|Date)\s*[:：]\s*"
+)
+_SOURCE = re.compile(
+    r"(?:来源|稿源|出处|转自|转载自|来源于|信息来源|文章来源|Source)\s*[:：]\s*"
+    r"(?P<v>[^\s|｜/:：,，;；\]】)）]{2,30}?)"
+    r"(?=\s|$|[|｜/,，;；\]】)）]|作者|记者|编辑|发布|时间|日期|浏览|阅读|点击|字号|\d{4})"
+)
+_NAME = r"[\u4e00-\u9fff·]{2,4}?"
+_AUTHOR = re.compile(
+    r"(?:(?:作者|撰稿|撰文|Author|By)\s*[:：/|｜]\s*|(?:记者|通讯员)\s*[:：/]?\s*|(?<![\u4e00-\u9fff])文\s*[/|｜:：]\s*)"
+    rf"(?P<v>{_NAME}(?:\s*[、,，和]\s*{_NAME}){{0,3}}|[A-Za-z][A-Za-z .]{{1,30}}[A-Za-z])"
+    r"(?=$|[\s)）\]】,，、。;；|｜/]|报道|摄|通讯员|编辑|实习生)"
+)
+
+
+def meta_content(doc: HtmlElement, *names: str) -> str | None:
+    """The first non-empty ``content`` of ``<meta property|name|itemprop=NAME>``."""
+    wanted = {n.lower() for n in names}
+    found: dict[str, str] = {}
+    for m in doc.iter("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        content = (m.get("content") or "").strip()
+        if key in wanted and content and key not in found:
+            found[key] = content
+    for n in names:
+        v = found.get(n.lower())
+        if v:
+            return v
+    return None
+
+
+def json_ld(doc: HtmlElement) -> list[dict]:
+    """The JSON-LD objects of a page (``@graph`` flattened); bad JSON is skipped."""
+    out: list[dict] = []
+    for s in doc.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(s.text or "")
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        for item in stack:
+            if isinstance(item, dict):
+                out.append(item)
+                graph = item.get("@graph")
+                if isinstance(graph, list):
+                    out.extend(g for g in graph if isinstance(g, dict))
+    return out
+
+
+def clean_title(doc: HtmlElement) -> str:
+    """The headline: og:title, an ``h1`` that matches ``<title>``, or ``<title>`` trimmed."""
+    page_title = _text(next(iter(doc.xpath("//title")), None))
+    og = meta_content(doc, "og:title", "twitter:title", "ArticleTitle", "title")
+    headings = [_text(h) for h in doc.xpath("//h1")[:8]] + [_text(h) for h in doc.xpath("//h2")[:8]]
+    headings = [h for h in headings if 4 <= len(h) <= 120]
+    if page_title:
+        for h in headings:
+            if _squash(h) in _squash(page_title):
+                return h
+    if og:
+        og = strip_site_suffix(og)
+        if len(og) >= 4:
+            return og
+    if page_title:
+        stripped = strip_site_suffix(page_title)
+        for h in headings:
+            # an h1 that completes a shortened <title> (not an h2 section heading)
+            sq, hq = _squash(stripped), _squash(h)
+            if sq and sq in hq and len(hq) <= 2 * len(sq) + 4 and hq != sq:
+                return h
+        if stripped:
+            return stripped
+    h1 = [_text(h) for h in doc.xpath("//h1")]
+    return next((h for h in h1 if len(h) >= 4), "")
+
+
+def strip_site_suffix(title: str) -> str:
+    """``标题 - 网站名_频道`` -> ``标题``: the longest part when separators split the title."""
+    title = " ".join(title.split())
+    parts = [p for p in _TITLE_SEPARATORS.split(title) if p]
+    if len(parts) <= 1:
+        return title
+    first = parts[0]
+    longest = max(parts, key=len)
+    # the headline is usually first; a site name is rarely longer than the headline
+    return first if len(first) >= 0.6 * len(longest) or len(first) >= 8 else longest
+
+
+def published(
+    doc: HtmlElement, html_text: str, byline: str, url: str | None, page_text: str = ""
+) -> ParsedDate | None:
+    """The published time, from metadata, the byline, a labelled date anywhere in the
+    page's visible text (``发布日期：…``), then the URL."""
+    for candidate in _date_candidates(doc, html_text):
+        parsed = parse_date(candidate)
+        if parsed:
+            return parsed
+    if byline:
+        parsed = labelled_date(byline) or parse_date(byline)
+        if parsed:
+            return parsed
+    if page_text:
+        parsed = labelled_date(" ".join(page_text.split()))
+        if parsed:
+            return parsed
+    if url:
+        return url_date(url)
+    return None
+
+
+def _date_candidates(doc: HtmlElement, html_text: str) -> Iterable[str]:
+    for obj in json_ld(doc):
+        for key in ("datePublished", "dateCreated", "uploadDate"):
+            v = obj.get(key)
+            if isinstance(v, str):
+                yield v
+    v = meta_content(doc, *DATE_META)
+    if v:
+        yield v
+    for t in doc.xpath("//time[@datetime]/@datetime|//*[@itemprop='datePublished']/@content"):
+        yield str(t)
+    m = _WECHAT_CT.search(html_text)
+    if m:
+        yield m.group(1)
+    m = _WECHAT_PUBLISH.search(html_text)
+    if m:
+        yield m.group(1)
+
+
+def labelled_date(text: str) -> ParsedDate | None:
+    """A date after a label such as ``发布时间：``, else None."""
+    for m in _LABELLED_DATE.finditer(text):
+        parsed = parse_date(text[m.end() : m.end() + 40])
+        if parsed:
+            return parsed
+    return None
+
+
+def source_of(doc: HtmlElement, byline: str) -> str | None:
+    m = _SOURCE.search(byline)
+    if m:
+        return m.group("v").strip()
+    for obj in json_ld(doc):
+        pub = obj.get("publisher")
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
+            return pub["name"].strip()
+    return meta_content(doc, "article:source", "source", "og:site_name", "SiteName")
+
+
+def author_of(doc: HtmlElement, byline: str) -> str | None:
+    v = meta_content(doc, "author", "article:author", "Author")
+    if v and not v.startswith("http") and len(v) <= 40:
+        return v
+    for obj in json_ld(doc):
+        a = obj.get("author")
+        if isinstance(a, list) and a:
+            a = a[0]
+        if isinstance(a, dict):
+            a = a.get("name")
+        if isinstance(a, str) and a.strip():
+            return a.strip()
+    m = _AUTHOR.search(byline)
+    if m:
+        return m.group("v").strip()
+    return None
+
+
+def _text(el: HtmlElement | None) -> str:
+    if el is None:
+        return ""
+    return " ".join(el.text_content().split())
+
+
+def _squash(s: str) -> str:
+    return "".join(s.split())

@@ -1,0 +1,170 @@
+"""Is an article about telecom / online fraud, and which kinds? A scored phrase model.
+
+The model and the taxonomy live in ``fraud_types.toml`` (packaged with this module;
+its header documents the rule): weighted phrases in three groups (words for fraud,
+how the fraud works, prevention), title phrases counting double, and a relevance
+decision that needs a word for fraud, several distinct signals and a total score,
+so that one word ("投资", "诈骗" in a contract-fraud trial) is not enough.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+GROUPS = ("fraud", "method", "prevention")
+
+
+@dataclass
+class Relevance:
+    """The verdict on one article.
+
+    ``matched`` maps each phrase found to its count (title and text together);
+    ``type_scores`` gives every fraud type's score, tagged or not.
+    """
+
+    score: float
+    relevant: bool
+    fraud_types: list[str]
+    matched: dict[str, int] = field(default_factory=dict)
+    type_scores: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 2),
+            "relevant": self.relevant,
+            "fraud_types": self.fraud_types,
+            "matched": self.matched,
+        }
+
+
+@dataclass(frozen=True)
+class FraudType:
+    name: str
+    description: str
+    phrases: dict[str, float]
+    min_score: float
+
+
+@dataclass(frozen=True)
+class Model:
+    threshold: float
+    min_signals: int
+    title_weight: float
+    general_type: str
+    groups: dict[str, dict[str, float]]
+    types: tuple[FraudType, ...]
+    pattern: re.Pattern[str]
+
+
+def _norm_phrase(p: str) -> str:
+    return unicodedata.normalize("NFKC", p).lower()
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str | None = None) -> Model:
+    """The packaged model, or one read from ``path`` (same TOML layout)."""
+    if path:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    else:
+        data = tomllib.loads(
+            resources.files(__package__).joinpath("fraud_types.toml").read_text("utf-8")
+        )
+    m = data["model"]
+    groups = {g: {_norm_phrase(k): float(v) for k, v in data.get(g, {}).items()} for g in GROUPS}
+    types = tuple(
+        FraudType(
+            name=t["name"],
+            description=t.get("description", ""),
+            phrases={_norm_phrase(k): float(v) for k, v in t["phrases"].items()},
+            min_score=float(t.get("min_score", m.get("type_min_score", 4.0))),
+        )
+        for t in data.get("type", [])
+    )
+    phrases = set().union(*groups.values(), *(t.phrases for t in types))
+    pattern = re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+    return Model(
+        threshold=float(m["threshold"]),
+        min_signals=int(m["min_signals"]),
+        title_weight=float(m["title_weight"]),
+        general_type=m["general_type"],
+        groups=groups,
+        types=types,
+        pattern=pattern,
+    )
+
+
+def taxonomy() -> list[dict[str, str]]:
+    """The fraud types, with their descriptions (for docs, the web UI, facets)."""
+    model = load_model()
+    return [{"name": t.name, "description": t.description} for t in model.types] + [
+        {"name": model.general_type, "description": "Telecom or online fraud of no listed kind."}
+    ]
+
+
+def _prepare(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return _to_simplified(text)
+
+
+def _to_simplified(text: str) -> str:
+    try:
+        converter = _opencc()
+    except Exception:  # opencc missing or broken: Traditional text scores lower
+        return text
+    return converter.convert(text)
+
+
+@lru_cache(maxsize=1)
+def _opencc() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _counts(model: Model, text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for m in model.pattern.finditer(text):
+        out[m.group(0)] = out.get(m.group(0), 0) + 1
+    return out
+
+
+def _weighted(phrases: dict[str, float], title: dict[str, int], body: dict[str, int], tw: float):
+    score = 0.0
+    for p, w in phrases.items():
+        n = min(title.get(p, 0) * tw + body.get(p, 0), 4.0)
+        if n:
+            score += w * math.sqrt(n)
+    return score
+
+
+def classify(title: str | None, text: str | None, *, model: Model | None = None) -> Relevance:
+    """Score an article; ``relevant`` when it is about telecom / online fraud."""
+    model = model or load_model()
+    t_counts = _counts(model, _prepare(title or ""))
+    b_counts = _counts(model, _prepare(text or ""))
+    tw = model.title_weight
+    score = sum(_weighted(g, t_counts, b_counts, tw) for g in model.groups.values())
+    fraud_words = [p for p in model.groups["fraud"] if p in t_counts or p in b_counts]
+    signals = {p for g in model.groups.values() for p in g if p in t_counts or p in b_counts}
+    type_scores = {
+        t.name: round(_weighted(t.phrases, t_counts, b_counts, tw), 2) for t in model.types
+    }
+    relevant = score >= model.threshold and bool(fraud_words) and len(signals) >= model.min_signals
+    types: list[str] = []
+    if relevant:
+        ranked = sorted(model.types, key=lambda t: -type_scores[t.name])
+        types = [t.name for t in ranked if type_scores[t.name] >= t.min_score]
+        if not types:
+            types = [model.general_type]
+    matched = {
+        p: t_counts.get(p, 0) + b_counts.get(p, 0) for p in sorted(set(t_counts) | set(b_counts))
+    }
+    return Relevance(score, relevant, types, matched, type_scores)
