@@ -30,6 +30,7 @@ from .webutil import (
     site,
 )
 
+HIT_FIELDS = "id url title source published snippet score cluster copies"  # DESIGN search
 FIXTURES = (site, client, ids)  # module-scoped fixtures over one test archive, from webutil
 
 
@@ -136,17 +137,7 @@ def test_search_hits_have_the_design_shape(client):
     got = client.get("/api/search", params={"q": "冒充客服"}).json()
     assert got["total"] >= 2 and set(got["facets"]) >= {"source", "year", "fraud_type"}
     hit = got["hits"][0]
-    assert {
-        "id",
-        "url",
-        "title",
-        "source",
-        "published",
-        "snippet",
-        "score",
-        "cluster",
-        "copies",
-    } <= set(hit)
+    assert set(HIT_FIELDS.split()) <= set(hit)
     titles = [h["title"] for h in got["hits"]]
     assert any("冒充客服退款诈骗" in t for t in titles)
 
