@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install browser demo test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Headless Chromium + a CJK font for the web UI's browser tests (idempotent; skips
+# when present; without root or apt the browser tests skip and say why).
+browser:
+	sh scripts/setup-browser.sh
+
 demo: install
 	$(BIN)/fanzha demo
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

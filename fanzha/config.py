@@ -2,6 +2,8 @@
 
 ``FANZHA_HOME`` / ``--home``: the data folder (default ``./fanzha-data``).
 ``FANZHA_DB`` / ``--db``: an SQLAlchemy URL (default SQLite in the home).
+``FANZHA_ALLOW_PRIVATE_FETCH=1``: let the web check page fetch private, loopback and
+link-local addresses (off by default: crawled and pasted URLs are untrusted).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class Settings:
     home: Path = field(default_factory=lambda: Path(DEFAULT_HOME))
     db_url: str | None = None
     sites_file: Path | None = None
+    allow_private_fetch: bool = False
 
     @classmethod
     def load(
@@ -32,9 +35,14 @@ class Settings:
             home=Path(home).expanduser(),
             db_url=db,
             sites_file=Path(sites_file) if sites_file else None,
+            allow_private_fetch=_env_flag("FANZHA_ALLOW_PRIVATE_FETCH"),
         )
 
     def open_archive(self):  # -> archive.Archive (import kept lazy: CLI start-up stays fast)
         from archive import Archive
 
         return Archive.open(self.home, self.db_url)
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,236 @@
+"""The JSON API under ``/api``: the shapes of DESIGN.md, described at ``/openapi.json``.
+
+Errors are ``{"error": "..."}`` with 400 (bad input), 404 (no such thing) or 503
+(a stage not built yet, the database unreachable). The response models below
+document the shapes; the handlers return the stages' dicts as they are (more
+fields than documented are welcome, as DESIGN says).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import contracts, data
+from .checking import run_check
+from .deps import archive_of, settings_of
+from .routes.clusters import diff_context
+from .routes.search import MAX_QUERY, run_search
+from .stats import collect
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="One line saying what is wrong.")
+
+
+class Hit(Open):
+    id: int
+    url: str
+    title: str
+    source: str | None
+    published: str | None = Field(description="ISO 8601 with time zone")
+    snippet: str | None
+    score: float | None
+    cluster: int | None
+    copies: int = Field(description="Copies of this story in the archive (1 = no reposts)")
+
+
+class SearchOut(Open):
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description='{"source": {...}, "year": {...}, "fraud_type": {...}}'
+    )
+
+
+class ArticleOut(Open):
+    id: int
+    url: str
+    title: str
+    source: str | None
+    author: str | None
+    published: str | None
+    fetched: str | None
+    fraud_types: list[str]
+    text: str
+    cluster: int | None
+    raw: bool = Field(description="A raw snapshot is kept: GET /raw/{id}")
+
+
+class MemberOut(Open):
+    id: int
+    url: str
+    title: str
+    similarity: float | None
+    relation: str | None = Field(description="canonical | exact | near | partial")
+
+
+class ClusterOut(Open):
+    id: int
+    canonical: int | None
+    size: int | None = None
+    members: list[MemberOut]
+
+
+class ChangeOut(Open):
+    op: Literal["replace", "insert", "delete"]
+    a: str
+    b: str
+
+
+class DiffOut(Open):
+    a: Any
+    b: Any
+    similarity: float | None
+    changes: list[ChangeOut]
+    metadata: dict[str, Any]
+
+
+class CheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str | None = Field(None, description="The text to check (or give url)")
+    url: str | None = Field(None, description="An http(s) URL to fetch and check")
+    title: str | None = None
+
+
+class MatchOut(Open):
+    id: int
+    url: str
+    title: str
+    similarity: float | None
+    containment: float | None
+    relation: str | None
+
+
+class CheckOut(Open):
+    matches: list[MatchOut]
+
+
+class RunOut(Open):
+    run: int
+    status: str
+    pages: int
+    new: int
+    updated: int
+    unchanged: int
+    errors: int
+    figures: dict[str, Any]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Bad input"},
+    404: {"model": ErrorOut, "description": "Not found"},
+    503: {"model": ErrorOut, "description": "Stage not built yet, or database unavailable"},
+}
+
+router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
+
+
+def ok(body: Any) -> JSONResponse:
+    return JSONResponse(jsonable_encoder(body))
+
+
+@router.get("/search", responses={200: {"model": SearchOut}})
+def api_search(
+    request: Request,
+    q: str = Query(
+        ...,
+        min_length=1,
+        max_length=MAX_QUERY,
+        description='Words, "phrases", AND/OR/NOT, field:value',
+    ),
+    source: str | None = None,
+    type: str | None = Query(None, description="Fraud type"),
+    since: str | None = Query(None, description="YYYY-MM-DD"),
+    until: str | None = Query(None, description="YYYY-MM-DD"),
+    all_copies: bool = Query(False, description="Do not collapse reposts"),
+    limit: int = Query(10, ge=1, le=100),
+    offset: int = Query(0, ge=0),
+    sort: Literal["relevance", "date"] = "relevance",
+) -> JSONResponse:
+    """Full-text search, one hit per story unless ``all_copies``."""
+    params = {
+        "source": source or None,
+        "fraud_type": type or None,
+        "since": data.parse_day(since, "since"),
+        "until": data.parse_day(until, "until"),
+        "all_copies": all_copies,
+        "sort": sort,
+    }
+    return ok(run_search(request, q, params, limit, offset))
+
+
+@router.get("/articles/{article_id}", responses={200: {"model": ArticleOut}})
+def api_article(request: Request, article_id: int) -> JSONResponse:
+    """One article: metadata, text, cluster membership, earlier versions."""
+    with archive_of(request).session() as s:
+        return ok(data.article_json(s, data.get_article(s, article_id)))
+
+
+@router.get("/clusters", responses={200: {"model": list[ClusterOut]}})
+def api_clusters(
+    request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+) -> JSONResponse:
+    """Clusters of near-duplicates (DESIGN ``dups`` shape)."""
+    list_clusters = contracts.get(contracts.LIST_CLUSTERS)
+    with archive_of(request).session() as s:
+        return ok(list_clusters(s, limit=limit, offset=offset))
+
+
+@router.get("/clusters/{cluster_id}", responses={200: {"model": ClusterOut}})
+def api_cluster(request: Request, cluster_id: int) -> JSONResponse:
+    """One cluster, its members in published order."""
+    cluster_detail = contracts.get(contracts.CLUSTER_DETAIL)
+    with archive_of(request).session() as s:
+        return ok(cluster_detail(s, cluster_id))
+
+
+@router.get("/diff", responses={200: {"model": DiffOut}})
+def api_diff(
+    request: Request,
+    a: str = Query(..., min_length=1, description="Article id or URL"),
+    b: str = Query(..., min_length=1, description="Article id or URL"),
+) -> JSONResponse:
+    """What changed from article ``a`` to article ``b`` (DESIGN ``diff`` shape)."""
+    with archive_of(request).session() as s:
+        return ok(diff_context(s, a, b, view=False)["diff"])
+
+
+@router.post("/check", responses={200: {"model": CheckOut}})
+def api_check(request: Request, body: CheckIn) -> JSONResponse:
+    """Near-duplicates already archived of a text, or of the page at a URL."""
+    result = run_check(
+        archive_of(request), settings_of(request), text=body.text, url=body.url, title=body.title
+    )
+    return ok(result)
+
+
+@router.get("/runs", responses={200: {"model": list[RunOut]}})
+def api_runs(
+    request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+) -> JSONResponse:
+    """Crawl and nightly runs, newest first, with figures and their first errors."""
+    with archive_of(request).session() as s:
+        return ok(data.list_runs(s, limit=limit, offset=offset))
+
+
+@router.get("/runs/{run_id}", responses={200: {"model": RunOut}})
+def api_run(request: Request, run_id: int) -> JSONResponse:
+    """One run with all its errors."""
+    with archive_of(request).session() as s:
+        return ok(data.get_run(s, run_id))
+
+
+@router.get("/stats")
+def api_stats(request: Request) -> JSONResponse:
+    """Articles per month by source and fraud types per year (what the charts draw)."""
+    with archive_of(request).session() as s:
+        return ok(collect(s))

@@ -1,0 +1,128 @@
+"""The web application: ``create_app(settings) -> FastAPI``.
+
+HTML pages (search, articles, clusters and diffs, check, runs, statistics) and
+the JSON API under ``/api`` (described at ``/openapi.json``). Archived pages are
+hostile input: templates autoescape everything, every page carries a strict
+Content-Security-Policy (no script at all), and raw snapshots are served by
+their own route inside a CSP sandbox (see ``routes/articles.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from archive.errors import ArchiveError, DatabaseUnavailable, DiskFull, HomeNotWritable, NotFound
+
+from ..config import Settings
+from ..errors import NotBuiltYet
+from . import api
+from .deps import STATIC, ArchiveHolder, make_templates, render
+from .routes import articles, check, clusters, runs, search, stats
+
+log = logging.getLogger(__name__)
+
+APP_CSP = (
+    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def status_for(exc: Exception) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, NotBuiltYet | DatabaseUnavailable | DiskFull | HomeNotWritable):
+        return 503
+    return 400
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app serving the archive that ``settings`` names."""
+    settings = settings or Settings.load()
+    holder = ArchiveHolder(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        holder.close()
+
+    app = FastAPI(
+        title="fanzha",
+        summary="Archive of Chinese anti-fraud bulletins: search, near-duplicates, diffs.",
+        version="0.1.0",
+        docs_url=None,  # Swagger UI loads scripts from a CDN: not here
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.archive = holder
+    app.state.templates = make_templates()
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if "content-security-policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = APP_CSP
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    def error(request: Request, status: int, message: str) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return JSONResponse({"error": message}, status_code=status)
+        return render(request, "error.html", {"status": status, "message": message}, status)
+
+    @app.exception_handler(ArchiveError)
+    async def archive_error(request: Request, exc: ArchiveError) -> Response:
+        status = status_for(exc)
+        if status == 503:
+            log.warning("%s: %s", request.url.path, exc)
+        return error(request, status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
+            parts.append(
+                f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid")
+            )
+        return error(request, 400, "; ".join(parts) or "bad request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no page at {request.url.path}"
+        return error(request, exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # Runs outside the middleware stack: set the security headers here too.
+        log.exception("%s %s failed", request.method, request.url.path)
+        response = error(request, 500, f"internal error ({type(exc).__name__}); see the server log")
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Content-Security-Policy"] = APP_CSP
+        return response
+
+    app.include_router(api.router)
+    for module in (search, articles, clusters, check, runs, stats):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

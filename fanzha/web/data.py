@@ -1,0 +1,154 @@
+"""Reading the archive for the web UI: articles, sources, runs, as plain dicts.
+
+The JSON API and the templates share these dicts, so a page shows what the API
+says. Everything here only reads; sessions are the caller's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from archive.errors import NotFound
+from archive.extract.dates import CST
+from archive.models import Article, Cluster, CrawlError, CrawlRun, Member, Source
+
+from ..errors import UsageError
+from ..jobs.runs import run_json as jobs_run_json
+from . import contracts
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with the China time zone (+08:00), as the CLI's JSON gives dates."""
+    return value.astimezone(CST).isoformat() if value else None
+
+
+def source_name(article: Article) -> str | None:
+    return article.source.name if article.source else None
+
+
+def get_article(session: Session, ref: str | int) -> Article:
+    """An article by id or URL (Dedup's ``find_article`` when built), or NotFound."""
+    if contracts.available(contracts.FIND_ARTICLE):
+        return contracts.get(contracts.FIND_ARTICLE)(session, str(ref))
+    text = str(ref).strip()
+    article = None
+    if text.isdigit():
+        article = session.get(Article, int(text))
+    if article is None:
+        article = session.scalar(select(Article).where(Article.url == text))
+    if article is None:
+        raise NotFound(f"no article {text!r} in the archive")
+    return article
+
+
+def article_json(session: Session, article: Article, *, text: bool = True) -> dict[str, Any]:
+    """The API shape of one article: the export fields plus membership and versions."""
+    member = session.get(Member, article.id)
+    out: dict[str, Any] = {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "source": source_name(article),
+        "source_kind": article.source.kind if article.source else None,
+        "author": article.author,
+        "published": iso(article.published_at),
+        "published_precision": article.published_precision,
+        "fetched": iso(article.fetched_at),
+        "fraud_types": list(article.fraud_types or []),
+        "images": list(article.image_urls or []),
+        "cluster": member.cluster_id if member else None,
+        "membership": None,
+        "raw": bool(article.raw_ref),
+        "version_count": article.version_count,
+    }
+    if member:
+        size = session.scalar(select(Cluster.size).where(Cluster.id == member.cluster_id))
+        out["membership"] = {
+            "cluster": member.cluster_id,
+            "relation": member.relation,
+            "similarity": member.similarity,
+            "containment": member.containment,
+            "size": size,
+        }
+    if text:
+        out["text"] = article.text
+        out["versions"] = [
+            {
+                "title": v.title,
+                "fetched": iso(v.fetched_at),
+                "replaced": iso(v.replaced_at),
+                "changes": v.diff_to_next,
+            }
+            for v in article.versions
+        ]
+    return out
+
+
+def recent_articles(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Article)
+        .options(selectinload(Article.source))
+        .order_by(Article.fetched_at.desc(), Article.id.desc())
+        .limit(limit)
+    )
+    return [article_json(session, a, text=False) for a in rows]
+
+
+def counts(session: Session) -> dict[str, int]:
+    return {
+        "articles": session.scalar(select(func.count(Article.id))) or 0,
+        "sources": session.scalar(select(func.count(Source.id))) or 0,
+        "clusters": session.scalar(select(func.count(Cluster.id)).where(Cluster.size > 1)) or 0,
+    }
+
+
+def source_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Source.name).order_by(Source.name)))
+
+
+def fraud_type_names(session: Session) -> list[str]:
+    seen: set[str] = set()
+    for types in session.scalars(select(Article.fraud_types)):
+        seen.update(types or [])
+    return sorted(seen)
+
+
+def run_json(run: CrawlRun, *, errors: int | None = 20) -> dict[str, Any]:
+    """A crawl run as ``fanzha runs --json`` gives it, with (the first ``errors`` of) its errors."""
+    return jobs_run_json(run, run.errors if errors is None else run.errors[:errors])
+
+
+def list_runs(session: Session, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    runs = session.scalars(
+        select(CrawlRun)
+        .options(selectinload(CrawlRun.errors))
+        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [run_json(r, errors=5) for r in runs]
+
+
+def get_run(session: Session, run_id: int) -> dict[str, Any]:
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise NotFound(f"no crawl run {run_id}")
+    return run_json(run, errors=None)
+
+
+def run_error_count(session: Session) -> int:
+    return session.scalar(select(func.count(CrawlError.id))) or 0
+
+
+def parse_day(value: str | None, name: str) -> str | None:
+    """A YYYY-MM-DD filter value checked (returned as given), or UsageError."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise UsageError(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None

@@ -1,0 +1,170 @@
+"""What every route needs: the open archive, the templates, rendering, query checks."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from archive import Archive
+from archive.extract.dates import CST
+
+from ..config import Settings
+from ..errors import UsageError
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+class ArchiveHolder:
+    """Opens the archive on first use (so the app starts even before the DB is up)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._archive: Archive | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Archive:
+        with self._lock:
+            if self._archive is None:
+                self._archive = self.settings.open_archive()
+            return self._archive
+
+    def close(self) -> None:
+        with self._lock:
+            if self._archive is not None:
+                self._archive.close()
+                self._archive = None
+
+
+def safe_href(url: str | None) -> str | None:
+    """``url`` when it is an http(s) link; None otherwise (javascript:, data:, file:…)."""
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def _local(value: Any) -> datetime | str | None:
+    """A datetime (or ISO 8601 text) in China time; text that is no date comes back as is."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return value.astimezone(CST) if value.tzinfo else value
+    return None
+
+
+def day(value: Any) -> str:
+    """An ISO date-time (or datetime) as YYYY-MM-DD in China time; '' for none."""
+    local = _local(value) if value else None
+    if isinstance(local, datetime):
+        return local.strftime("%Y-%m-%d")
+    return local[:10] if local else ""
+
+
+def minute(value: Any) -> str:
+    """An ISO date-time (or datetime) as YYYY-MM-DD HH:MM in China time; '' for none."""
+    local = _local(value) if value else None
+    if isinstance(local, datetime):
+        return local.strftime("%Y-%m-%d %H:%M")
+    return local[:16] if local else ""
+
+
+def meta_value(value: Any) -> str:
+    """A metadata value for display: dates in China time, lists one item a line."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return "\n".join(meta_value(v) for v in value) or "—"
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        local = _local(value)
+        if isinstance(local, datetime):
+            return local.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def after(value: Any, first: Any) -> str:
+    """How long after ``first`` a copy was published: "same day", "+3 days", "+2 h"."""
+    a, b = _local(value), _local(first)
+    if (
+        not isinstance(a, datetime)
+        or not isinstance(b, datetime)
+        or a.tzinfo is None
+        or b.tzinfo is None
+    ):
+        return ""
+    delta = a - b
+    days = delta.days
+    if days >= 1:
+        return f"+{days} day{'s' if days > 1 else ''}"
+    if delta.total_seconds() < 0:
+        return "earlier"
+    hours = int(delta.total_seconds() // 3600)
+    return f"+{hours} h" if hours else "same time"
+
+
+def pct(value: Any) -> str:
+    try:
+        return f"{float(value) * 100:.0f}%"
+    except (TypeError, ValueError):
+        return ""
+
+
+def make_templates() -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    env.filters.update(
+        safe_href=safe_href, day=day, minute=minute, pct=pct, meta_value=meta_value, after=after
+    )
+    return Jinja2Templates(env=env)
+
+
+def archive_of(request: Request) -> Archive:
+    return request.app.state.archive.get()
+
+
+def settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    def url_with(**changes: Any) -> str:
+        params = dict(request.query_params)
+        for key, value in changes.items():
+            if value in (None, "", False):
+                params.pop(key, None)
+            else:
+                params[key] = str(value)
+        return request.url.path + ("?" + urlencode(params) if params else "")
+
+    ctx = {"request": request, "url_with": url_with, **context}
+    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+def int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
+    """A whole-number query parameter within [lo, hi], or UsageError saying so."""
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise UsageError(f"{name} must be a whole number, not {value!r}") from None
+    if not lo <= number <= hi:
+        raise UsageError(f"{name} must be between {lo} and {hi}, not {number}")
+    return number
+
+
+def bool_param(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")

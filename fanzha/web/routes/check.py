@@ -1,0 +1,49 @@
+"""The check page: paste a text or a URL, see the near-duplicates already archived."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from archive.models import Article
+
+from .. import contracts
+from ..checking import run_check
+from ..deps import archive_of, render, settings_of
+from ..sidebyside import side_by_side
+
+router = APIRouter(include_in_schema=False)
+INLINE_DIFFS = 5
+
+
+@router.get("/check", response_class=HTMLResponse)
+def check_form(request: Request) -> HTMLResponse:
+    ready = contracts.available(contracts.CHECK_TEXT)
+    return render(request, "check.html", {"result": None, "form": {}, "ready": ready})
+
+
+@router.post("/check", response_class=HTMLResponse)
+def check_submit(
+    request: Request,
+    text: str = Form(""),
+    url: str = Form(""),
+    title: str = Form(""),
+) -> HTMLResponse:
+    archive = archive_of(request)
+    result = run_check(archive, settings_of(request), text=text, url=url, title=title)
+    matches: list[dict[str, Any]] = result.get("matches", [])
+    views = {}
+    ids = [m["id"] for m in matches[:INLINE_DIFFS]]
+    if ids:
+        with archive.session() as s:
+            texts = dict(
+                s.execute(select(Article.id, Article.text).where(Article.id.in_(ids))).all()
+            )
+        views = {i: side_by_side(texts.get(i, ""), result["input"]["text"]) for i in ids}
+    form = {"text": text, "url": url, "title": title}
+    return render(
+        request, "check.html", {"result": result, "views": views, "form": form, "ready": True}
+    )

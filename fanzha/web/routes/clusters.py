@@ -1,0 +1,82 @@
+"""Clusters of near-duplicates, one cluster's members in time order, and the diff view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from ...errors import UsageError
+from .. import contracts, data
+from ..deps import archive_of, int_param, render
+from ..sidebyside import side_by_side
+
+router = APIRouter(include_in_schema=False)
+PER_PAGE = 50
+SIDE_PARTS = ("header", "signoff", "footer", "lead", "byline")
+
+
+@router.get("/clusters", response_class=HTMLResponse)
+def clusters_page(request: Request) -> HTMLResponse:
+    page = int_param(request.query_params.get("page"), "page", 1, 1, 100_000)
+    list_clusters = contracts.get(contracts.LIST_CLUSTERS)
+    with archive_of(request).session() as s:
+        rows = list_clusters(s, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    return render(
+        request,
+        "clusters.html",
+        {"clusters": rows[:PER_PAGE], "page": page, "more": len(rows) > PER_PAGE},
+    )
+
+
+@router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
+def cluster_page(request: Request, cluster_id: int) -> HTMLResponse:
+    cluster_detail = contracts.get(contracts.CLUSTER_DETAIL)
+    with archive_of(request).session() as s:
+        cluster = cluster_detail(s, cluster_id)
+    members = cluster.get("members", [])
+    first = members[0] if members else None
+    return render(request, "cluster.html", {"c": cluster, "members": members, "first": first})
+
+
+def split_changes(
+    changes: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(body changes, header/sign-off changes) by the part Dedup labelled, if any."""
+    body, side = [], []
+    for change in changes:
+        part = str(change.get("part") or change.get("zone") or change.get("kind") or "")
+        (side if part.lower() in SIDE_PARTS else body).append(change)
+    return body, side
+
+
+def diff_context(session: Any, a_ref: str, b_ref: str, *, view: bool = True) -> dict[str, Any]:
+    """Everything the diff page shows: the recorded diff and the side-by-side texts."""
+    diff_articles = contracts.get(contracts.DIFF_ARTICLES)
+    a = data.get_article(session, a_ref)
+    b = data.get_article(session, b_ref)
+    if a.id == b.id:
+        raise UsageError("a and b are the same article; pick two different ones")
+    diff = diff_articles(session, a.id, b.id)
+    body, side = split_changes(list(diff.get("changes", [])))
+    return {
+        "diff": diff,
+        "a": data.article_json(session, a, text=False),
+        "b": data.article_json(session, b, text=False),
+        "body_changes": body,
+        "side_changes": side,
+        "metadata": diff.get("metadata") or {},
+        "view": side_by_side(a.text, b.text) if view else None,
+    }
+
+
+@router.get("/diff", response_class=HTMLResponse)
+def diff_page(request: Request) -> HTMLResponse:
+    a_ref = (request.query_params.get("a") or "").strip()
+    b_ref = (request.query_params.get("b") or "").strip()
+    if not a_ref or not b_ref:
+        raise UsageError("give two articles to compare: /diff?a=ID&b=ID (ids or URLs)")
+    with archive_of(request).session() as s:
+        ctx = diff_context(s, a_ref, b_ref)
+    return render(request, "diff.html", ctx)

@@ -1,0 +1,29 @@
+"""The runs page: crawl and nightly history, per-site figures, errors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from .. import data
+from ..deps import archive_of, int_param, render
+
+router = APIRouter(include_in_schema=False)
+PER_PAGE = 30
+
+
+@router.get("/runs", response_class=HTMLResponse)
+def runs_page(request: Request) -> HTMLResponse:
+    page = int_param(request.query_params.get("page"), "page", 1, 1, 100_000)
+    with archive_of(request).session() as s:
+        runs = data.list_runs(s, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    return render(
+        request, "runs.html", {"runs": runs[:PER_PAGE], "page": page, "more": len(runs) > PER_PAGE}
+    )
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, run_id: int) -> HTMLResponse:
+    with archive_of(request).session() as s:
+        run = data.get_run(s, run_id)
+    return render(request, "run.html", {"run": run})

@@ -1,0 +1,72 @@
+"""The search page: ``GET /?q=…`` with filters, facets, highlighted snippets, paging."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from ...errors import UsageError
+from .. import contracts, data
+from ..deps import archive_of, bool_param, int_param, render
+from ..snippets import hit_segments
+
+router = APIRouter(include_in_schema=False)
+PER_PAGE = 10
+MAX_QUERY = 500  # characters
+SORTS = ("relevance", "date")
+
+
+def search_params(request: Request) -> dict[str, Any]:
+    """The search filters of a request, checked (UsageError names a bad one)."""
+    qp = request.query_params
+    sort = qp.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise UsageError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    return {
+        "source": qp.get("source") or None,
+        "fraud_type": qp.get("type") or None,
+        "since": data.parse_day(qp.get("since"), "since"),
+        "until": data.parse_day(qp.get("until"), "until"),
+        "all_copies": bool_param(qp.get("all_copies")),
+        "sort": sort,
+    }
+
+
+def run_search(request: Request, query: str, params: dict[str, Any], limit: int, offset: int):
+    search = contracts.get(contracts.SEARCH)
+    return search(archive_of(request), query, limit=limit, offset=offset, **params)
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request) -> HTMLResponse:
+    query = (request.query_params.get("q") or "").strip()
+    if len(query) > MAX_QUERY:
+        raise UsageError(f"query too long: {len(query)} characters (at most {MAX_QUERY})")
+    params = search_params(request)
+    page = int_param(request.query_params.get("page"), "page", 1, 1, 10_000)
+    archive = archive_of(request)
+    with archive.session() as s:
+        counts = data.counts(s)
+        sources = data.source_names(s)
+        types = data.fraud_type_names(s)
+        recent = [] if query else data.recent_articles(s)
+    ctx: dict[str, Any] = {
+        "q": query,
+        "params": params,
+        "page": page,
+        "counts": counts,
+        "sources": sources,
+        "types": types,
+        "recent": recent,
+        "result": None,
+        "search_ready": contracts.available(contracts.SEARCH),
+    }
+    if query:
+        result = run_search(request, query, params, PER_PAGE, (page - 1) * PER_PAGE)
+        for hit in result.get("hits", []):
+            hit["segments"] = hit_segments(hit, query)
+        total = int(result.get("total") or 0)
+        ctx.update(result=result, pages=max(1, -(-total // PER_PAGE)))
+    return render(request, "search.html", ctx)
