@@ -6,9 +6,11 @@ import os
 import stat
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from archive import Archive, DatabaseUnavailable, Document, HomeNotWritable, store
+from archive.db import alembic_config
 from archive.models import Article, Source
 from archive.store import Outcome
 
@@ -30,9 +32,6 @@ def test_migrations_create_every_table(archive):
         "alembic_version",
     }
     assert expected <= tables
-    from alembic.script import ScriptDirectory
-
-    from archive.db import alembic_config
 
     head = ScriptDirectory.from_config(alembic_config(archive.engine)).get_current_head()
     with archive.engine.connect() as c:

@@ -56,7 +56,11 @@ def site(tmp_path_factory):
 def nightly(home: Path, sites: Path, *args: str, timeout: float = 300):
     proc = subprocess.run(
         fanzha_args("nightly", "--sites", sites, "--home", home, "--json", *args),
-        capture_output=True, text=True, cwd=REPO, env=env(), timeout=timeout,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env(),
+        timeout=timeout,
     )
     report = json.loads(proc.stdout) if proc.stdout.strip() else {}
     return proc.returncode, report, proc.stderr
@@ -65,7 +69,11 @@ def nightly(home: Path, sites: Path, *args: str, timeout: float = 300):
 def start_nightly(home: Path, sites: Path) -> subprocess.Popen:
     return subprocess.Popen(
         fanzha_args("nightly", "--sites", sites, "--home", home, "--json"),
-        cwd=REPO, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -85,8 +93,13 @@ def state(home: Path) -> dict[str, object]:
     with sqlite3.connect(home / "fanzha.db") as db:
         ids = sorted(r[0] for r in db.execute("select id from article"))
     arc.close()
-    return {"articles": arts, "pending": pending, "members": members,
-            "index_matches": indexed == ids, "n": len(ids)}
+    return {
+        "articles": arts,
+        "pending": pending,
+        "members": members,
+        "index_matches": indexed == ids,
+        "n": len(ids),
+    }
 
 
 def _wait_for(predicate, proc: subprocess.Popen, seconds: float = 90) -> None:
@@ -132,8 +145,14 @@ def test_one_site_down_leaves_the_others_crawled(site, tmp_path):
     assert json.loads(report_file.read_text(encoding="utf-8")) == report
     st = state(tmp_path / "home")
     assert st["pending"] == 0 and st["index_matches"]
-    runs = subprocess.run(fanzha_args("runs", report["run"], "--home", tmp_path / "home", "--json"),
-                          capture_output=True, text=True, cwd=REPO, env=env(), check=True)
+    runs = subprocess.run(
+        fanzha_args("runs", report["run"], "--home", tmp_path / "home", "--json"),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env(),
+        check=True,
+    )
     detail = json.loads(runs.stdout)
     assert detail["kind"] == "nightly" and detail["status"] == "partial"
     assert any(e["site"] == "refused" for e in detail["error_list"])
@@ -147,14 +166,21 @@ def test_killed_mid_crawl_then_rerun_matches_uninterrupted(reference, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert 20 <= _count(home) < 120
-    code, report, err = nightly(home, sites)
+    code, _, err = nightly(home, sites)
     assert code == 0, err  # the dead run's lock is taken over, not waited for
     st = state(home)
     assert st["articles"] == expected["articles"]
     assert st["pending"] == 0 and st["index_matches"] and st["members"] == expected["members"]
-    runs = json.loads(subprocess.run(fanzha_args("runs", "--home", home, "--json"),
-                                     capture_output=True, text=True, cwd=REPO, env=env(),
-                                     check=True).stdout)
+    runs = json.loads(
+        subprocess.run(
+            fanzha_args("runs", "--home", home, "--json"),
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env(),
+            check=True,
+        ).stdout
+    )
     assert [r["status"] for r in runs] == ["ok", "killed"]
 
 
@@ -165,13 +191,19 @@ def test_killed_mid_index_then_rerun_matches_uninterrupted(reference, tmp_path):
     logs = home / "logs"
 
     def indexing() -> bool:
-        return any("stage index: started" in p.read_text(errors="replace")
-                   for p in logs.glob("run-*.log")) if logs.is_dir() else False
+        return (
+            any(
+                "stage index: started" in p.read_text(errors="replace")
+                for p in logs.glob("run-*.log")
+            )
+            if logs.is_dir()
+            else False
+        )
 
     _wait_for(indexing, proc, 180)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    code, report, err = nightly(home, sites)
+    code, _, err = nightly(home, sites)
     assert code == 0, err
     st = state(home)
     assert st["articles"] == expected["articles"]

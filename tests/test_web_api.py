@@ -13,12 +13,7 @@ from fanzha.config import Settings
 from fanzha.web import create_app
 
 from .webutil import (
-    HAS_CHECK,
-    HAS_CLUSTERS,
-    HAS_DIFF,
-    HAS_SEARCH,
     REPOST,
-    STORY,
     build_archive,
     client,
     ids,
@@ -115,21 +110,6 @@ def test_stats_count_articles_per_month_and_types(client):
 )
 def test_search_bad_parameters_are_400(client, query, message):
     assert message in error_of(client.get(f"/api/search?{query}"), 400)
-
-
-@pytest.mark.skipif(HAS_SEARCH, reason="search is built: the 503 stand-in is gone")
-def test_search_answers_503_until_built(client):
-    assert "not built yet" in error_of(client.get("/api/search?q=反诈"), 503)
-
-
-@pytest.mark.skipif(HAS_CLUSTERS and HAS_DIFF and HAS_CHECK, reason="dedup is built")
-def test_dedup_routes_answer_503_until_built(client, ids):
-    if not HAS_CLUSTERS:
-        assert "issue 3" in error_of(client.get("/api/clusters"), 503)
-    if not HAS_DIFF:
-        error_of(client.get(f"/api/diff?a={ids['story_a.md']}&b={ids['story_b.md']}"), 503)
-    if not HAS_CHECK:
-        error_of(client.post("/api/check", json={"text": STORY}), 503)
 
 
 @needs_search

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from fastapi.testclient import TestClient
 
 from archive import Archive
@@ -14,8 +13,6 @@ from fanzha.web import create_app
 
 from .conftest import run
 from .webutil import (
-    HAS_DEDUP,
-    HAS_SEARCH,
     HOSTILE_HTML,
     REPOST,
     client,
@@ -161,18 +158,6 @@ def test_bad_search_parameters_show_an_error_page(client):
     assert "since must be a date" in page(client, "/?q=x&since=01/02/2023", 400)
     assert "page must be" in page(client, "/?q=x&page=0", 400)
     assert "query too long" in page(client, "/?q=" + "反" * 501, 400)
-
-
-@pytest.mark.skipif(HAS_SEARCH, reason="search is built")
-def test_search_page_503_until_built(client):
-    assert "not built yet" in page(client, "/?q=反诈", 503)
-    assert "Full-text search is not built yet" in page(client, "/")
-
-
-@pytest.mark.skipif(HAS_DEDUP, reason="dedup is built")
-def test_cluster_pages_503_until_built(client):
-    assert "issue 3" in page(client, "/clusters", 503)
-    assert "issue 3" in page(client, "/diff?a=1&b=2", 503)
 
 
 def test_check_form_and_bad_input(client):

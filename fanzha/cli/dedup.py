@@ -33,8 +33,11 @@ def dedup(
     with cli_errors():
         from archive.dedup import run_dedup
 
+        from ..jobs.lock import WriterLock
+
         archive = settings(home, db).open_archive()
-        report = run_dedup(archive, rebuild=rebuild)
+        with WriterLock(archive, "dedup"):  # never two writers at once (exit 3)
+            report = run_dedup(archive, rebuild=rebuild)
     if json_:
         emit_json(report.as_json())
     else:

@@ -33,7 +33,10 @@ def index(
             if not json_ and sys.stderr.isatty():
                 err_console.print(f"indexed {done}/{total}", end="\r")
 
-        report = update_index(archive, rebuild=rebuild, progress=progress)
+        from ..jobs.lock import WriterLock
+
+        with WriterLock(archive, "index"):  # never two writers at once (exit 3)
+            report = update_index(archive, rebuild=rebuild, progress=progress)
     if json_:
         emit_json(report.as_json())
     else:
