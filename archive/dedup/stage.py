@@ -38,7 +38,7 @@ from .verify import Features, Match, estimate_containment, measure, worth_verify
 
 log = logging.getLogger(__name__)
 
-CHUNK = 2000
+CHUNK = 4000
 # an article this close to an earlier one (estimated) is a copy: its sentences are not
 # counted again for boilerplate. High on purpose: different bulletins that are mostly
 # the same warnings must still count as different stories.
@@ -137,8 +137,10 @@ def run_dedup(
         for start in range(0, len(order), CHUNK):
             chunk = order[start : start + CHUNK]
             with archive.session() as s:
-                if archive.is_sqlite:  # a larger page cache (for this connection)
-                    s.connection().exec_driver_sql("PRAGMA cache_size=-262144")
+                if archive.is_sqlite:  # a larger page cache, fewer WAL checkpoints
+                    conn = s.connection()
+                    conn.exec_driver_sql("PRAGMA cache_size=-262144")
+                    conn.exec_driver_sql("PRAGMA wal_autocheckpoint=20000")
                 _process_chunk(s, run, chunk, report)
             report.processed += len(chunk)
             if progress:
@@ -148,6 +150,8 @@ def run_dedup(
             run.boiler.flush(s)
             if bulk:
                 ensure_indexes(s)
+            if archive.is_sqlite:
+                s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
     with archive.session() as s:
         report.clusters = s.scalar(select(func.count()).select_from(Cluster)) or 0
     log.info("dedup: %s", report.as_json())
