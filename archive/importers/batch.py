@@ -18,7 +18,7 @@ from ..db import Archive
 from ..errors import ArchiveError, DiskFull, InputError
 from ..models import Article
 from ..rawstore import RawStore, sha256
-from ..store import Outcome, store
+from ..store import Outcome, Stored, store
 from .files import is_warc, read_bytes, read_document
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,22 @@ class ImportReport:
     updated: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, result: Stored, path: str) -> None:
+        """Record one stored document under imported, updated or skipped."""
+        entry = {
+            "id": result.article.id,
+            "url": result.article.url,
+            "title": result.article.title,
+            "path": path,
+            "status": result.outcome.value,
+        }
+        if result.outcome is Outcome.UNCHANGED:
+            self.skipped.append({**entry, "reason": "same content already archived"})
+        elif result.outcome is Outcome.UPDATED:
+            self.updated.append(entry)
+        else:
+            self.imported.append(entry)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -103,16 +119,4 @@ def _import_one(
             return
         doc = read_document(path, data, source=source, url=url)
         result = store(s, doc, raw)
-        entry = {
-            "id": result.article.id,
-            "url": result.article.url,
-            "title": result.article.title,
-            "path": str(path),
-            "status": result.outcome.value,
-        }
-        if result.outcome is Outcome.UNCHANGED:
-            report.skipped.append({**entry, "reason": "same content already archived"})
-        elif result.outcome is Outcome.UPDATED:
-            report.updated.append(entry)
-        else:
-            report.imported.append(entry)
+        report.add(result, str(path))

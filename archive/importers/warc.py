@@ -21,7 +21,7 @@ from sqlalchemy import select
 from ..db import Archive
 from ..models import Article
 from ..rawstore import RawStore
-from ..store import Outcome, store
+from ..store import store
 from ..warcstore import WarcResponse, iter_responses
 from .pages import ARTICLE, canonical_url, classify, page_document
 
@@ -104,17 +104,5 @@ def _store_batch(
                 host = urlsplit(doc.url).hostname or "warc"
                 doc.source_key, doc.source_name, doc.source_domain = host, host, host
             result = store(s, doc, raw)
-            entry = {
-                "id": result.article.id,
-                "url": result.article.url,
-                "title": result.article.title,
-                "path": f"{path}#{rec.offset}",
-                "status": result.outcome.value,
-            }
-            if result.outcome is Outcome.UNCHANGED:
-                report.skipped.append({**entry, "reason": "same content already archived"})
-            elif result.outcome is Outcome.UPDATED:
-                report.updated.append(entry)
-            else:
-                report.imported.append(entry)
+            report.add(result, f"{path}#{rec.offset}")
     return left_out
