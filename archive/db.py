@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -135,10 +136,20 @@ def create(url: str) -> Engine:
             pass
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        if "disk" in reason.lower() and "full" in reason.lower():
-            raise DiskFull(f"database {parsed!r}: {reason}") from exc
+        if ("disk" in reason.lower() and "full" in reason.lower()) or _disk_full(parsed):
+            raise DiskFull(f"database {parsed!r}: no space left on device ({reason})") from exc
         raise DatabaseUnavailable(f"cannot connect to database {parsed!r}: {reason}") from exc
     return engine
+
+
+def _disk_full(url: Any) -> bool:
+    """SQLite says only "disk I/O error" when it cannot grow its WAL: check the space."""
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return False
+    try:
+        return shutil.disk_usage(Path(url.database).parent).free < 64 * 1024
+    except OSError:
+        return False
 
 
 def upgrade(engine: Engine) -> None:

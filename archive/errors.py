@@ -20,6 +20,8 @@ class DatabaseUnavailable(ArchiveError):
 class DiskFull(ArchiveError):
     """The disk holding the archive has no space left; nothing half-written was kept."""
 
+    exit_code = 1
+
 
 class InputError(ArchiveError):
     """A file or text given to the archive cannot be read or understood."""

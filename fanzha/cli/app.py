@@ -19,6 +19,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 
 from archive.errors import ArchiveError
 
@@ -70,9 +71,14 @@ def cli_errors() -> Iterator[None]:
         fail(str(exc), getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except OperationalError as exc:  # the database failed under us (disk full, server gone)
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        if "full" in reason.lower():
+            fail(f"no space left for the database ({reason}); what was stored before is intact", 1)
+        fail(f"database error: {reason}", 1)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
-            fail("no space left on device; nothing half-written was kept")
+            fail("no space left on device; nothing half-written was kept", 1)
         fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
 
 
