@@ -13,10 +13,6 @@ class UsageError(FanzhaError):
     """The command was called wrongly (bad option value, unknown site…)."""
 
 
-class NotBuiltYet(FanzhaError):
-    """A command whose stage is not built yet."""
-
-
 class LockHeld(FanzhaError):
     """Another writer (nightly, crawl, dedup, index) holds the archive's lock."""
 

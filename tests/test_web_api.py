@@ -17,10 +17,6 @@ from .webutil import (
     build_archive,
     client,
     ids,
-    needs_check,
-    needs_clusters,
-    needs_diff,
-    needs_search,
     page_server,
     site,
 )
@@ -112,7 +108,6 @@ def test_search_bad_parameters_are_400(client, query, message):
     assert message in error_of(client.get(f"/api/search?{query}"), 400)
 
 
-@needs_search
 def test_search_hits_have_the_design_shape(client):
     got = client.get("/api/search", params={"q": "冒充客服"}).json()
     assert got["total"] >= 2 and set(got["facets"]) >= {"source", "year", "fraud_type"}
@@ -122,7 +117,6 @@ def test_search_hits_have_the_design_shape(client):
     assert any("冒充客服退款诈骗" in t for t in titles)
 
 
-@needs_search
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -136,7 +130,6 @@ def test_search_bad_queries_are_400(client, params, message):
     assert message in error_of(client.get("/api/search", params=params), 400)
 
 
-@needs_search
 def test_search_filters(client):
     only = client.get(
         "/api/search", params={"q": "反诈提醒", "source": "中国网", "all_copies": True}
@@ -158,8 +151,6 @@ def test_search_filters(client):
     )
 
 
-@needs_search
-@needs_clusters
 def test_search_collapses_reposts(client, ids):
     one = client.get("/api/search", params={"q": "退款", "all_copies": False}).json()
     every = client.get("/api/search", params={"q": "退款", "all_copies": True}).json()
@@ -169,7 +160,6 @@ def test_search_collapses_reposts(client, ids):
     assert story <= {h["id"] for h in every["hits"]}
 
 
-@needs_clusters
 def test_clusters_list_and_detail(client, ids):
     clusters = client.get("/api/clusters").json()
     a, b = ids["story_a.md"], ids["story_b.md"]
@@ -182,14 +172,12 @@ def test_clusters_list_and_detail(client, ids):
     error_of(client.get("/api/clusters/987654"), 404)
 
 
-@needs_clusters
 def test_seeds_are_one_cluster(client, ids):
     got = client.get(f"/api/articles/{ids['001_72b5590c4af24436.txt']}").json()
     other = client.get(f"/api/articles/{ids['000_48b3d1093c5a9dfd.txt']}").json()
     assert got["cluster"] is not None and got["cluster"] == other["cluster"]
 
 
-@needs_diff
 def test_diff_by_id_and_by_url(client, ids):
     a, b = ids["story_a.md"], ids["story_b.md"]
     got = client.get(f"/api/diff?a={a}&b={b}").json()
@@ -208,7 +196,6 @@ def test_diff_by_id_and_by_url(client, ids):
     error_of(client.get(f"/api/diff?a={a}"), 400)
 
 
-@needs_check
 def test_check_text_finds_the_story(client, ids):
     got = client.post("/api/check", json={"text": REPOST}).json()
     found = {m["id"] for m in got["matches"]}
@@ -253,7 +240,6 @@ def test_check_url_refuses_private_and_odd_urls(client, url, message):
     assert message in error_of(client.post("/api/check", json={"url": url}), 400)
 
 
-@needs_check
 def test_check_url_fetches_when_private_fetch_is_allowed(site, ids):
     home = site[2]
     page = (

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from fanzha.config import Settings
-from fanzha.web import contracts, create_app
+from fanzha.web import create_app
 
 from .webutil import REPOST, build_archive, uvicorn_server
 
@@ -35,12 +35,6 @@ ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).parent / "_artifacts"
-HAS_SEARCH = contracts.available(contracts.SEARCH)
-HAS_DEDUP = all(
-    contracts.available(c)
-    for c in (contracts.LIST_CLUSTERS, contracts.CLUSTER_DETAIL, contracts.DIFF_ARTICLES)
-)
-HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
 
 
 def cjk_fonts() -> list[str]:
@@ -183,7 +177,6 @@ def test_stats_and_runs_pages(page, site):
     shot(page, "run")
 
 
-@pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
 def test_search_shows_highlighted_results(page, site):
     base, _ = site
     page.goto(base + "/")
@@ -204,7 +197,6 @@ def test_search_shows_highlighted_results(page, site):
     not_pwned(page)
 
 
-@pytest.mark.skipif(not HAS_DEDUP, reason="archive.dedup.queries (issue 3) not built yet")
 def test_cluster_page_and_highlighted_diff(page, site):
     base, ids = site
     page.goto(f"{base}/articles/{ids['story_b.md']}")
@@ -225,9 +217,6 @@ def test_cluster_page_and_highlighted_diff(page, site):
     shot(page, "diff")
 
 
-@pytest.mark.skipif(
-    not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet"
-)
 def test_check_page_pasted_text(page, site):
     base, ids = site
     page.goto(base + "/check")

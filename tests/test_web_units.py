@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from fanzha.errors import NotBuiltYet
-from fanzha.web import contracts
 from fanzha.web.charts import stacked_bars
 from fanzha.web.deps import day, safe_href
 from fanzha.web.fetch import FetchRefused, check_url, fetch
@@ -127,17 +125,6 @@ def test_safe_href(url, ok):
 def test_day_in_china_time():
     assert day("2022-05-10T16:00:00+00:00") == "2022-05-11"
     assert day("not a date") == "not a date" and day(None) == ""
-
-
-def test_contract_lookup_reports_what_is_missing():
-    missing = ("archive.no_such_stage", "fn", "issue 99")
-    assert not contracts.available(missing)
-    with pytest.raises(
-        NotBuiltYet, match=r"archive.no_such_stage.fn is not built yet \(issue 99\)"
-    ):
-        contracts.get(missing)
-    assert not contracts.available(("archive.db", "no_such_function", "issue 1"))
-    assert contracts.available(("archive.db", "upgrade", "foundation"))
 
 
 # ---- fetching a pasted URL -----------------------------------------------------------

@@ -2,8 +2,8 @@
 
 The archive holds the two seed bulletins, generated bulletins from three sources
 over three years (one story reposted with a new header, sign-off and edits), and
-hostile pages whose title, body and raw HTML carry scripts. Where Dedup and
-Search are built, their stages are run over it, as ``fanzha nightly`` would.
+hostile pages whose title, body and raw HTML carry scripts. Dedup and Search are
+run over it, as ``fanzha nightly`` would.
 """
 
 from __future__ import annotations
@@ -25,34 +25,13 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from archive import Archive
+from archive.dedup import run_dedup
 from archive.models import Article, CrawlError, CrawlRun
 from fanzha.config import Settings
-from fanzha.web import contracts, create_app
+from fanzha.web import create_app
+from search import update_index
 
 from .conftest import SEEDS, run
-
-HAS_SEARCH = contracts.available(contracts.SEARCH)
-HAS_CLUSTERS = contracts.available(contracts.LIST_CLUSTERS) and contracts.available(
-    contracts.CLUSTER_DETAIL
-)
-HAS_DIFF = contracts.available(contracts.DIFF_ARTICLES)
-HAS_DEDUP = HAS_CLUSTERS and HAS_DIFF
-HAS_CHECK = contracts.available(contracts.CHECK_TEXT)
-needs_search = pytest.mark.skipif(not HAS_SEARCH, reason="search.search (issue 4) not built yet")
-needs_clusters = pytest.mark.skipif(
-    not HAS_CLUSTERS,
-    reason="archive.dedup.queries list_clusters/cluster_detail (issue 3) not built yet",
-)
-needs_diff = pytest.mark.skipif(
-    not HAS_DIFF, reason="archive.dedup.queries.diff_articles (issue 3) not built yet"
-)
-needs_dedup = pytest.mark.skipif(
-    not HAS_DEDUP,
-    reason="archive.dedup.queries list_clusters/cluster_detail/diff_articles (issue 3) not built yet",
-)
-needs_check = pytest.mark.skipif(
-    not HAS_CHECK, reason="archive.dedup.queries.check_text (issue 3) not built yet"
-)
 
 SOURCES = ["公安部刑侦局", "平安北京", "中国网"]
 TYPES = ["刷单返利", "冒充客服", "虚假投资理财"]
@@ -217,14 +196,8 @@ def build_archive(cli, home: Path, db_url: str | None, work: Path) -> dict[str, 
             CrawlError(site="down", url="https://down.example/list", status=503, error="HTTP 503"),
         ]
         s.add_all([good, bad])
-    if contracts.available(("archive.dedup", "run_dedup", "issue 3")):
-        from archive.dedup import run_dedup
-
-        run_dedup(arc)
-    if contracts.available(("search", "update_index", "issue 4")):
-        from search import update_index
-
-        update_index(arc)
+    run_dedup(arc)
+    update_index(arc)
     arc.close()
     return ids
 

@@ -87,7 +87,3 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str, indent=None))
     sys.stdout.write("\n")
     sys.stdout.flush()
-
-
-def not_built(command: str, issue: str) -> NoReturn:
-    fail(f"'fanzha {command}' is not built yet ({issue})")

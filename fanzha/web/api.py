@@ -1,7 +1,7 @@
 """The JSON API under ``/api``: the shapes of DESIGN.md, described at ``/openapi.json``.
 
 Errors are ``{"error": "..."}`` with 400 (bad input), 404 (no such thing) or 503
-(a stage not built yet, the database unreachable). The response models below
+(the database unreachable, the disk full). The response models below
 document the shapes; the handlers return the stages' dicts as they are (more
 fields than documented are welcome, as DESIGN says).
 """
@@ -15,7 +15,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import contracts, data
+from archive.dedup.queries import cluster_detail, list_clusters
+
+from . import data
 from .checking import run_check
 from .deps import archive_of, settings_of
 from .routes.clusters import diff_context
@@ -128,7 +130,7 @@ class RunOut(Open):
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Bad input"},
     404: {"model": ErrorOut, "description": "Not found"},
-    503: {"model": ErrorOut, "description": "Stage not built yet, or database unavailable"},
+    503: {"model": ErrorOut, "description": "Database unavailable, or disk full"},
 }
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
@@ -180,7 +182,6 @@ def api_clusters(
     request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
 ) -> JSONResponse:
     """Clusters of near-duplicates (DESIGN ``dups`` shape)."""
-    list_clusters = contracts.get(contracts.LIST_CLUSTERS)
     with archive_of(request).session() as s:
         return ok(list_clusters(s, limit=limit, offset=offset))
 
@@ -188,7 +189,6 @@ def api_clusters(
 @router.get("/clusters/{cluster_id}", responses={200: {"model": ClusterOut}})
 def api_cluster(request: Request, cluster_id: int) -> JSONResponse:
     """One cluster, its members in published order."""
-    cluster_detail = contracts.get(contracts.CLUSTER_DETAIL)
     with archive_of(request).session() as s:
         return ok(cluster_detail(s, cluster_id))
 

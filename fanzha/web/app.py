@@ -22,7 +22,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from archive.errors import ArchiveError, DatabaseUnavailable, DiskFull, HomeNotWritable, NotFound
 
 from ..config import Settings
-from ..errors import NotBuiltYet
 from . import api
 from .deps import STATIC, ArchiveHolder, make_templates, render
 from .routes import articles, check, clusters, runs, search, stats
@@ -45,7 +44,7 @@ SECURITY_HEADERS = {
 def status_for(exc: Exception) -> int:
     if isinstance(exc, NotFound):
         return 404
-    if isinstance(exc, NotBuiltYet | DatabaseUnavailable | DiskFull | HomeNotWritable):
+    if isinstance(exc, DatabaseUnavailable | DiskFull | HomeNotWritable):
         return 503
     return 400
 

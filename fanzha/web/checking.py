@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from archive import Archive
+from archive.dedup.queries import check_text
 from archive.extract.encoding import decode_text
 from archive.extract.html import extract
 from archive.models import Article
@@ -20,7 +21,6 @@ from archive.normalize import clean_markup
 
 from ..config import Settings
 from ..errors import UsageError
-from . import contracts
 from .fetch import FetchRefused, fetch
 
 MAX_TEXT = 1_000_000  # characters of pasted text
@@ -65,7 +65,6 @@ def run_check(
         with archive.session() as s:
             hit = s.scalar(select(Article.id).where(Article.url.in_({url, fetched_url or url})))
             archived = hit
-    check_text = contracts.get(contracts.CHECK_TEXT)
     result = dict(check_text(archive, text, title=title or None))
     result["input"] = {
         "url": url or None,

@@ -6,7 +6,7 @@ says. Everything here only reads; sessions are the caller's.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from archive.errors import NotFound
 from archive.extract.dates import CST
+from archive.lookup import find_article
 from archive.models import Article, Cluster, CrawlError, CrawlRun, Member, Source
 
 from ..errors import UsageError
 from ..jobs.runs import run_json as jobs_run_json
-from . import contracts
 
 
 def iso(value: datetime | None) -> str | None:
@@ -31,18 +31,8 @@ def source_name(article: Article) -> str | None:
 
 
 def get_article(session: Session, ref: str | int) -> Article:
-    """An article by id or URL (Dedup's ``find_article`` when built), or NotFound."""
-    if contracts.available(contracts.FIND_ARTICLE):
-        return contracts.get(contracts.FIND_ARTICLE)(session, str(ref))
-    text = str(ref).strip()
-    article = None
-    if text.isdigit():
-        article = session.get(Article, int(text))
-    if article is None:
-        article = session.scalar(select(Article).where(Article.url == text))
-    if article is None:
-        raise NotFound(f"no article {text!r} in the archive")
-    return article
+    """An article by id or URL (``archive.lookup.find_article``), or NotFound."""
+    return find_article(session, str(ref))
 
 
 def article_json(session: Session, article: Article, *, text: bool = True) -> dict[str, Any]:
@@ -88,14 +78,41 @@ def article_json(session: Session, article: Article, *, text: bool = True) -> di
     return out
 
 
-def recent_articles(session: Session, limit: int = 20) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(Article)
-        .options(selectinload(Article.source))
-        .order_by(Article.fetched_at.desc(), Article.id.desc())
-        .limit(limit)
-    )
-    return [article_json(session, a, text=False) for a in rows]
+def recent_articles(
+    session: Session,
+    limit: int = 20,
+    *,
+    source: str | None = None,
+    fraud_type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[dict[str, Any]]:
+    """The latest archived articles (every copy), narrowed by the search page's filters.
+
+    ``since``/``until`` are YYYY-MM-DD days in China time on the published date, as
+    the search filters are. Fraud types are a JSON list, matched here in Python.
+    """
+    stmt = select(Article).options(selectinload(Article.source))
+    if source:
+        stmt = stmt.join(Source, Article.source_id == Source.id).where(Source.name == source)
+    start = datetime.fromisoformat(since).replace(tzinfo=CST) if since else None
+    stop = datetime.fromisoformat(until).replace(tzinfo=CST) + timedelta(days=1) if until else None
+    if start and stop and start >= stop:
+        raise UsageError(f"since {since} is after until {until}")
+    if start:
+        stmt = stmt.where(Article.published_at >= start)
+    if stop:
+        stmt = stmt.where(Article.published_at < stop)
+    stmt = stmt.order_by(Article.fetched_at.desc(), Article.id.desc())
+    if not fraud_type:
+        return [article_json(session, a, text=False) for a in session.scalars(stmt.limit(limit))]
+    out: list[dict[str, Any]] = []
+    for article in session.scalars(stmt.execution_options(yield_per=500)):
+        if fraud_type in (article.fraud_types or []):
+            out.append(article_json(session, article, text=False))
+            if len(out) >= limit:
+                break
+    return out
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from archive.models import Article
 
-from .. import contracts
 from ..checking import run_check
 from ..deps import archive_of, render, settings_of
 from ..sidebyside import side_by_side
@@ -21,8 +20,7 @@ INLINE_DIFFS = 5
 
 @router.get("/check", response_class=HTMLResponse)
 def check_form(request: Request) -> HTMLResponse:
-    ready = contracts.available(contracts.CHECK_TEXT)
-    return render(request, "check.html", {"result": None, "form": {}, "ready": ready})
+    return render(request, "check.html", {"result": None, "form": {}})
 
 
 @router.post("/check", response_class=HTMLResponse)
@@ -44,6 +42,4 @@ def check_submit(
             )
         views = {i: side_by_side(texts.get(i, ""), result["input"]["text"]) for i in ids}
     form = {"text": text, "url": url, "title": title}
-    return render(
-        request, "check.html", {"result": result, "views": views, "form": form, "ready": True}
-    )
+    return render(request, "check.html", {"result": result, "views": views, "form": form})

@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from archive.dedup.queries import cluster_detail, diff_articles, list_clusters
+
 from ...errors import UsageError
-from .. import contracts, data
+from .. import data
 from ..deps import archive_of, int_param, render
 from ..sidebyside import side_by_side
 
@@ -20,7 +22,6 @@ SIDE_PARTS = ("header", "signoff", "footer", "lead", "byline")
 @router.get("/clusters", response_class=HTMLResponse)
 def clusters_page(request: Request) -> HTMLResponse:
     page = int_param(request.query_params.get("page"), "page", 1, 1, 100_000)
-    list_clusters = contracts.get(contracts.LIST_CLUSTERS)
     with archive_of(request).session() as s:
         rows = list_clusters(s, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
     return render(
@@ -32,7 +33,6 @@ def clusters_page(request: Request) -> HTMLResponse:
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
 def cluster_page(request: Request, cluster_id: int) -> HTMLResponse:
-    cluster_detail = contracts.get(contracts.CLUSTER_DETAIL)
     with archive_of(request).session() as s:
         cluster = cluster_detail(s, cluster_id)
     members = cluster.get("members", [])
@@ -53,7 +53,6 @@ def split_changes(
 
 def diff_context(session: Any, a_ref: str, b_ref: str, *, view: bool = True) -> dict[str, Any]:
     """Everything the diff page shows: the recorded diff and the side-by-side texts."""
-    diff_articles = contracts.get(contracts.DIFF_ARTICLES)
     a = data.get_article(session, a_ref)
     b = data.get_article(session, b_ref)
     if a.id == b.id:

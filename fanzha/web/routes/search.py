@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from search import search
+
 from ...errors import UsageError
-from .. import contracts, data
+from .. import data
 from ..deps import archive_of, bool_param, int_param, render
 from ..snippets import hit_segments
 
@@ -34,8 +36,13 @@ def search_params(request: Request) -> dict[str, Any]:
     }
 
 
+def listing_filters(params: dict[str, Any]) -> dict[str, Any]:
+    """The filters the latest-articles listing (no query) applies: all but sort/copies."""
+    keys = ("source", "fraud_type", "since", "until")
+    return {k: params[k] for k in keys if params.get(k)}
+
+
 def run_search(request: Request, query: str, params: dict[str, Any], limit: int, offset: int):
-    search = contracts.get(contracts.SEARCH)
     return search(archive_of(request), query, limit=limit, offset=offset, **params)
 
 
@@ -51,7 +58,7 @@ def search_page(request: Request) -> HTMLResponse:
         counts = data.counts(s)
         sources = data.source_names(s)
         types = data.fraud_type_names(s)
-        recent = [] if query else data.recent_articles(s)
+        recent = [] if query else data.recent_articles(s, **listing_filters(params))
     ctx: dict[str, Any] = {
         "q": query,
         "params": params,
@@ -61,7 +68,7 @@ def search_page(request: Request) -> HTMLResponse:
         "types": types,
         "recent": recent,
         "result": None,
-        "search_ready": contracts.available(contracts.SEARCH),
+        "filtered": bool(listing_filters(params)),
     }
     if query:
         result = run_search(request, query, params, PER_PAGE, (page - 1) * PER_PAGE)
