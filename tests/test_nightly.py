@@ -221,3 +221,27 @@ def test_two_nightlies_at_once_one_exits_3(reference, tmp_path):
     loser = next(out for code, out in results if code == 3)
     assert loser[0] == "" and "another fanzha writer is running" in loser[1]
     assert len(loser[1].strip().splitlines()) == 1
+
+
+def test_progress_bars_on_a_terminal_log_lines_otherwise(reference, tmp_path):
+    """Under a pseudo-terminal (util-linux ``script``) the run shows Rich bars; piped, log lines."""
+    import shlex
+    import shutil
+
+    if shutil.which("script") is None:
+        pytest.skip("util-linux 'script' is not installed: no pseudo-terminal to test with")
+    sites, _, _ = reference
+    cmd = shlex.join(fanzha_args("nightly", "--sites", sites, "--home", tmp_path / "tty"))
+    tty = subprocess.run(
+        ["script", "-qec", cmd, "/dev/null"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**env(), "COLUMNS": "120", "TERM": "xterm"},
+        timeout=300,
+    )
+    assert tty.returncode == 0, tty.stdout
+    assert "━" in tty.stdout and "index" in tty.stdout
+    code, _, err = nightly(tmp_path / "piped", sites)
+    assert code == 0 and "━" not in err
+    assert any(" INFO " in line and "index" in line for line in err.splitlines())
