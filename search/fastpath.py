@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from pickle import loads
 from typing import Any
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 K1, B = 1.2, 0.75
 Check = Callable[[int], bool]
+VCheck = Callable[[np.ndarray], np.ndarray]
 
 
 class Unsupported(Exception):
@@ -43,12 +44,38 @@ class Part:
     """The documents a (sub)query may match, with scores and an exactness check.
 
     ``ids``: sorted global docnums; ``check(i)``: whether ``ids[i]`` really matches
-    (None: every candidate does).
+    (None: every candidate does); ``vcheck(idx)`` the same for an array of indexes at
+    once (a boolean array), vectorised where the part knows how.
     """
 
     ids: np.ndarray
     scores: np.ndarray
     check: Check | None = None
+    vcheck: VCheck | None = None
+
+    def verify(self, idx: np.ndarray) -> np.ndarray:
+        """Whether each ``ids[idx]`` really matches (a boolean array)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if self.check is None:
+            return np.ones(len(idx), dtype=np.bool_)
+        if self.vcheck is not None:
+            return self.vcheck(idx)
+        check = self.check
+        return np.fromiter((check(int(i)) for i in idx), np.bool_, len(idx))
+
+
+def _positions(raws: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The decoded positions of several posting values, flattened, and how many each
+    value holds (Whoosh's ``Positions`` format: a count, then pickled deltas)."""
+    deltas = [loads(r[4:]) for r in raws]
+    lens = np.fromiter(map(len, deltas), np.int64, len(deltas))
+    flat = np.fromiter(chain.from_iterable(deltas), np.int64, int(lens.sum()))
+    cs = np.cumsum(flat)
+    starts = np.cumsum(lens) - lens
+    base = np.zeros(len(lens), dtype=np.int64)
+    later = starts > 0
+    base[later] = cs[starts[later] - 1]
+    return cs - np.repeat(base, lens), lens
 
 
 _LENGTHS: dict[tuple[Any, str], np.ndarray] = {}
@@ -210,7 +237,20 @@ class Evaluator:
                     return False
             return True
 
-        return Part(cand, scores * q.boost, check)
+        def vcheck(idx: np.ndarray) -> np.ndarray:
+            alive = np.asarray(idx, dtype=np.int64)
+            keys: np.ndarray | None = None
+            for k in check_order:
+                if not len(alive):
+                    break
+                vals = values[k]
+                pos, lens = _positions([vals[j] for j in where[k][alive].tolist()])
+                key = (np.repeat(alive, lens) << 32) | (pos - offsets[k] + (1 << 31))
+                keys = key if keys is None else np.intersect1d(keys, key, assume_unique=True)
+                alive = np.unique(keys >> 32)
+            return np.isin(np.asarray(idx, dtype=np.int64), alive)
+
+        return Part(cand, scores * q.boost, check, vcheck)
 
     def _or(self, parts: list[Part]) -> Part:
         parts = [p for p in parts if len(p.ids)]
@@ -239,7 +279,15 @@ class Evaluator:
                     return True
             return False
 
-        return Part(ids, scores, check)
+        def vcheck(idx: np.ndarray) -> np.ndarray:
+            ok = np.zeros(len(idx), dtype=np.bool_)
+            for p, pos_c, present in maps:
+                todo = np.flatnonzero(present[idx] & ~ok)
+                if len(todo):
+                    ok[todo] = p.verify(pos_c[idx[todo]])
+            return ok
+
+        return Part(ids, scores, check, vcheck)
 
     def _and(self, parts: list[Part]) -> Part:
         if len(parts) == 1:
@@ -249,18 +297,29 @@ class Evaluator:
             ids = np.intersect1d(ids, p.ids, assume_unique=True)
         scores = np.zeros(len(ids))
         maps = []
+        vmaps: list[tuple[Part, np.ndarray]] = []
         for p in parts:
             idx = np.searchsorted(p.ids, ids)
             scores += p.scores[idx] if len(ids) else 0
             if p.check is not None:
                 maps.append((p.check, idx))
+                vmaps.append((p, idx))
         if not maps:
             return Part(ids, scores)
 
         def check(i: int) -> bool:
             return all(c(int(idx[i])) for c, idx in maps)
 
-        return Part(ids, scores, check)
+        def vcheck(sel: np.ndarray) -> np.ndarray:
+            ok = np.ones(len(sel), dtype=np.bool_)
+            for p, idx in vmaps:
+                todo = np.flatnonzero(ok)
+                if not len(todo):
+                    break
+                ok[todo] = p.verify(idx[sel[todo]])
+            return ok
+
+        return Part(ids, scores, check, vcheck)
 
     def _and_maybe(self, a: Part, b: Part) -> Part:
         """``a``'s documents; ``b`` (unchecked: it only ranks) adds its score."""
@@ -270,7 +329,7 @@ class Evaluator:
         pos_c = np.minimum(pos, len(b.ids) - 1)
         present = b.ids[pos_c] == a.ids
         scores = a.scores + np.where(present, b.scores[pos_c], 0.0)
-        return Part(a.ids, scores, a.check)
+        return Part(a.ids, scores, a.check, a.vcheck)
 
     def _and_not(self, a: Part, b: Part) -> Part:
         if not len(a.ids) or not len(b.ids):
@@ -279,19 +338,10 @@ class Evaluator:
         pos_c = np.minimum(pos, len(b.ids) - 1)
         present = b.ids[pos_c] == a.ids
         if b.check is not None:
-            for i in np.nonzero(present)[0]:
-                if not b.check(int(pos_c[i])):
-                    present[i] = False
+            hit = np.flatnonzero(present)
+            present[hit] = b.verify(pos_c[hit])
         keep = ~present
-        idx = np.nonzero(keep)[0]
-        check = a.check
-        if check is not None:
-            inner = check
-
-            def check(i: int) -> bool:
-                return inner(int(idx[i]))
-
-        return Part(a.ids[keep], a.scores[keep], check)
+        return _subset(a, np.nonzero(keep)[0])
 
 
 def restrict(part: Part, allow: np.ndarray | None) -> Part:
@@ -299,15 +349,22 @@ def restrict(part: Part, allow: np.ndarray | None) -> Part:
     if allow is None:
         return part
     keep = np.isin(part.ids, allow, assume_unique=True)
-    idx = np.nonzero(keep)[0]
-    check = part.check
-    if check is not None:
-        inner = check
+    return _subset(part, np.nonzero(keep)[0])
 
-        def check(i: int) -> bool:
-            return inner(int(idx[i]))
 
-    return Part(part.ids[keep], part.scores[keep], check)
+def _subset(part: Part, idx: np.ndarray) -> Part:
+    """The candidates ``part.ids[idx]``, their checks mapped through ``idx``."""
+    if part.check is None:
+        return Part(part.ids[idx], part.scores[idx])
+    inner = part.check
+
+    def check(i: int) -> bool:
+        return inner(int(idx[i]))
+
+    def vcheck(sel: np.ndarray) -> np.ndarray:
+        return part.verify(idx[sel])
+
+    return Part(part.ids[idx], part.scores[idx], check, vcheck)
 
 
 def top(part: Part, k: int) -> tuple[list[tuple[int, float]], int, bool]:
@@ -336,6 +393,13 @@ def matches(part: Part) -> list[tuple[int, float]]:
     """Every real match ``(docnum, score)``, checks done."""
     if part.check is None:
         return list(zip(part.ids.tolist(), part.scores.tolist(), strict=True))
-    check = part.check
-    ids, scores = part.ids.tolist(), part.scores.tolist()
-    return [(ids[i], scores[i]) for i in range(len(ids)) if check(i)]
+    ids, scores = match_arrays(part)
+    return list(zip(ids.tolist(), scores.tolist(), strict=True))
+
+
+def match_arrays(part: Part) -> tuple[np.ndarray, np.ndarray]:
+    """Every real match as arrays ``(docnums, scores)``, ascending docnum, checks done."""
+    if part.check is None:
+        return part.ids, part.scores
+    keep = part.verify(np.arange(len(part.ids)))
+    return part.ids[keep], part.scores[keep]
