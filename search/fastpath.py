@@ -17,6 +17,8 @@ uses Whoosh's own evaluation.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate, chain
@@ -99,28 +101,90 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
     return arr
 
 
-def _raw_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[list, list, list]:
-    """All (ids, weights, values) of one term in one segment, deleted docs included."""
+def _raw_postings(
+    reader: Any, fieldname: str, btext: bytes, want_values: bool = True
+) -> tuple[np.ndarray, np.ndarray, list | None]:
+    """All (ids, weights, values) of one term in one segment, deleted docs included.
+
+    Whoosh's own block decoding (a Python generator over the id deltas, one tuple per
+    block) is replaced by numpy on the unpickled block; ``values`` (positions) are
+    kept only when asked for (a lone bigram needs none)."""
     m = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-    ids: list[int] = []
-    weights: list[float] = []
+    id_parts: list[np.ndarray] = []
+    w_parts: list[np.ndarray] = []
     values: list[Any] = []
     if type(m).__name__ == "W3LeafMatcher":
+        fixed = m._fixedsize is not None and m._fixedsize >= 0
         while not m._atend:
-            m._read_ids()
-            m._read_weights()
-            m._read_values()
-            ids.extend(m._ids)
-            weights.extend(m._weights)
-            values.extend(m._values)
+            if m._data is None:
+                m._read_data()
+            raw_ids, raw_w, raw_v = m._data[0], m._data[1], m._data[2]
+            n = m._blocklength
+            arr = np.asarray(raw_ids, dtype=np.int64)
+            id_parts.append(arr if m._byteids else np.cumsum(arr))
+            if raw_w is None:
+                w_parts.append(np.ones(n))
+            elif isinstance(raw_w, float):
+                w_parts.append(np.full(n, raw_w))
+            else:
+                w_parts.append(np.asarray(raw_w, dtype=np.float64))
+            if want_values:
+                if fixed:
+                    m._read_values()
+                    values.extend(m._values)
+                else:
+                    values.extend(raw_v)
             m._next_block()
     else:
+        ids: list[int] = []
+        weights: list[float] = []
         while m.is_active():
             ids.append(m.id())
             weights.append(m.weight())
-            values.append(m.value())
+            if want_values:
+                values.append(m.value())
             m.next()
-    return ids, weights, values
+        id_parts.append(np.asarray(ids, dtype=np.int64))
+        w_parts.append(np.asarray(weights, dtype=np.float64))
+    ids_a = np.concatenate(id_parts) if id_parts else np.empty(0, np.int64)
+    w_a = np.concatenate(w_parts) if w_parts else np.empty(0)
+    return ids_a, w_a, (values if want_values else None)
+
+
+# Posting lists of recent terms, per segment: queries share their common bigrams.
+# Bounded by the number of postings held (ids, weights and positions per posting).
+CACHE_POSTINGS = 1_500_000
+_CACHE: OrderedDict[Any, tuple[np.ndarray, np.ndarray, list | None]] = OrderedDict()
+_CACHE_SIZE = 0
+_CACHE_LOCK = threading.Lock()
+
+
+def _cached_postings(
+    reader: Any, fieldname: str, btext: bytes, want_values: bool
+) -> tuple[np.ndarray, np.ndarray, list | None]:
+    global _CACHE_SIZE
+    seg = reader.segment()
+    seg_key = (seg.segment_id() if seg is not None else id(reader), reader.doc_count_all())
+    key = (seg_key, fieldname, btext)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and (hit[2] is not None or not want_values):
+            _CACHE.move_to_end(key)
+            return hit
+    got = _raw_postings(reader, fieldname, btext, want_values)
+    n = len(got[0])
+    if n > CACHE_POSTINGS // 4:
+        return got
+    with _CACHE_LOCK:
+        old = _CACHE.pop(key, None)
+        if old is not None:
+            _CACHE_SIZE -= len(old[0])
+        _CACHE[key] = got
+        _CACHE_SIZE += n
+        while _CACHE_SIZE > CACHE_POSTINGS and _CACHE:
+            _, dropped = _CACHE.popitem(last=False)
+            _CACHE_SIZE -= len(dropped[0])
+    return got
 
 
 class Evaluator:
@@ -133,23 +197,25 @@ class Evaluator:
 
     # -- postings --------------------------------------------------------------------
 
-    def _postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list]:
+    def _postings(
+        self, fieldname: str, text: str, want_values: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, list]:
         field = self.searcher.schema[fieldname]
         btext = field.to_bytes(text)
         all_ids, all_w, all_v = [], [], []
         for reader, offset in self.leaves:
             if (fieldname, btext) not in reader:
                 continue
-            ids, weights, values = _raw_postings(reader, fieldname, btext)
-            ids_a = np.asarray(ids, dtype=np.int64)
-            w_a = np.asarray(weights, dtype=np.float64)
+            ids_a, w_a, values = _cached_postings(reader, fieldname, btext, want_values)
             if reader.has_deletions():
                 keep = ~np.isin(ids_a, np.fromiter(reader.deleted_docs_set, dtype=np.int64))
                 ids_a, w_a = ids_a[keep], w_a[keep]
-                values = [v for v, k in zip(values, keep, strict=True) if k]
+                if values is not None:
+                    values = [v for v, k in zip(values, keep, strict=True) if k]
             all_ids.append(ids_a + offset)
             all_w.append(w_a)
-            all_v.extend(values)
+            if values is not None:
+                all_v.extend(values)
         if not all_ids:
             return np.empty(0, np.int64), np.empty(0), []
         return np.concatenate(all_ids), np.concatenate(all_w), all_v
@@ -200,7 +266,7 @@ class Evaluator:
         raise Unsupported(type(q).__name__)
 
     def _term(self, fieldname: str, text: str, boost: float = 1.0) -> Part:
-        ids, w, _ = self._postings(fieldname, text)
+        ids, w, _ = self._postings(fieldname, text, want_values=False)
         if not len(ids):
             return Part(ids, np.empty(0))
         return Part(ids, self._bm25(fieldname, text, ids, w) * boost)
