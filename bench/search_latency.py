@@ -19,21 +19,25 @@ import argparse
 import hashlib
 import importlib.util
 import json
+import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import select
-
-import search as search_pkg
-from archive import Archive
-from archive.models import Article
-from archive.normalize import normalize
-from search import fastpath, search
-from search.analysis import fold
-from search.indexer import open_index
-from search.query import build_query
-
 HERE = Path(__file__).resolve().parent
+# this checkout's packages, not bench/search.py as ``search``
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))
+
+from sqlalchemy import select  # noqa: E402
+
+import search as search_pkg  # noqa: E402
+from archive import Archive  # noqa: E402
+from archive.models import Article  # noqa: E402
+from archive.normalize import normalize  # noqa: E402
+from search import fastpath, search  # noqa: E402
+from search.analysis import fold  # noqa: E402
+from search.indexer import open_index  # noqa: E402
+from search.query import build_query  # noqa: E402
 
 
 def _bench_module():
