@@ -411,7 +411,8 @@ def test_index_and_search_on_each_database(archive):
 
 def test_collapse_and_facets_follow_an_incremental_update(filled):
     """The per-index arrays (cluster, source, year, types by docnum) are cached per
-    segment: a new segment and deletions must show in the next search."""
+    segment, and the searcher kept between calls is reopened: new, re-indexed and
+    deleted articles must all show in the next search."""
     arc, ids = filled
     before = search(arc, "诈骗")
     assert before["facets"]["source"] == {"中国网": 2, "上海警方": 1}
@@ -436,9 +437,11 @@ def test_collapse_and_facets_follow_an_incremental_update(filled):
     assert res["total"] == 2  # the story (now 4 copies) and the Traditional article
     story = next(h for h in res["hits"] if h["cluster"] == ids["cluster"])
     assert story["id"] == ids["a"] and story["copies"] == 4 and story["matching_copies"] == 4
-    assert res["facets"]["source"] == {"中国网": 2}
+    assert res["facets"]["source"] == {"中国网": 2}  # the canonical copy and the undated one
+    assert res["facets"]["fraud_type"] == {"冒充客服": 1}
     every = search(arc, "诈骗", all_copies=True)
-    assert every["facets"]["source"]["新华网"] == 1 and "上海警方" not in every["facets"]["source"]
+    assert every["total"] == 5 and every["facets"]["source"]["新华网"] == 1
+    assert "上海警方" not in every["facets"]["source"]  # deleted: gone from the index
     assert every["facets"]["year"] == {"2023": 1, "2022": 3}
     assert every["facets"]["fraud_type"] == {"冒充客服": 4, "网络贷款": 1}
     newest = search(arc, "诈骗", all_copies=True, sort="date", limit=1)["hits"][0]
