@@ -17,9 +17,11 @@ uses Whoosh's own evaluation.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from pickle import loads
 from typing import Any
 
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 K1, B = 1.2, 0.75
 Check = Callable[[int], bool]
+VCheck = Callable[[np.ndarray], np.ndarray]
 
 
 class Unsupported(Exception):
@@ -43,12 +46,93 @@ class Part:
     """The documents a (sub)query may match, with scores and an exactness check.
 
     ``ids``: sorted global docnums; ``check(i)``: whether ``ids[i]`` really matches
-    (None: every candidate does).
+    (None: every candidate does); ``vcheck(idx)`` the same for an array of indexes at
+    once (a boolean array), vectorised where the part knows how.
     """
 
     ids: np.ndarray
     scores: np.ndarray
     check: Check | None = None
+    vcheck: VCheck | None = None
+
+    def verify(self, idx: np.ndarray) -> np.ndarray:
+        """Whether each ``ids[idx]`` really matches (a boolean array)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if self.check is None:
+            return np.ones(len(idx), dtype=np.bool_)
+        if self.vcheck is not None:
+            return self.vcheck(idx)
+        check = self.check
+        return np.fromiter((check(int(i)) for i in idx), np.bool_, len(idx))
+
+
+_WIDTH = np.zeros(256, dtype=np.int64)
+_WIDTH[ord("K")], _WIDTH[ord("M")], _WIDTH[ord("J")] = 2, 3, 5
+
+
+def _parse_pickled(raws: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Deltas of many ``Positions`` values at once, read straight from their bytes.
+
+    Each value is a 4-byte count, then ``pickle.dumps(deltas, 2)``: ``\\x80\\x02]q\\x00``,
+    ``(`` when more than one, one ``K``/``M``/``J`` opcode per delta (1, 2 or 4 byte
+    little-endian int), ``e.`` (or ``a.`` for one delta, ``.`` for none). The k-th
+    delta of every value is decoded in one numpy step. None when a value has another
+    shape (the caller then unpickles): nothing is guessed.
+    """
+    lens = np.fromiter(map(len, raws), np.int64, len(raws))
+    buf = np.frombuffer(b"".join(raws), dtype=np.uint8).astype(np.int64)
+    starts = np.cumsum(lens) - lens
+    if len(buf) == 0 or lens.min() < 10:
+        return None
+    count = (buf[starts] << 24) | (buf[starts + 1] << 16) | (buf[starts + 2] << 8) | buf[starts + 3]
+    if not ((buf[starts + 4] == 0x80).all() and (buf[starts + 5] == 2).all()):
+        return None
+    p = starts + 9 + (count > 1)
+    total = int(count.sum())
+    out = np.empty(total, dtype=np.int64)
+    slot = np.cumsum(count) - count
+    padded = np.concatenate([buf, np.zeros(5, dtype=np.int64)])
+    order = np.argsort(-count, kind="stable")
+    alive_after = np.searchsorted(-count[order], -np.arange(int(count.max())), side="left")
+    for k in range(int(count.max()) if len(count) else 0):
+        live = order[: int(alive_after[k])] if k else order[: int((count > 0).sum())]
+        q = p[live]
+        op = padded[q]
+        width = _WIDTH[op]
+        if not width.all():
+            return None
+        b1, b2, b3, b4 = padded[q + 1], padded[q + 2], padded[q + 3], padded[q + 4]
+        val = np.where(width == 2, b1, b1 | (b2 << 8))
+        big = width == 5
+        if big.any():
+            v4 = b1 | (b2 << 8) | (b3 << 16) | (b4 << 24)
+            val = np.where(big, np.where(v4 >= 1 << 31, v4 - (1 << 32), v4), val)
+        out[slot[live] + k] = val
+        p[live] = q + width
+    tail = np.where(count > 1, ord("e"), np.where(count == 1, ord("a"), -1))
+    end = starts + lens
+    ok = (count == 0) | ((padded[p] == tail) & (p + 2 == end))
+    if not ok.all() or not (padded[end - 1] == ord(".")).all():
+        return None
+    return out, count
+
+
+def _positions(raws: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The decoded positions of several posting values, flattened, and how many each
+    value holds (Whoosh's ``Positions`` format: a count, then pickled deltas)."""
+    parsed = _parse_pickled(raws) if raws else None
+    if parsed is not None:
+        flat, lens = parsed
+    else:
+        deltas = [loads(r[4:]) for r in raws]
+        lens = np.fromiter(map(len, deltas), np.int64, len(deltas))
+        flat = np.fromiter(chain.from_iterable(deltas), np.int64, int(lens.sum()))
+    cs = np.cumsum(flat)
+    starts = np.cumsum(lens) - lens
+    base = np.zeros(len(lens), dtype=np.int64)
+    later = starts > 0
+    base[later] = cs[starts[later] - 1]
+    return cs - np.repeat(base, lens), lens
 
 
 _LENGTHS: dict[tuple[Any, str], np.ndarray] = {}
@@ -72,28 +156,98 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
     return arr
 
 
-def _raw_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[list, list, list]:
-    """All (ids, weights, values) of one term in one segment, deleted docs included."""
+def _raw_postings(
+    reader: Any, fieldname: str, btext: bytes, want_values: bool = True
+) -> tuple[np.ndarray, np.ndarray, list | None]:
+    """All (ids, weights, values) of one term in one segment, deleted docs included.
+
+    Whoosh's own block decoding (a Python generator over the id deltas, one tuple per
+    block) is replaced by numpy on the unpickled block; ``values`` (positions) are
+    kept only when asked for (a lone bigram needs none)."""
     m = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-    ids: list[int] = []
-    weights: list[float] = []
+    id_parts: list[np.ndarray] = []
+    w_parts: list[np.ndarray] = []
     values: list[Any] = []
     if type(m).__name__ == "W3LeafMatcher":
+        fixed = m._fixedsize is not None and m._fixedsize >= 0
         while not m._atend:
-            m._read_ids()
-            m._read_weights()
-            m._read_values()
-            ids.extend(m._ids)
-            weights.extend(m._weights)
-            values.extend(m._values)
+            if m._data is None:
+                m._read_data()
+            raw_ids, raw_w, raw_v = m._data[0], m._data[1], m._data[2]
+            n = m._blocklength
+            arr = np.asarray(raw_ids, dtype=np.int64)
+            id_parts.append(arr if m._byteids else np.cumsum(arr))
+            if raw_w is None:
+                w_parts.append(np.ones(n))
+            elif isinstance(raw_w, float):
+                w_parts.append(np.full(n, raw_w))
+            else:
+                w_parts.append(np.asarray(raw_w, dtype=np.float64))
+            if want_values:
+                if fixed:
+                    m._read_values()
+                    values.extend(m._values)
+                else:
+                    values.extend(raw_v)
             m._next_block()
     else:
+        ids: list[int] = []
+        weights: list[float] = []
         while m.is_active():
             ids.append(m.id())
             weights.append(m.weight())
-            values.append(m.value())
+            if want_values:
+                values.append(m.value())
             m.next()
-    return ids, weights, values
+        id_parts.append(np.asarray(ids, dtype=np.int64))
+        w_parts.append(np.asarray(weights, dtype=np.float64))
+    ids_a = np.concatenate(id_parts) if id_parts else np.empty(0, np.int64)
+    w_a = np.concatenate(w_parts) if w_parts else np.empty(0)
+    return ids_a, w_a, (values if want_values else None)
+
+
+# Posting lists of recent terms, per segment: queries share their common bigrams.
+# Bounded by the number of postings held (ids, weights and positions per posting).
+CACHE_POSTINGS = 1_500_000
+_CACHE: OrderedDict[Any, tuple[np.ndarray, np.ndarray, list | None]] = OrderedDict()
+_CACHE_SIZE = 0
+_CACHE_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget the cached posting lists (benchmarks: cold figures)."""
+    global _CACHE_SIZE
+    with _CACHE_LOCK:
+        _CACHE.clear()
+        _CACHE_SIZE = 0
+
+
+def _cached_postings(
+    reader: Any, fieldname: str, btext: bytes, want_values: bool
+) -> tuple[np.ndarray, np.ndarray, list | None]:
+    global _CACHE_SIZE
+    seg = reader.segment()
+    seg_key = (seg.segment_id() if seg is not None else id(reader), reader.doc_count_all())
+    key = (seg_key, fieldname, btext)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and (hit[2] is not None or not want_values):
+            _CACHE.move_to_end(key)
+            return hit
+    got = _raw_postings(reader, fieldname, btext, want_values)
+    n = len(got[0])
+    if n > CACHE_POSTINGS // 4:
+        return got
+    with _CACHE_LOCK:
+        old = _CACHE.pop(key, None)
+        if old is not None:
+            _CACHE_SIZE -= len(old[0])
+        _CACHE[key] = got
+        _CACHE_SIZE += n
+        while _CACHE_SIZE > CACHE_POSTINGS and _CACHE:
+            _, dropped = _CACHE.popitem(last=False)
+            _CACHE_SIZE -= len(dropped[0])
+    return got
 
 
 class Evaluator:
@@ -106,23 +260,25 @@ class Evaluator:
 
     # -- postings --------------------------------------------------------------------
 
-    def _postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray, list]:
+    def _postings(
+        self, fieldname: str, text: str, want_values: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, list]:
         field = self.searcher.schema[fieldname]
         btext = field.to_bytes(text)
         all_ids, all_w, all_v = [], [], []
         for reader, offset in self.leaves:
             if (fieldname, btext) not in reader:
                 continue
-            ids, weights, values = _raw_postings(reader, fieldname, btext)
-            ids_a = np.asarray(ids, dtype=np.int64)
-            w_a = np.asarray(weights, dtype=np.float64)
+            ids_a, w_a, values = _cached_postings(reader, fieldname, btext, want_values)
             if reader.has_deletions():
                 keep = ~np.isin(ids_a, np.fromiter(reader.deleted_docs_set, dtype=np.int64))
                 ids_a, w_a = ids_a[keep], w_a[keep]
-                values = [v for v, k in zip(values, keep, strict=True) if k]
+                if values is not None:
+                    values = [v for v, k in zip(values, keep, strict=True) if k]
             all_ids.append(ids_a + offset)
             all_w.append(w_a)
-            all_v.extend(values)
+            if values is not None:
+                all_v.extend(values)
         if not all_ids:
             return np.empty(0, np.int64), np.empty(0), []
         return np.concatenate(all_ids), np.concatenate(all_w), all_v
@@ -173,7 +329,7 @@ class Evaluator:
         raise Unsupported(type(q).__name__)
 
     def _term(self, fieldname: str, text: str, boost: float = 1.0) -> Part:
-        ids, w, _ = self._postings(fieldname, text)
+        ids, w, _ = self._postings(fieldname, text, want_values=False)
         if not len(ids):
             return Part(ids, np.empty(0))
         return Part(ids, self._bm25(fieldname, text, ids, w) * boost)
@@ -210,7 +366,20 @@ class Evaluator:
                     return False
             return True
 
-        return Part(cand, scores * q.boost, check)
+        def vcheck(idx: np.ndarray) -> np.ndarray:
+            alive = np.asarray(idx, dtype=np.int64)
+            keys: np.ndarray | None = None
+            for k in check_order:
+                if not len(alive):
+                    break
+                vals = values[k]
+                pos, lens = _positions([vals[j] for j in where[k][alive].tolist()])
+                key = (np.repeat(alive, lens) << 32) | (pos - offsets[k] + (1 << 31))
+                keys = key if keys is None else np.intersect1d(keys, key, assume_unique=True)
+                alive = np.unique(keys >> 32)
+            return np.isin(np.asarray(idx, dtype=np.int64), alive)
+
+        return Part(cand, scores * q.boost, check, vcheck)
 
     def _or(self, parts: list[Part]) -> Part:
         parts = [p for p in parts if len(p.ids)]
@@ -239,7 +408,15 @@ class Evaluator:
                     return True
             return False
 
-        return Part(ids, scores, check)
+        def vcheck(idx: np.ndarray) -> np.ndarray:
+            ok = np.zeros(len(idx), dtype=np.bool_)
+            for p, pos_c, present in maps:
+                todo = np.flatnonzero(present[idx] & ~ok)
+                if len(todo):
+                    ok[todo] = p.verify(pos_c[idx[todo]])
+            return ok
+
+        return Part(ids, scores, check, vcheck)
 
     def _and(self, parts: list[Part]) -> Part:
         if len(parts) == 1:
@@ -249,18 +426,29 @@ class Evaluator:
             ids = np.intersect1d(ids, p.ids, assume_unique=True)
         scores = np.zeros(len(ids))
         maps = []
+        vmaps: list[tuple[Part, np.ndarray]] = []
         for p in parts:
             idx = np.searchsorted(p.ids, ids)
             scores += p.scores[idx] if len(ids) else 0
             if p.check is not None:
                 maps.append((p.check, idx))
+                vmaps.append((p, idx))
         if not maps:
             return Part(ids, scores)
 
         def check(i: int) -> bool:
             return all(c(int(idx[i])) for c, idx in maps)
 
-        return Part(ids, scores, check)
+        def vcheck(sel: np.ndarray) -> np.ndarray:
+            ok = np.ones(len(sel), dtype=np.bool_)
+            for p, idx in vmaps:
+                todo = np.flatnonzero(ok)
+                if not len(todo):
+                    break
+                ok[todo] = p.verify(idx[sel[todo]])
+            return ok
+
+        return Part(ids, scores, check, vcheck)
 
     def _and_maybe(self, a: Part, b: Part) -> Part:
         """``a``'s documents; ``b`` (unchecked: it only ranks) adds its score."""
@@ -270,7 +458,7 @@ class Evaluator:
         pos_c = np.minimum(pos, len(b.ids) - 1)
         present = b.ids[pos_c] == a.ids
         scores = a.scores + np.where(present, b.scores[pos_c], 0.0)
-        return Part(a.ids, scores, a.check)
+        return Part(a.ids, scores, a.check, a.vcheck)
 
     def _and_not(self, a: Part, b: Part) -> Part:
         if not len(a.ids) or not len(b.ids):
@@ -279,19 +467,10 @@ class Evaluator:
         pos_c = np.minimum(pos, len(b.ids) - 1)
         present = b.ids[pos_c] == a.ids
         if b.check is not None:
-            for i in np.nonzero(present)[0]:
-                if not b.check(int(pos_c[i])):
-                    present[i] = False
+            hit = np.flatnonzero(present)
+            present[hit] = b.verify(pos_c[hit])
         keep = ~present
-        idx = np.nonzero(keep)[0]
-        check = a.check
-        if check is not None:
-            inner = check
-
-            def check(i: int) -> bool:
-                return inner(int(idx[i]))
-
-        return Part(a.ids[keep], a.scores[keep], check)
+        return _subset(a, np.nonzero(keep)[0])
 
 
 def restrict(part: Part, allow: np.ndarray | None) -> Part:
@@ -299,15 +478,22 @@ def restrict(part: Part, allow: np.ndarray | None) -> Part:
     if allow is None:
         return part
     keep = np.isin(part.ids, allow, assume_unique=True)
-    idx = np.nonzero(keep)[0]
-    check = part.check
-    if check is not None:
-        inner = check
+    return _subset(part, np.nonzero(keep)[0])
 
-        def check(i: int) -> bool:
-            return inner(int(idx[i]))
 
-    return Part(part.ids[keep], part.scores[keep], check)
+def _subset(part: Part, idx: np.ndarray) -> Part:
+    """The candidates ``part.ids[idx]``, their checks mapped through ``idx``."""
+    if part.check is None:
+        return Part(part.ids[idx], part.scores[idx])
+    inner = part.check
+
+    def check(i: int) -> bool:
+        return inner(int(idx[i]))
+
+    def vcheck(sel: np.ndarray) -> np.ndarray:
+        return part.verify(idx[sel])
+
+    return Part(part.ids[idx], part.scores[idx], check, vcheck)
 
 
 def top(part: Part, k: int) -> tuple[list[tuple[int, float]], int, bool]:
@@ -336,6 +522,13 @@ def matches(part: Part) -> list[tuple[int, float]]:
     """Every real match ``(docnum, score)``, checks done."""
     if part.check is None:
         return list(zip(part.ids.tolist(), part.scores.tolist(), strict=True))
-    check = part.check
-    ids, scores = part.ids.tolist(), part.scores.tolist()
-    return [(ids[i], scores[i]) for i in range(len(ids)) if check(i)]
+    ids, scores = match_arrays(part)
+    return list(zip(ids.tolist(), scores.tolist(), strict=True))
+
+
+def match_arrays(part: Part) -> tuple[np.ndarray, np.ndarray]:
+    """Every real match as arrays ``(docnums, scores)``, ascending docnum, checks done."""
+    if part.check is None:
+        return part.ids, part.scores
+    keep = part.verify(np.arange(len(part.ids)))
+    return part.ids[keep], part.scores[keep]

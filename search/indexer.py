@@ -103,7 +103,11 @@ def live_searcher(archive: Archive, **kwargs: Any) -> Iterator[Any]:
             cache.pop(k).close()
         s = whoosh_index.open_dir(key).searcher(**kwargs)
     elif not s.up_to_date():
-        s = s.refresh()  # re-uses the unchanged segments; the old one must not be used
+        # A new searcher, not ``s.refresh()``: Whoosh's refresh adds the old reader's
+        # segments that are no longer in the index back into the new reader (segments
+        # merged away by the writer come back: deleted or replaced articles match again).
+        s.close()
+        s = whoosh_index.open_dir(key).searcher(**kwargs)
     cache[key] = s
     yield s
 

@@ -1,12 +1,13 @@
 """``search()``: run a query, collapse reposts, count facets, cut snippets.
 
-One pass over the matching documents does the collapsing and the counting: each
-document's ``info`` column gives its cluster, canonical flag, source, year, fraud
-types and date without reading stored fields. Per cluster the hit shown is the
-canonical copy when it matches, else the best-scoring (or, sorting by date, the
-newest) matching copy; ``copies`` is the cluster's size in the archive and
-``matching_copies`` how many of its copies matched. ``total`` and the facets count
-what is listed: stories when collapsing, articles with ``all_copies``.
+Collapsing and counting use per-document arrays (``search.docvalues``: cluster,
+canonical flag, source, year, fraud types, date, article id by docnum, decoded from
+the index's ``info`` column once per segment) and numpy over the matching docnums,
+with no per-hit Python. Per cluster the hit shown is the canonical copy when it
+matches, else the best-scoring (or, sorting by date, the newest) matching copy;
+``copies`` is the cluster's size in the archive and ``matching_copies`` how many of
+its copies matched. ``total`` and the facets count what is listed: stories when
+collapsing, articles with ``all_copies``.
 
 Queries are evaluated by ``search.fastpath`` (arrays, numpy) where it handles their
 shape, else by Whoosh. ``facets=False`` with ``all_copies=True`` and relevance order
@@ -18,7 +19,6 @@ query (``"total_exact": false`` says so when some were not checked).
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from archive import Archive
 from archive.models import Article, Cluster, Member, Source
 
 from . import fastpath
+from .docvalues import collapse, doc_values
 from .errors import QueryError
 from .highlight import snippet
 from .indexer import live_searcher
@@ -63,33 +64,6 @@ def _scan(searcher: Any, q: wq.Query, allow: set[int] | None) -> list[tuple[int,
     return out
 
 
-def _info(raw: bytes) -> list[str]:
-    return raw.decode("utf-8").split("\t")
-
-
-_TABLES: dict[tuple[Any, ...], list[list[str]]] = {}
-
-
-def _info_lookup(searcher: Any, n_matches: int) -> Any:
-    """docnum -> the ``info`` fields: from a table of the whole index (kept per index
-    state) when the query matches a good share of it, else decoded per document."""
-    reader = searcher.reader()
-    key = tuple(
-        (r.segment().segment_id() if r.segment() else id(r), r.doc_count())
-        for r, _ in reader.leaf_readers()
-    )
-    table = _TABLES.get(key)
-    if table is None and n_matches * 10 >= reader.doc_count_all():
-        col = reader.column_reader("info")
-        table = [_info(col[d]) for d in range(reader.doc_count_all())]
-        _TABLES.clear()
-        _TABLES[key] = table
-    if table is not None:
-        return table.__getitem__
-    col = reader.column_reader("info")
-    return lambda d: _info(col[d])
-
-
 def search(
     archive: Archive,
     query: str,
@@ -109,6 +83,7 @@ def search(
     fq = filter_query(source=source, fraud_type=fraud_type, since=since, until=until)
     with live_searcher(archive, weighting=BM25F()) as s:
         q, texts = build_query(query, s.reader())
+        dv = doc_values(s)
         allow = sorted(s.docs_for_query(fq)) if fq is not None else None
         try:
             part = fastpath.restrict(
@@ -131,14 +106,16 @@ def search(
             matching: dict[int, int] = {}
         else:
             if part is not None:
-                found = fastpath.matches(part)
+                m_ids, m_scores = fastpath.match_arrays(part)
             else:
                 found = _scan(s, q, set(allow) if allow is not None else None)
-            picked, total, out_facets, matching = _collapse(
-                s, found, all_copies=all_copies, sort=sort, offset=offset, limit=limit
+                m_ids = np.fromiter((d for d, _ in found), np.int64, len(found))
+                m_scores = np.fromiter((sc for _, sc in found), np.float64, len(found))
+            c = collapse(
+                dv, m_ids, m_scores, all_copies=all_copies, sort=sort, offset=offset, limit=limit
             )
-        col = s.reader().column_reader("info")
-        ids = [int(_info(col[d])[6]) for d, _ in picked]
+            picked, total, out_facets, matching = c.picked, c.total, c.facets, c.matching
+        ids = [int(dv.aid[d]) for d, _ in picked]
     copies = {aid: matching.get(d, 1) for aid, (d, _) in zip(ids, picked, strict=True)}
     hits = _hits(archive, ids, [sc for _, sc in picked], texts, copies)
     result: dict[str, Any] = {"query": query, "total": total, "offset": offset, "hits": hits}
@@ -147,53 +124,6 @@ def search(
     if out_facets is not None:
         result["facets"] = out_facets
     return result
-
-
-def _collapse(
-    searcher: Any,
-    matches: list[tuple[int, float]],
-    *,
-    all_copies: bool,
-    sort: str,
-    offset: int,
-    limit: int,
-) -> tuple[list[tuple[int, float]], int, dict[str, Any], dict[int, int]]:
-    lookup = _info_lookup(searcher, len(matches))
-    best: dict[str, tuple[tuple[Any, ...], int, float, list[str]]] = {}
-    count: Counter[str] = Counter()
-    for d, score in matches:
-        info = lookup(d)
-        key = str(d) if all_copies else info[0]
-        date = int(info[5]) if info[5] else 0
-        rank = (info[1] == "1", score if sort == "relevance" else date, -d)
-        count[key] += 1
-        cur = best.get(key)
-        if cur is None or rank > cur[0]:
-            best[key] = (rank, d, score, info)
-    facet_source: Counter[str] = Counter()
-    facet_year: Counter[str] = Counter()
-    facet_type: Counter[str] = Counter()
-    for _, _, _, info in best.values():
-        if info[2]:
-            facet_source[info[2]] += 1
-        if info[3]:
-            facet_year[info[3]] += 1
-        for t in info[4].split("|") if info[4] else ():
-            facet_type[t] += 1
-    if sort == "relevance":
-        order = sorted(best.values(), key=lambda b: (-b[2], b[1]))
-    else:
-        order = sorted(
-            best.values(), key=lambda b: (-(int(b[3][5]) if b[3][5] else -(2**62)), -b[2])
-        )
-    page = order[offset : offset + limit]
-    facets = {
-        "source": dict(facet_source.most_common()),
-        "year": dict(sorted(facet_year.items(), reverse=True)),
-        "fraud_type": dict(facet_type.most_common()),
-    }
-    matching = {b[1]: count[str(b[1]) if all_copies else b[3][0]] for b in page}
-    return [(b[1], b[2]) for b in page], len(best), facets, matching
 
 
 def _hits(

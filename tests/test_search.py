@@ -407,3 +407,59 @@ def test_index_and_search_on_each_database(archive):
     assert update_index(archive).indexed == 1
     res = search(archive, "一证通查 96110")
     assert res["total"] == 1 and "【一证通查】" in res["hits"][0]["snippet"]
+
+
+def test_collapse_and_facets_follow_an_incremental_update(filled):
+    """The per-index arrays (cluster, source, year, types by docnum) are cached per
+    segment, and the searcher kept between calls is reopened: new, re-indexed and
+    deleted articles must all show in the next search."""
+    arc, ids = filled
+    before = search(arc, "诈骗")
+    assert before["facets"]["source"] == {"中国网": 2, "上海警方": 1}
+    with arc.session() as s:
+        f = store(
+            s,
+            _doc(
+                "https://f.example/1",
+                "又一起冒充客服诈骗",
+                "转载：" + STORY,
+                source="新华网",
+                when=(2023, 1, 2, 9),
+                types=("冒充客服", "网络贷款"),
+            ),
+        ).article
+        s.add(Member(article_id=f.id, cluster_id=ids["cluster"], relation="near", similarity=0.9))
+        s.execute(update(Cluster).values(size=4))
+        s.execute(delete(Article).where(Article.id == ids["d"]))
+        s.execute(update(Article).values(needs_index=True))
+    update_index(arc)
+    res = search(arc, "诈骗")
+    assert res["total"] == 2  # the story (now 4 copies) and the Traditional article
+    story = next(h for h in res["hits"] if h["cluster"] == ids["cluster"])
+    assert story["id"] == ids["a"] and story["copies"] == 4 and story["matching_copies"] == 4
+    assert res["facets"]["source"] == {"中国网": 2}  # the canonical copy and the undated one
+    assert res["facets"]["fraud_type"] == {"冒充客服": 1}
+    every = search(arc, "诈骗", all_copies=True)
+    assert every["total"] == 5 and every["facets"]["source"]["新华网"] == 1
+    assert "上海警方" not in every["facets"]["source"]  # deleted: gone from the index
+    assert every["facets"]["year"] == {"2023": 1, "2022": 3}
+    assert every["facets"]["fraud_type"] == {"冒充客服": 4, "网络贷款": 1}
+    newest = search(arc, "诈骗", all_copies=True, sort="date", limit=1)["hits"][0]
+    assert newest["id"] == f.id
+
+
+def test_positions_decoded_in_bulk_equal_unpickled():
+    """search.fastpath reads many posting values at once from their pickled bytes;
+    shapes it does not know (a list of over 1,000, a negative delta) must still decode."""
+    from search.fastpath import _parse_pickled, _positions
+
+    fmt = Positions()
+    cases = [[], [0], [5], [255, 256], [65535, 65536, 70000], [9, 3], list(range(0, 3000, 3))]
+    cases += [[i, i + 300] for i in range(0, 100000, 7919)]
+    for subset in (cases[:6], cases[7:], cases):
+        raws = [fmt.encode(c) for c in subset]
+        pos, lens = _positions(raws)
+        assert lens.tolist() == [len(c) for c in subset]
+        assert pos.tolist() == [p for c in subset for p in c]
+    assert _parse_pickled([fmt.encode(c) for c in cases[7:]]) is not None  # the fast way
+    assert _parse_pickled([fmt.encode(list(range(1100)))]) is None  # two pickle batches
