@@ -31,7 +31,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -137,7 +137,7 @@ def paragraphs(text: str, simp: str | None = None) -> list[Para]:
     return out
 
 
-def units(text: str, paras: list[Para] | None = None) -> list[Unit]:
+def units(text: str, paras: Sequence[Para] | None = None) -> list[Unit]:
     """The sentences of ``text`` (or of some of its paragraphs) with offsets and keys."""
     from .dedup.shingles import word_key
 
@@ -333,8 +333,10 @@ def diff_texts(a: str, b: str) -> list[dict[str, Any]]:
     comparing them whole is cheap), then sentences inside the changed ones, then
     characters inside the changed sentences.
     """
-    simp_a, simp_b = simplified(a), simplified(b)
-    pa, pb = paragraphs(a, simp_a), paragraphs(b, simp_b)
+    if a == b:  # an exact copy: nothing changed (no alignment needed)
+        return []
+    simp_a, pa = _prepared(a)
+    simp_b, pb = _prepared(b)
     sm = difflib.SequenceMatcher(None, [p.key for p in pa], [p.key for p in pb], autojunk=False)
     raws: list[_Raw] = []
     equal_seen = 0
@@ -349,6 +351,14 @@ def diff_texts(a: str, b: str) -> list[dict[str, Any]]:
     changes = [_dress(r, a, b, equal_seen) for r in raws]
     _mark_moves(changes)
     return changes
+
+
+@lru_cache(maxsize=64)
+def _prepared(text: str) -> tuple[str | None, tuple[Para, ...]]:
+    """A text's NFKC/Simplified form and paragraphs, cached: when a cluster's new
+    members are diffed, the canonical text is the same one every time."""
+    simp = simplified(text)
+    return simp, tuple(paragraphs(text, simp))
 
 
 _Text = tuple[str, str | None]  # a text and its NFKC/Simplified form (or None)
