@@ -127,6 +127,37 @@ def _raw_shingles(key: str, k: int) -> np.ndarray:
         return mix64(h)
 
 
+def segment_shingles(keys: list[str], k: int = K) -> tuple[np.ndarray, np.ndarray]:
+    """``shingle_hashes`` of each key at once: (hashes, key number), unique per key.
+
+    One rolling-hash pass over the joined keys, keeping the windows that lie inside
+    one key: the same hashes as one ``shingle_hashes`` call per key, without the
+    per-key numpy overhead.
+    """
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    ends = np.cumsum(lengths)
+    parts_v: list[np.ndarray] = []
+    parts_s: list[np.ndarray] = []
+    joined = "".join(keys)
+    if len(joined) >= k:
+        starts = np.arange(len(joined) - k + 1)
+        sid = np.searchsorted(ends, starts, side="right")
+        inside = starts + k <= ends[sid]
+        parts_v.append(_raw_shingles(joined, k)[inside])
+        parts_s.append(sid[inside])
+    for i in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():
+        parts_v.append(_raw_shingles(keys[i], k))
+        parts_s.append(np.array([i], dtype=np.int64))
+    if not parts_v:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    vals, seg = np.concatenate(parts_v), np.concatenate(parts_s)
+    order = np.lexsort((vals, seg))
+    vals, seg = vals[order], seg[order]
+    keep = np.ones(len(vals), dtype=bool)
+    keep[1:] = (vals[1:] != vals[:-1]) | (seg[1:] != seg[:-1])
+    return vals[keep], seg[keep]
+
+
 def hash_tail(cp: np.ndarray) -> int:
     """One hash for a key shorter than a shingle."""
     value = 0

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .shingles import sentence_hashes, sentence_keys, shingle_hashes
+from .shingles import segment_shingles, sentence_hashes, sentence_keys, shingle_hashes
 from .signatures import signature
 
 NEAR = 0.5
@@ -187,11 +187,15 @@ def sentence_containment(sentences: list[str], other: np.ndarray) -> tuple[float
     (SENTENCE_FOUND of their shingles) — a copy shares whole sentences, two bulletins
     written from one template share phrases with different names and sums.
     """
-    hits: list[tuple[int, int]] = []
-    for key in sentences:
-        sh = shingle_hashes(key)
-        found = int(np.count_nonzero(np.isin(sh, other, assume_unique=True))) if len(sh) else 0
-        hits.append((found, len(sh)))
+    vals, seg = segment_shingles(sentences)  # every sentence's shingles, one pass
+    if len(other):  # ``other`` is sorted and unique: one binary search a shingle
+        at = np.minimum(np.searchsorted(other, vals), len(other) - 1)
+        inside = other[at] == vals
+    else:
+        inside = np.zeros(len(vals), dtype=bool)
+    sizes = np.bincount(seg, minlength=len(sentences)).tolist()
+    founds = np.bincount(seg[inside], minlength=len(sentences)).tolist()
+    hits = list(zip(founds, sizes, strict=True))
     added = [n == 0 or f < FOREIGN * n for f, n in hits]
     if all(added):
         return 0.0, 0.0
