@@ -43,6 +43,8 @@ MAX_WIDEN = 12  # edits longer than this are shown as they are
 MAX_BLOCK = 3000  # changed blocks longer than this are not aligned character by character
 CONTEXT = 12  # characters of context each side
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;…]*[”’\"'」』）)]*|[。！？!?；;]+")
+_ALNUM = re.compile(r"[^\W_]")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _STOP = set("的了是在和与及或等也都就被把对从向于为以而且但并之其这那")
 _BREAK_CHARS = set("。！？!?；;，,、：:\n")
 
@@ -73,14 +75,12 @@ def keyed(text: str, offset: int = 0, simp: str | None = None) -> tuple[str, lis
     chars: list[str] = []
     pos: list[int] = []
     if simp is not None and len(simp) == len(text):
-        for i, ch in enumerate(simp):
-            if ch.isalnum():
-                chars.append(ch.lower())
-                pos.append(offset + i)
-        key = "".join(chars)
+        # regex scans instead of a Python test per character ([^\W_] is str.isalnum)
+        pos = [offset + m.start() for m in _ALNUM.finditer(simp)]
+        key = _NOT_ALNUM.sub("", simp).lower()
         if len(key) == len(pos):
             return key, pos
-        chars, pos = [], []
+        pos = []
     for i, ch in enumerate(text):
         k = char_key(ch)
         if k:

@@ -52,7 +52,7 @@ class Features:
     hashes: list[int]
     shingles: np.ndarray
     sig: np.ndarray | None = None  # set by ``sign``
-    _content: tuple[int, np.ndarray] | None = field(default=None, repr=False)
+    _content: tuple[int, np.ndarray, list[bool]] | None = field(default=None, repr=False)
     _kept: list[str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -81,6 +81,10 @@ class Features:
         if self._content is not None and self._content[0] == boiler.version:
             return self._content[1]
         drop = [h != 0 and boiler.is_boilerplate(h) for h in self.hashes]
+        if self._content is not None and self._content[2] == drop:
+            # the boilerplate changed, but not in this text: the same content
+            self._content = (boiler.version, self._content[1], drop)
+            return self._content[1]
         kept = [k for k, d in zip(self.keys, drop, strict=True) if not d]
         if not any(drop):
             result = self.shingles
@@ -88,7 +92,7 @@ class Features:
             result = shingle_hashes("".join(kept))
         else:
             result, kept = self.shingles, self.keys
-        self._content = (boiler.version, result)
+        self._content = (boiler.version, result, drop)
         self._kept = kept
         return result
 
