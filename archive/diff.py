@@ -31,7 +31,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -43,6 +43,8 @@ MAX_WIDEN = 12  # edits longer than this are shown as they are
 MAX_BLOCK = 3000  # changed blocks longer than this are not aligned character by character
 CONTEXT = 12  # characters of context each side
 _SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;…]*[”’\"'」』）)]*|[。！？!?；;]+")
+_ALNUM = re.compile(r"[^\W_]")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 _STOP = set("的了是在和与及或等也都就被把对从向于为以而且但并之其这那")
 _BREAK_CHARS = set("。！？!?；;，,、：:\n")
 
@@ -73,14 +75,12 @@ def keyed(text: str, offset: int = 0, simp: str | None = None) -> tuple[str, lis
     chars: list[str] = []
     pos: list[int] = []
     if simp is not None and len(simp) == len(text):
-        for i, ch in enumerate(simp):
-            if ch.isalnum():
-                chars.append(ch.lower())
-                pos.append(offset + i)
-        key = "".join(chars)
+        # regex scans instead of a Python test per character ([^\W_] is str.isalnum)
+        pos = [offset + m.start() for m in _ALNUM.finditer(simp)]
+        key = _NOT_ALNUM.sub("", simp).lower()
         if len(key) == len(pos):
             return key, pos
-        chars, pos = [], []
+        pos = []
     for i, ch in enumerate(text):
         k = char_key(ch)
         if k:
@@ -137,7 +137,7 @@ def paragraphs(text: str, simp: str | None = None) -> list[Para]:
     return out
 
 
-def units(text: str, paras: list[Para] | None = None) -> list[Unit]:
+def units(text: str, paras: Sequence[Para] | None = None) -> list[Unit]:
     """The sentences of ``text`` (or of some of its paragraphs) with offsets and keys."""
     from .dedup.shingles import word_key
 
@@ -333,8 +333,10 @@ def diff_texts(a: str, b: str) -> list[dict[str, Any]]:
     comparing them whole is cheap), then sentences inside the changed ones, then
     characters inside the changed sentences.
     """
-    simp_a, simp_b = simplified(a), simplified(b)
-    pa, pb = paragraphs(a, simp_a), paragraphs(b, simp_b)
+    if a == b:  # an exact copy: nothing changed (no alignment needed)
+        return []
+    simp_a, pa = _prepared(a)
+    simp_b, pb = _prepared(b)
     sm = difflib.SequenceMatcher(None, [p.key for p in pa], [p.key for p in pb], autojunk=False)
     raws: list[_Raw] = []
     equal_seen = 0
@@ -349,6 +351,14 @@ def diff_texts(a: str, b: str) -> list[dict[str, Any]]:
     changes = [_dress(r, a, b, equal_seen) for r in raws]
     _mark_moves(changes)
     return changes
+
+
+@lru_cache(maxsize=64)
+def _prepared(text: str) -> tuple[str | None, tuple[Para, ...]]:
+    """A text's NFKC/Simplified form and paragraphs, cached: when a cluster's new
+    members are diffed, the canonical text is the same one every time."""
+    simp = simplified(text)
+    return simp, tuple(paragraphs(text, simp))
 
 
 _Text = tuple[str, str | None]  # a text and its NFKC/Simplified form (or None)

@@ -131,7 +131,16 @@ def best(counts: Counter[int], limit: int = MAX_CANDIDATES) -> list[int]:
 def store_bands(session: Session, rows: Iterable[tuple[int, np.ndarray]]) -> None:
     """Persist band keys (article id, keys), bulk insert."""
     # sorted by key: the index pages are then written in order, not at random
-    data = sorted({(k, aid) for aid, keys in rows for k in keys.tolist()})
+    rows = list(rows)
+    if not rows:
+        return
+    keys = np.concatenate([k for _, k in rows]).astype(np.int64)
+    owners = np.repeat(np.asarray([a for a, _ in rows], dtype=np.int64), [len(k) for _, k in rows])
+    order = np.lexsort((owners, keys))  # by key, then article: numpy, not a Python sort
+    keys, owners = keys[order], owners[order]
+    keep = np.ones(len(keys), dtype=bool)
+    keep[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
+    data = list(zip(keys[keep].tolist(), owners[keep].tolist(), strict=True))
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO dedup_band (key, article_id) VALUES ({mark}, {mark})"

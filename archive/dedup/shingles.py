@@ -51,8 +51,10 @@ def t2s_table() -> dict[int, str]:
 
 
 @lru_cache(maxsize=1)
-def _traditional() -> frozenset[str]:
-    return frozenset(chr(c) for c in t2s_table())
+def _traditional() -> re.Pattern[str]:
+    """A character class of every Traditional character (a regex scan is C-speed and
+    about ten times faster than ``frozenset.isdisjoint`` over a long text)."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(t2s_table())) + "]")
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +70,7 @@ def to_simplified(text: str) -> str:
     OpenCC converts by phrase (瞭解 -> 了解); where that would change the length, the
     character table is used instead, so positions in the text stay valid.
     """
-    if _traditional().isdisjoint(text):  # most texts: one C-speed scan, no copy
+    if _traditional().search(text) is None:  # most texts: one C-speed scan, no copy
         return text
     converted = _converter().convert(text)
     if len(converted) == len(text):
@@ -123,6 +125,37 @@ def _raw_shingles(key: str, k: int) -> np.ndarray:
         for j in range(1, k):
             h = h * _BASE + cp[j : j + n]
         return mix64(h)
+
+
+def segment_shingles(keys: list[str], k: int = K) -> tuple[np.ndarray, np.ndarray]:
+    """``shingle_hashes`` of each key at once: (hashes, key number), unique per key.
+
+    One rolling-hash pass over the joined keys, keeping the windows that lie inside
+    one key: the same hashes as one ``shingle_hashes`` call per key, without the
+    per-key numpy overhead.
+    """
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    ends = np.cumsum(lengths)
+    parts_v: list[np.ndarray] = []
+    parts_s: list[np.ndarray] = []
+    joined = "".join(keys)
+    if len(joined) >= k:
+        starts = np.arange(len(joined) - k + 1)
+        sid = np.searchsorted(ends, starts, side="right")
+        inside = starts + k <= ends[sid]
+        parts_v.append(_raw_shingles(joined, k)[inside])
+        parts_s.append(sid[inside])
+    for i in np.flatnonzero((lengths > 0) & (lengths < k)).tolist():
+        parts_v.append(_raw_shingles(keys[i], k))
+        parts_s.append(np.array([i], dtype=np.int64))
+    if not parts_v:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    vals, seg = np.concatenate(parts_v), np.concatenate(parts_s)
+    order = np.lexsort((vals, seg))
+    vals, seg = vals[order], seg[order]
+    keep = np.ones(len(vals), dtype=bool)
+    keep[1:] = (vals[1:] != vals[:-1]) | (seg[1:] != seg[:-1])
+    return vals[keep], seg[keep]
 
 
 def hash_tail(cp: np.ndarray) -> int:

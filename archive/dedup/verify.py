@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .shingles import sentence_hashes, sentence_keys, shingle_hashes
+from .shingles import segment_shingles, sentence_hashes, sentence_keys, shingle_hashes
 from .signatures import signature
 
 NEAR = 0.5
@@ -52,7 +52,7 @@ class Features:
     hashes: list[int]
     shingles: np.ndarray
     sig: np.ndarray | None = None  # set by ``sign``
-    _content: tuple[int, np.ndarray] | None = field(default=None, repr=False)
+    _content: tuple[int, np.ndarray, list[bool]] | None = field(default=None, repr=False)
     _kept: list[str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -81,6 +81,10 @@ class Features:
         if self._content is not None and self._content[0] == boiler.version:
             return self._content[1]
         drop = [h != 0 and boiler.is_boilerplate(h) for h in self.hashes]
+        if self._content is not None and self._content[2] == drop:
+            # the boilerplate changed, but not in this text: the same content
+            self._content = (boiler.version, self._content[1], drop)
+            return self._content[1]
         kept = [k for k, d in zip(self.keys, drop, strict=True) if not d]
         if not any(drop):
             result = self.shingles
@@ -88,7 +92,7 @@ class Features:
             result = shingle_hashes("".join(kept))
         else:
             result, kept = self.shingles, self.keys
-        self._content = (boiler.version, result)
+        self._content = (boiler.version, result, drop)
         self._kept = kept
         return result
 
@@ -187,11 +191,15 @@ def sentence_containment(sentences: list[str], other: np.ndarray) -> tuple[float
     (SENTENCE_FOUND of their shingles) — a copy shares whole sentences, two bulletins
     written from one template share phrases with different names and sums.
     """
-    hits: list[tuple[int, int]] = []
-    for key in sentences:
-        sh = shingle_hashes(key)
-        found = int(np.count_nonzero(np.isin(sh, other, assume_unique=True))) if len(sh) else 0
-        hits.append((found, len(sh)))
+    vals, seg = segment_shingles(sentences)  # every sentence's shingles, one pass
+    if len(other):  # ``other`` is sorted and unique: one binary search a shingle
+        at = np.minimum(np.searchsorted(other, vals), len(other) - 1)
+        inside = other[at] == vals
+    else:
+        inside = np.zeros(len(vals), dtype=bool)
+    sizes = np.bincount(seg, minlength=len(sentences)).tolist()
+    founds = np.bincount(seg[inside], minlength=len(sentences)).tolist()
+    hits = list(zip(founds, sizes, strict=True))
     added = [n == 0 or f < FOREIGN * n for f, n in hits]
     if all(added):
         return 0.0, 0.0
