@@ -98,17 +98,6 @@ class Cleaned:
     images: list[str] = field(default_factory=list)
 
 
-def has_cjk(text: str) -> bool:
-    return bool(_CJK_RE.search(text))
-
-
-def cjk_ratio(text: str) -> float:
-    chars = [c for c in text if not c.isspace()]
-    if not chars:
-        return 0.0
-    return sum(1 for c in chars if _CJK_RE.match(c)) / len(chars)
-
-
 def clean_markup(raw: str) -> Cleaned:
     """Strip Markdown, HTML tags and template tags; keep image URLs apart."""
     images: list[str] = []

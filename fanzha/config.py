@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archive import Archive
 
 DEFAULT_HOME = "fanzha-data"
 
@@ -38,7 +42,8 @@ class Settings:
             allow_private_fetch=_env_flag("FANZHA_ALLOW_PRIVATE_FETCH"),
         )
 
-    def open_archive(self):  # -> archive.Archive (import kept lazy: CLI start-up stays fast)
+    def open_archive(self) -> Archive:
+        """Open (and migrate) the archive these settings name."""
         from archive import Archive
 
         return Archive.open(self.home, self.db_url)

@@ -245,3 +245,11 @@ def test_progress_bars_on_a_terminal_log_lines_otherwise(reference, tmp_path):
     code, _, err = nightly(tmp_path / "piped", sites)
     assert code == 0 and "━" not in err
     assert any(" INFO " in line and "index" in line for line in err.splitlines())
+
+
+def test_no_site_reached_is_failed(tmp_path):
+    sites = write_sites(tmp_path / "sites.toml", "", DOWN.format(port=closed_port()))
+    code, report, err = nightly(tmp_path / "home", sites)
+    assert code == 1, err
+    assert report["status"] == "failed" and report["new"] == 0
+    assert set(report["figures"]["stages"]) == {"crawl", "dedup", "index"}  # later stages ran

@@ -115,10 +115,6 @@ def infer_year(month: int, day: int, context: str) -> int | None:
     return year
 
 
-def to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
-
-
 def url_date(url: str) -> ParsedDate | None:
     """A date in the URL path (``/t20220511_``, ``/2022-05/11/``, ``/20220511/``)."""
     from datetime import date, datetime

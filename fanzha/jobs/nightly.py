@@ -42,7 +42,6 @@ STAGES = ("crawl", "dedup", "index")
 class NightlyReport:
     run: int
     status: str = "running"
-    figures: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -137,8 +136,8 @@ def _run_stages(
                         error=f"stage {name} failed: {type(exc).__name__}: {exc}",
                     )
                 )
-    if len(failed) == len(stages) or (crawl_status == "failed" and len(stages) == 1):
-        status = "failed"
+    if len(failed) == len(stages) or crawl_status == "failed":
+        status = "failed"  # nothing done: every stage failed, or no site could be reached
     elif failed or crawl_status != "ok":
         status = "partial"
     else:
@@ -151,7 +150,7 @@ def _run_stages(
         run.error_count = len(run.errors)
         run.figures = {**(run.figures or {}), "stages": stage_figures}
         summary = run_json(run)
-    return NightlyReport(run=run_id, status=status, figures=stage_figures, summary=summary)
+    return NightlyReport(run=run_id, status=status, summary=summary)
 
 
 def configured_profiles(sites_file: Path | None) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from archive import Archive
 from archive.models import CrawlError, CrawlRun, utcnow
@@ -68,8 +68,3 @@ def run_detail(archive: Archive, run_id: int) -> dict[str, Any] | None:
         if run is None:
             return None
         return run_json(run, list(run.errors))
-
-
-def count_runs(archive: Archive) -> int:
-    with archive.session() as s:
-        return s.scalar(select(func.count()).select_from(CrawlRun)) or 0
