@@ -11,13 +11,14 @@ Errors are ``search.errors.QueryError`` (bad query, exit 2), ``IndexMissing`` an
 ``IndexBusy`` (exit 3), all ``archive.errors.ArchiveError``.
 """
 
-from .errors import IndexBusy, IndexMissing, QueryError, SearchError
+from .errors import IndexBusy, IndexMissing, IndexOutdated, QueryError, SearchError
 from .indexer import IndexReport, update_index
 from .results import search
 
 __all__ = [
     "IndexBusy",
     "IndexMissing",
+    "IndexOutdated",
     "IndexReport",
     "QueryError",
     "SearchError",

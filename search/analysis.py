@@ -1,4 +1,4 @@
-"""Chinese text analysis for the index: folding, bigram terms with positions, jieba words.
+"""Chinese text analysis for the index: folding, bigram terms, run keys, jieba words.
 
 Why bigrams: Chinese has no spaces, and a word segmenter (jieba) splits the same
 string differently in different contexts, so a query segmented one way misses the
@@ -27,12 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from pickle import dumps
 from typing import Any
 
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import TEXT
-from whoosh.system import pack_uint
+from whoosh.formats import Format, tokens
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # A run of Chinese characters, or a run of other letters/digits (Latin, digits, kana…).
@@ -81,40 +80,24 @@ def fold_query(text: str) -> str:
     return fold(normalize(text))
 
 
-def term_positions(text: str) -> dict[str, list[int]]:
-    """The bigram field's terms of a folded text, each with its positions.
+def term_counts(text: str) -> dict[str, int]:
+    """The bigram field's terms of a folded text, each with its frequency.
 
-    The fast path for indexing: one dict append per character, no Token objects.
+    The fast path for indexing: one dict update per character, no Token objects.
     """
-    poses: dict[str, list[int]] = {}
-    get = poses.get
-    pos = 0
+    counts: dict[str, int] = {}
+    get = counts.get
     for m in RUNS.finditer(text):
         run = m.group()
         if m.lastgroup == "c":
-            n = len(run)
-            for i in range(n - 1):
+            for i in range(len(run) - 1):
                 t = run[i : i + 2]
-                lst = get(t)
-                if lst is None:
-                    poses[t] = [pos + i]
-                else:
-                    lst.append(pos + i)
+                counts[t] = get(t, 0) + 1
             t = run[-1]
-            lst = get(t)
-            if lst is None:
-                poses[t] = [pos + n - 1]
-            else:
-                lst.append(pos + n - 1)
-            pos += n
         else:
-            lst = get(run)
-            if lst is None:
-                poses[run] = [pos]
-            else:
-                lst.append(pos)
-            pos += 1
-    return poses
+            t = run
+        counts[t] = get(t, 0) + 1
+    return counts
 
 
 def iter_terms(text: str) -> Iterator[tuple[str, int, int, int]]:
@@ -131,6 +114,53 @@ def iter_terms(text: str) -> Iterator[tuple[str, int, int, int]]:
         else:
             yield run, pos, start, m.end()
             pos += 1
+
+
+# -- phrases without positions -------------------------------------------------------
+#
+# The index keeps no positions (see ``BigramCounts``): a phrase's candidates are the
+# documents holding all its terms, and each candidate is then checked against its
+# *run key*: the runs of its folded text (Chinese runs, Latin/digit words) joined by
+# SEP, with SEP at both ends. A phrase is a substring of that key exactly when its
+# terms sit at consecutive positions in the positional scheme above: a Chinese run of
+# the phrase that comes first may be the end of a longer run, one that comes last the
+# start of one, one in the middle is a whole run; a Latin word is always whole.
+
+SEP = "\x01"
+
+
+def run_key(folded: str) -> str:
+    """The run key of a folded text: its runs joined by ``SEP``, ``SEP`` at both ends."""
+    runs = [m.group() for m in RUNS.finditer(folded)]
+    return SEP + SEP.join(runs) + SEP if runs else ""
+
+
+def phrase_needle(terms: list[str]) -> str:
+    """The substring of a run key that matches exactly where ``terms`` (bigram-field
+    terms, as the query builder makes them: bigrams of a run overlapping, a single
+    character closing a run) stand at consecutive positions."""
+    segments: list[tuple[str, bool]] = []  # (text, closed on the right)
+    run = ""
+    for t in terms:
+        if CJK_RE.match(t):
+            if len(t) == 2:
+                run = run + t[1] if run else t
+            else:  # a single character: the run ends here
+                segments.append((run or t, True))
+                run = ""
+        else:
+            if run:
+                segments.append((run, True))
+                run = ""
+            segments.append((t, True))
+    if run:
+        segments.append((run, False))
+    if not segments:
+        return ""
+    first_is_word = not CJK_RE.match(segments[0][0])
+    lead = SEP if first_is_word else ""
+    tail = SEP if segments[-1][1] else ""
+    return lead + SEP.join(text for text, _ in segments) + tail
 
 
 class BigramTokenizer(Tokenizer):
@@ -178,32 +208,58 @@ class BigramTokenizer(Tokenizer):
             yield t
 
 
-class BigramField(TEXT):
-    """A positional text field of character bigrams with a fast ``index``.
+class BigramCounts(Format):
+    """Term frequencies only, no value bytes: a posting is a document and a weight.
 
-    ``index`` skips Whoosh's per-token pipeline: it folds the text once, collects
-    each term's positions in a dict and encodes them with the field's own format,
-    giving the same postings as the analyzer (which queries and highlighting use).
+    Whoosh's ``Positions`` pickles each posting's positions into its block, and
+    reading a common bigram's postings then means unpickling tens of thousands of
+    position lists; here the block holds only ids and weights. Phrases are checked
+    against the run key instead (``phrase_needle``).
+    """
+
+    posting_size = 0
+    __inittypes__ = dict(field_boost=float)  # noqa: RUF012 (Whoosh's own convention)
+
+    def __init__(self, field_boost: float = 1.0, **options: Any) -> None:
+        self.field_boost = field_boost
+        self.options = options
+
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        fb = self.field_boost
+        freqs: dict[str, int] = {}
+        for t in tokens(value, analyzer, kwargs):
+            freqs[t.text] = freqs.get(t.text, 0) + 1
+        return ((w, n, n * fb, b"") for w, n in freqs.items())
+
+    def encode(self, value: Any) -> bytes:
+        return b""
+
+    def combine(self, vs: Any) -> bytes:
+        return b""
+
+
+class BigramField(TEXT):
+    """A text field of character bigrams: frequencies only, with a fast ``index``.
+
+    ``index`` skips Whoosh's per-token pipeline: it folds the text once and counts
+    each term in a dict, giving the same postings as the analyzer (which queries and
+    highlighting use). The run keys that phrases are checked against live in columns
+    of their own (``search.schema``).
     """
 
     def __init__(self, field_boost: float = 1.0, stored: bool = False) -> None:
         super().__init__(
-            analyzer=BigramTokenizer(), phrase=True, stored=stored, field_boost=field_boost
+            analyzer=BigramTokenizer(), phrase=False, stored=stored, field_boost=field_boost
         )
+        self.format = BigramCounts(field_boost=field_boost)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
-        # Positions.encode, inlined: the count, then the pickled position deltas.
         fb = self.format.field_boost
-        for term, poslist in term_positions(fold(value)).items():
-            n = len(poslist)
-            if n == 1:
-                deltas = poslist
-            else:
-                deltas = [b - a for a, b in zip([0, *poslist], poslist, strict=False)]
-            yield term.encode("utf-8"), n, n * fb, pack_uint(n) + dumps(deltas, 2)
+        for term, n in term_counts(fold(value)).items():
+            yield term.encode("utf-8"), n, n * fb, b""
 
 
 @lru_cache(maxsize=1)
@@ -230,12 +286,16 @@ def words(text: str) -> list[str]:
 
 
 __all__ = [
+    "SEP",
+    "BigramCounts",
     "BigramField",
     "BigramTokenizer",
     "fold",
     "fold_query",
     "iter_terms",
+    "phrase_needle",
+    "run_key",
     "t2s_table",
-    "term_positions",
+    "term_counts",
     "words",
 ]

@@ -17,6 +17,10 @@ class IndexMissing(SearchError):
     """No index has been built yet in this home."""
 
 
+class IndexOutdated(IndexMissing):
+    """The index was written in an older format: ``fanzha index`` rebuilds it."""
+
+
 class IndexBusy(SearchError):
     """Another process is writing the index."""
 

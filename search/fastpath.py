@@ -2,13 +2,15 @@
 
 Whoosh evaluates a query one matching document at a time, tens of microseconds of
 Python each: a phrase that occurs in half of 100,000 bulletins takes seconds. Here
-each term's posting list is read block by block into arrays (ids, weights, encoded
-positions), boolean structure is set algebra on sorted id arrays, and BM25 (the same
-formula and statistics as Whoosh's ``BM25F``) is computed for all candidates at once.
+each term's posting list is read block by block into arrays (ids and weights: the
+bigram fields keep no positions), boolean structure is set algebra on sorted id
+arrays, and BM25 (the same formula and statistics as Whoosh's ``BM25F``) is computed
+for all candidates at once.
 
-A phrase's candidates are the documents holding all its bigrams; whether the bigrams
-line up is checked per document only where needed: for the top N in score order
-(``top``), or for every candidate when the exact set is wanted (``matches``).
+A phrase's candidates are the documents holding all its bigrams; whether the phrase
+really occurs is checked against the document's run key (``RunKeys``) only where
+needed: for the top N in score order (``top``), or for every candidate when the exact
+set is wanted (``matches``).
 
 Query shapes outside what is handled here raise ``Unsupported``; the caller then
 uses Whoosh's own evaluation.
@@ -21,14 +23,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate, chain
-from pickle import loads
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 
+from .analysis import phrase_needle
 from .phrase import BigramPhrase
+from .schema import KEY_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -66,75 +68,6 @@ class Part:
         return np.fromiter((check(int(i)) for i in idx), np.bool_, len(idx))
 
 
-_WIDTH = np.zeros(256, dtype=np.int64)
-_WIDTH[ord("K")], _WIDTH[ord("M")], _WIDTH[ord("J")] = 2, 3, 5
-
-
-def _parse_pickled(raws: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
-    """Deltas of many ``Positions`` values at once, read straight from their bytes.
-
-    Each value is a 4-byte count, then ``pickle.dumps(deltas, 2)``: ``\\x80\\x02]q\\x00``,
-    ``(`` when more than one, one ``K``/``M``/``J`` opcode per delta (1, 2 or 4 byte
-    little-endian int), ``e.`` (or ``a.`` for one delta, ``.`` for none). The k-th
-    delta of every value is decoded in one numpy step. None when a value has another
-    shape (the caller then unpickles): nothing is guessed.
-    """
-    lens = np.fromiter(map(len, raws), np.int64, len(raws))
-    buf = np.frombuffer(b"".join(raws), dtype=np.uint8).astype(np.int64)
-    starts = np.cumsum(lens) - lens
-    if len(buf) == 0 or lens.min() < 10:
-        return None
-    count = (buf[starts] << 24) | (buf[starts + 1] << 16) | (buf[starts + 2] << 8) | buf[starts + 3]
-    if not ((buf[starts + 4] == 0x80).all() and (buf[starts + 5] == 2).all()):
-        return None
-    p = starts + 9 + (count > 1)
-    total = int(count.sum())
-    out = np.empty(total, dtype=np.int64)
-    slot = np.cumsum(count) - count
-    padded = np.concatenate([buf, np.zeros(5, dtype=np.int64)])
-    order = np.argsort(-count, kind="stable")
-    alive_after = np.searchsorted(-count[order], -np.arange(int(count.max())), side="left")
-    for k in range(int(count.max()) if len(count) else 0):
-        live = order[: int(alive_after[k])] if k else order[: int((count > 0).sum())]
-        q = p[live]
-        op = padded[q]
-        width = _WIDTH[op]
-        if not width.all():
-            return None
-        b1, b2, b3, b4 = padded[q + 1], padded[q + 2], padded[q + 3], padded[q + 4]
-        val = np.where(width == 2, b1, b1 | (b2 << 8))
-        big = width == 5
-        if big.any():
-            v4 = b1 | (b2 << 8) | (b3 << 16) | (b4 << 24)
-            val = np.where(big, np.where(v4 >= 1 << 31, v4 - (1 << 32), v4), val)
-        out[slot[live] + k] = val
-        p[live] = q + width
-    tail = np.where(count > 1, ord("e"), np.where(count == 1, ord("a"), -1))
-    end = starts + lens
-    ok = (count == 0) | ((padded[p] == tail) & (p + 2 == end))
-    if not ok.all() or not (padded[end - 1] == ord(".")).all():
-        return None
-    return out, count
-
-
-def _positions(raws: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """The decoded positions of several posting values, flattened, and how many each
-    value holds (Whoosh's ``Positions`` format: a count, then pickled deltas)."""
-    parsed = _parse_pickled(raws) if raws else None
-    if parsed is not None:
-        flat, lens = parsed
-    else:
-        deltas = [loads(r[4:]) for r in raws]
-        lens = np.fromiter(map(len, deltas), np.int64, len(deltas))
-        flat = np.fromiter(chain.from_iterable(deltas), np.int64, int(lens.sum()))
-    cs = np.cumsum(flat)
-    starts = np.cumsum(lens) - lens
-    base = np.zeros(len(lens), dtype=np.int64)
-    later = starts > 0
-    base[later] = cs[starts[later] - 1]
-    return cs - np.repeat(base, lens), lens
-
-
 _LENGTHS: dict[tuple[Any, str], np.ndarray] = {}
 
 
@@ -156,24 +89,19 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
     return arr
 
 
-def _raw_postings(
-    reader: Any, fieldname: str, btext: bytes, want_values: bool = True
-) -> tuple[np.ndarray, np.ndarray, list | None]:
-    """All (ids, weights, values) of one term in one segment, deleted docs included.
+def _raw_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """All (ids, weights) of one term in one segment, deleted docs included.
 
     Whoosh's own block decoding (a Python generator over the id deltas, one tuple per
-    block) is replaced by numpy on the unpickled block; ``values`` (positions) are
-    kept only when asked for (a lone bigram needs none)."""
+    block) is replaced by numpy on the unpickled block."""
     m = reader._terms.matcher(fieldname, btext, reader.schema[fieldname].format)
     id_parts: list[np.ndarray] = []
     w_parts: list[np.ndarray] = []
-    values: list[Any] = []
     if type(m).__name__ == "W3LeafMatcher":
-        fixed = m._fixedsize is not None and m._fixedsize >= 0
         while not m._atend:
             if m._data is None:
                 m._read_data()
-            raw_ids, raw_w, raw_v = m._data[0], m._data[1], m._data[2]
+            raw_ids, raw_w = m._data[0], m._data[1]
             n = m._blocklength
             arr = np.asarray(raw_ids, dtype=np.int64)
             id_parts.append(arr if m._byteids else np.cumsum(arr))
@@ -183,12 +111,6 @@ def _raw_postings(
                 w_parts.append(np.full(n, raw_w))
             else:
                 w_parts.append(np.asarray(raw_w, dtype=np.float64))
-            if want_values:
-                if fixed:
-                    m._read_values()
-                    values.extend(m._values)
-                else:
-                    values.extend(raw_v)
             m._next_block()
     else:
         ids: list[int] = []
@@ -196,20 +118,18 @@ def _raw_postings(
         while m.is_active():
             ids.append(m.id())
             weights.append(m.weight())
-            if want_values:
-                values.append(m.value())
             m.next()
         id_parts.append(np.asarray(ids, dtype=np.int64))
         w_parts.append(np.asarray(weights, dtype=np.float64))
     ids_a = np.concatenate(id_parts) if id_parts else np.empty(0, np.int64)
     w_a = np.concatenate(w_parts) if w_parts else np.empty(0)
-    return ids_a, w_a, (values if want_values else None)
+    return ids_a, w_a
 
 
 # Posting lists of recent terms, per segment: queries share their common bigrams.
-# Bounded by the number of postings held (ids, weights and positions per posting).
-CACHE_POSTINGS = 1_500_000
-_CACHE: OrderedDict[Any, tuple[np.ndarray, np.ndarray, list | None]] = OrderedDict()
+# Bounded by the number of postings held (an id and a weight each).
+CACHE_POSTINGS = 4_000_000
+_CACHE: OrderedDict[Any, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 _CACHE_SIZE = 0
 _CACHE_LOCK = threading.Lock()
 
@@ -222,19 +142,17 @@ def clear_cache() -> None:
         _CACHE_SIZE = 0
 
 
-def _cached_postings(
-    reader: Any, fieldname: str, btext: bytes, want_values: bool
-) -> tuple[np.ndarray, np.ndarray, list | None]:
+def _cached_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
     global _CACHE_SIZE
     seg = reader.segment()
     seg_key = (seg.segment_id() if seg is not None else id(reader), reader.doc_count_all())
     key = (seg_key, fieldname, btext)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
-        if hit is not None and (hit[2] is not None or not want_values):
+        if hit is not None:
             _CACHE.move_to_end(key)
             return hit
-    got = _raw_postings(reader, fieldname, btext, want_values)
+    got = _raw_postings(reader, fieldname, btext)
     n = len(got[0])
     if n > CACHE_POSTINGS // 4:
         return got
@@ -250,6 +168,38 @@ def _cached_postings(
     return got
 
 
+class RunKeys:
+    """The run keys of one bigram field by global docnum (the field's key column).
+
+    A phrase candidate is checked with one substring test of the document's key
+    (``search.analysis.phrase_needle``): the bytes are sliced straight from the
+    segment's column data (Whoosh's ``VarBytesColumn``: values, then their lengths and
+    offsets), without a reader call per document where the column allows it.
+    """
+
+    def __init__(self, leaves: list[tuple[Any, int]], column: str) -> None:
+        self.starts = np.asarray([off for _, off in leaves], dtype=np.int64)
+        self.readers = [
+            r.column_reader(column) if r.has_column(column) else None for r, _ in leaves
+        ]
+
+    def contains(self, docnums: np.ndarray, needle: bytes) -> np.ndarray:
+        """Whether each document's key holds ``needle`` (a boolean array)."""
+        docnums = np.asarray(docnums, dtype=np.int64)
+        out = np.zeros(len(docnums), dtype=np.bool_)
+        if not len(docnums):
+            return out
+        seg = np.searchsorted(self.starts, docnums, side="right") - 1
+        for k in np.unique(seg).tolist():
+            col = self.readers[k]
+            if col is None:
+                continue
+            sel = np.flatnonzero(seg == k)
+            local = (docnums[sel] - self.starts[k]).tolist()
+            out[sel] = [needle in col[d] for d in local]
+        return out
+
+
 class Evaluator:
     """Evaluates a Whoosh query tree built by ``search.query.Builder``."""
 
@@ -257,31 +207,32 @@ class Evaluator:
         self.searcher = searcher
         self.leaves = list(searcher.reader().leaf_readers())
         self.n = searcher.doc_count_all()
+        self._key_cache: dict[str, RunKeys] = {}
 
     # -- postings --------------------------------------------------------------------
 
-    def _postings(
-        self, fieldname: str, text: str, want_values: bool = True
-    ) -> tuple[np.ndarray, np.ndarray, list]:
+    def _postings(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         field = self.searcher.schema[fieldname]
         btext = field.to_bytes(text)
-        all_ids, all_w, all_v = [], [], []
+        all_ids, all_w = [], []
         for reader, offset in self.leaves:
             if (fieldname, btext) not in reader:
                 continue
-            ids_a, w_a, values = _cached_postings(reader, fieldname, btext, want_values)
+            ids_a, w_a = _cached_postings(reader, fieldname, btext)
             if reader.has_deletions():
                 keep = ~np.isin(ids_a, np.fromiter(reader.deleted_docs_set, dtype=np.int64))
                 ids_a, w_a = ids_a[keep], w_a[keep]
-                if values is not None:
-                    values = [v for v, k in zip(values, keep, strict=True) if k]
             all_ids.append(ids_a + offset)
             all_w.append(w_a)
-            if values is not None:
-                all_v.extend(values)
         if not all_ids:
-            return np.empty(0, np.int64), np.empty(0), []
-        return np.concatenate(all_ids), np.concatenate(all_w), all_v
+            return np.empty(0, np.int64), np.empty(0)
+        return np.concatenate(all_ids), np.concatenate(all_w)
+
+    def _keys(self, fieldname: str) -> RunKeys:
+        keys = self._key_cache.get(fieldname)
+        if keys is None:
+            keys = self._key_cache[fieldname] = RunKeys(self.leaves, KEY_COLUMNS[fieldname])
+        return keys
 
     def _bm25(self, fieldname: str, text: str, ids: np.ndarray, w: np.ndarray) -> np.ndarray:
         s = self.searcher
@@ -329,7 +280,7 @@ class Evaluator:
         raise Unsupported(type(q).__name__)
 
     def _term(self, fieldname: str, text: str, boost: float = 1.0) -> Part:
-        ids, w, _ = self._postings(fieldname, text, want_values=False)
+        ids, w = self._postings(fieldname, text)
         if not len(ids):
             return Part(ids, np.empty(0))
         return Part(ids, self._bm25(fieldname, text, ids, w) * boost)
@@ -337,7 +288,7 @@ class Evaluator:
     def _phrase(self, q: BigramPhrase) -> Part:
         words = list(q.words)
         data = [self._postings(q.fieldname, w) for w in words]
-        if any(not len(ids) for ids, _, _ in data):
+        if any(not len(ids) for ids, _ in data):
             return Part(np.empty(0, np.int64), np.empty(0))
         order = sorted(range(len(words)), key=lambda i: len(data[i][0]))
         cand = data[order[0]][0]
@@ -346,38 +297,18 @@ class Evaluator:
             if not len(cand):
                 return Part(cand, np.empty(0))
         scores = np.zeros(len(cand))
-        where: list[np.ndarray] = []
-        for w, (ids, weights, _) in zip(words, data, strict=True):
-            idx = np.searchsorted(ids, cand)
-            where.append(idx)
-            scores += self._bm25(q.fieldname, w, cand, weights[idx])
-        values = [v for _, _, v in data]
-        offsets = list(range(len(words)))
-        check_order = order  # rarest first: the smallest position sets
+        for w, (ids, weights) in zip(words, data, strict=True):
+            scores += self._bm25(q.fieldname, w, cand, weights[np.searchsorted(ids, cand)])
+        if len(words) == 1:
+            return Part(cand, scores * q.boost)
+        keys = self._keys(q.fieldname)
+        needle = phrase_needle(words).encode("utf-8")
 
         def check(i: int) -> bool:
-            common: set[int] | None = None
-            for k in check_order:
-                raw = values[k][where[k][i]]
-                pos = accumulate(loads(raw[4:]))
-                shifted = {p - offsets[k] for p in pos}
-                common = shifted if common is None else common & shifted
-                if not common:
-                    return False
-            return True
+            return bool(keys.contains(cand[i : i + 1], needle)[0])
 
         def vcheck(idx: np.ndarray) -> np.ndarray:
-            alive = np.asarray(idx, dtype=np.int64)
-            keys: np.ndarray | None = None
-            for k in check_order:
-                if not len(alive):
-                    break
-                vals = values[k]
-                pos, lens = _positions([vals[j] for j in where[k][alive].tolist()])
-                key = (np.repeat(alive, lens) << 32) | (pos - offsets[k] + (1 << 31))
-                keys = key if keys is None else np.intersect1d(keys, key, assume_unique=True)
-                alive = np.unique(keys >> 32)
-            return np.isin(np.asarray(idx, dtype=np.int64), alive)
+            return keys.contains(cand[np.asarray(idx, dtype=np.int64)], needle)
 
         return Part(cand, scores * q.boost, check, vcheck)
 

@@ -32,10 +32,11 @@ from archive import Archive
 from archive.models import Article, Cluster, Member, Source
 from archive.normalize import normalize
 
-from .errors import IndexBusy, IndexMissing
+from .analysis import fold, run_key
+from .errors import IndexBusy, IndexMissing, IndexOutdated
 from .fastwriter import FastSegmentWriter
 from .rows import article_select
-from .schema import build_schema
+from .schema import FORMAT, build_schema, is_current
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +76,23 @@ def current_dir(root: Path) -> Path | None:
     return path if name and whoosh_index.exists_in(str(path)) else None
 
 
+def _outdated(archive: Archive) -> IndexOutdated:
+    return IndexOutdated(
+        f"the search index in {archive.home} was written by an older fanzha "
+        f"(index format {FORMAT} is needed): run 'fanzha index' to rebuild it"
+    )
+
+
 def open_index(archive: Archive) -> Index:
-    """The live index, or ``IndexMissing`` when ``fanzha index`` has not run."""
+    """The live index; ``IndexMissing`` when ``fanzha index`` has not run,
+    ``IndexOutdated`` when it is of an older format."""
     path = current_dir(index_root(archive))
     if path is None:
         raise IndexMissing(f"no search index in {archive.home}: run 'fanzha index' first")
-    return whoosh_index.open_dir(str(path))
+    ix = whoosh_index.open_dir(str(path))
+    if not is_current(ix.schema):
+        raise _outdated(archive)
+    return ix
 
 
 _local = threading.local()
@@ -101,7 +113,10 @@ def live_searcher(archive: Archive, **kwargs: Any) -> Iterator[Any]:
         stale += list(cache)[: max(0, len(cache) - 3)]  # a few homes at most
         for k in set(stale):
             cache.pop(k).close()
-        s = whoosh_index.open_dir(key).searcher(**kwargs)
+        ix = whoosh_index.open_dir(key)
+        if not is_current(ix.schema):
+            raise _outdated(archive)
+        s = ix.searcher(**kwargs)
     elif not s.up_to_date():
         # A new searcher, not ``s.refresh()``: Whoosh's refresh adds the old reader's
         # segments that are no longer in the index back into the new reader (segments
@@ -171,12 +186,16 @@ def to_document(row: Any) -> dict[str, Any]:
             str(aid),
         ]
     )
+    title = normalize(row.title or "")
+    body = row.norm_text or ""
     doc: dict[str, Any] = {
         "id": str(aid),
         "url": row.url,
-        "title": normalize(row.title or ""),
+        "title": title,
         "_stored_title": row.title or "",
-        "body": row.norm_text or "",
+        "body": body,
+        "title_key": run_key(fold(title)).encode("utf-8"),
+        "body_key": run_key(fold(body)).encode("utf-8"),
         "kind": row.kind or "",
         "cluster": cluster,
         "canonical": canonical,
@@ -269,6 +288,9 @@ def update_index(
         raise IndexBusy("another 'fanzha index' is writing the index; try again later")
     try:
         live = current_dir(root)
+        if live is not None and not rebuild and not _is_current(live):
+            log.info("index in %s is of an older format: rebuilding it", live)
+            rebuild = True
         if rebuild or live is None:
             return _rebuild(archive, root, live, progress, procs)
         return _incremental(archive, live, progress, procs)
@@ -276,6 +298,10 @@ def update_index(
         raise IndexBusy(f"the index in {root} is locked by another writer") from exc
     finally:
         lock.release()
+
+
+def _is_current(path: Path) -> bool:
+    return is_current(whoosh_index.open_dir(str(path)).schema)
 
 
 def _rebuild(

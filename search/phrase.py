@@ -1,11 +1,11 @@
 """A faster exact phrase query for the bigram fields.
 
-Whoosh's ``Phrase`` checks positions through its general span machinery
-(``SpanNear2``), several Python calls per posting. A bigram phrase only needs: the
-documents holding every term (an intersection of the term posting lists, which skips),
-then one set intersection of their positions shifted by each term's offset. The
-result is the same set of documents and the same scores (the sum of the terms'
-scores, as Whoosh's phrase gives).
+Whoosh's ``Phrase`` needs positions in the postings, which the bigram fields do not
+keep (``search.analysis.BigramCounts``). A bigram phrase here is: the documents
+holding every term (an intersection of the term posting lists, which skips), each
+checked by one substring test of its run key (``search.analysis.phrase_needle``).
+The scores are the sum of the terms' scores, as Whoosh's phrase gives. This is the
+path Whoosh's own evaluation takes; ``search.fastpath`` does the same with arrays.
 """
 
 from __future__ import annotations
@@ -16,19 +16,24 @@ from typing import Any
 from whoosh import matching
 from whoosh import query as wq
 
+from .analysis import phrase_needle
+from .schema import KEY_COLUMNS
+
 
 class PhraseMatcher(matching.Matcher):
-    """A k-way intersection of the terms' matchers that stops only where they line up.
+    """A k-way intersection of the terms' matchers that stops only where the phrase
+    occurs (``needle`` in the document's run key, read from ``keys``, the segment's key
+    column).
 
-    ``leaves``: ``(term matcher, offset in the phrase)``, rarest term first (it leads).
-    The score is the sum of the terms' scores; the block quality the sum of theirs,
-    which bounds every phrase score in the block, so Whoosh's top-N collector can skip
-    whole blocks without decoding their positions.
+    ``leaves``: the term matchers, rarest first (it leads). The score is the sum of the
+    terms' scores; the block quality the sum of theirs, which bounds every phrase score
+    in the block, so Whoosh's top-N collector can skip whole blocks unchecked.
     """
 
-    def __init__(self, leaves: list[tuple[Any, int]], boost: float = 1.0) -> None:
-        self.ms = [m for m, _ in leaves]
-        self.offsets = [off for _, off in leaves]
+    def __init__(self, leaves: list[Any], keys: Any, needle: bytes, boost: float = 1.0) -> None:
+        self.ms = leaves
+        self.keys = keys
+        self.needle = needle
         self.boost = boost
         self._active = all(m.is_active() for m in self.ms)
         self._sync()
@@ -53,13 +58,7 @@ class PhraseMatcher(matching.Matcher):
                 return
 
     def _lined_up(self) -> bool:
-        cand: set[int] | None = None
-        for m, off in zip(self.ms, self.offsets, strict=True):
-            shifted = {p - off for p in m.value_as("positions")}
-            cand = shifted if cand is None else cand & shifted
-            if not cand:
-                return False
-        return True
+        return self.needle in self.keys[self.ms[0].id()]
 
     def _sync(self) -> None:
         lead = self.ms[0]
@@ -162,12 +161,16 @@ class BigramPhrase(wq.Phrase):
             return matching.NullMatcher()
         field = searcher.schema[fieldname]
         reader = searcher.reader()
+        column = KEY_COLUMNS.get(fieldname)
+        if column is None or not reader.has_column(column):
+            return matching.NullMatcher()
         leaves = []
-        for offset, word in enumerate(self.words):
+        for word in self.words:
             if (fieldname, field.to_bytes(word)) not in reader:
                 return matching.NullMatcher()
-            leaves.append((reader.doc_frequency(fieldname, word), offset, word))
+            leaves.append((reader.doc_frequency(fieldname, word), word))
         leaves.sort()  # the rarest term first: the intersection skips the most
-        ms = [(wq.Term(fieldname, w).matcher(searcher, context), off) for _, off, w in leaves]
-        m = PhraseMatcher(ms, boost=self.boost)
+        ms = [wq.Term(fieldname, w).matcher(searcher, context) for _, w in leaves]
+        needle = phrase_needle(list(self.words)).encode("utf-8")
+        m = PhraseMatcher(ms, reader.column_reader(column), needle, boost=self.boost)
         return m if m.is_active() else matching.NullMatcher()

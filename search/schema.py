@@ -1,8 +1,11 @@
 """The Whoosh schema of the search index.
 
-``title`` and ``body`` are character-bigram fields (``search.analysis.BigramField``):
-exact substring recall for Chinese. The body indexed is the archive's normalised text;
-snippets are cut from the readable text in the archive, so the index stores no body.
+``title`` and ``body`` are character-bigram fields (``search.analysis.BigramField``,
+term frequencies only): exact substring recall for Chinese. ``title_key`` and
+``body_key`` are their run keys (``search.analysis.run_key``), one column value per
+document, against which phrase candidates are checked. The body indexed is the
+archive's normalised text; snippets are cut from the readable text in the archive, so
+the index stores no body.
 ``cluster`` is the collapse key (``c<cluster id>``, or ``a<article id>`` for an article
 in no cluster yet). ``source`` holds the source's name and key as two terms.
 ``info`` is one column per document with what a result scan needs without touching
@@ -19,6 +22,7 @@ from .analysis import BigramField
 
 
 def build_schema() -> Schema:
+    """The schema of a new index (``FORMAT``)."""
     return Schema(
         id=ID(stored=True, unique=True),
         url=ID(stored=True),
@@ -32,4 +36,17 @@ def build_schema() -> Schema:
         canonical=BOOLEAN(stored=True),
         copies=NUMERIC(int, stored=True),
         info=COLUMN(columns.VarBytesColumn()),
+        title_key=COLUMN(columns.VarBytesColumn()),
+        body_key=COLUMN(columns.VarBytesColumn()),
     )
+
+
+# The index format: bumped when the schema changes in a way old indexes cannot serve
+# (2: frequency-only bigram fields and run-key columns instead of positions).
+FORMAT = 2
+KEY_COLUMNS = {"title": "title_key", "body": "body_key"}
+
+
+def is_current(schema: Schema) -> bool:
+    """Whether an index with this schema was written in the current ``FORMAT``."""
+    return all(col in schema for col in KEY_COLUMNS.values())

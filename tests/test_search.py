@@ -10,12 +10,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, select, update
-from whoosh.formats import Positions
 
 from archive import Document, store
 from archive.models import Article, Cluster, Member
 from search import IndexBusy, IndexMissing, QueryError, search, update_index
-from search.analysis import BigramField, fold, term_positions
+from search.analysis import BigramCounts, BigramField, fold, phrase_needle, run_key, term_counts
 from search.export import matching_ids
 from search.highlight import snippet
 from search.indexer import current_dir, open_index
@@ -107,25 +106,48 @@ def filled(sqlite_archive):
 
 
 def test_fast_index_path_equals_the_analyzer():
-    field = BigramField()
+    field = BigramField(field_boost=2.0)
     for text in [fold(STORY), "哈哈哈 APP-96110 反诈，骗", "a", ""]:
         fast = sorted(field.index(text))
         slow = sorted(
-            (t.encode(), f, w, v) for t, f, w, v in Positions().word_values(text, field.analyzer)
+            (t.encode(), f, w, v)
+            for t, f, w, v in BigramCounts(2.0).word_values(text, field.analyzer)
         )
         assert fast == slow
+    assert sorted(field.index("骗骗骗")) == [
+        ("骗".encode(), 1, 2.0, b""),
+        ("骗骗".encode(), 2, 4.0, b""),
+    ]
 
 
-def test_bigrams_with_one_position_per_character():
-    assert term_positions(fold("一证通查，APP下载")) == {
-        "一证": [0],
-        "证通": [1],
-        "通查": [2],
-        "查": [3],
-        "app": [4],
-        "下载": [5],
-        "载": [6],
+def test_bigrams_and_run_ends_counted():
+    assert term_counts(fold("一证通查，APP下载 下载")) == {
+        "一证": 1,
+        "证通": 1,
+        "通查": 1,
+        "查": 1,
+        "app": 1,
+        "下载": 2,
+        "载": 2,
     }
+
+
+def test_run_key_and_phrase_needles():
+    key = run_key(fold("打击反诈，APP下载。一证通查"))
+    assert key == "\x01打击反诈\x01app\x01下载\x01一证通查\x01"
+
+    def finds(terms):
+        return phrase_needle(terms) in key
+
+    assert finds(["反诈"]) and finds(["击反", "反诈"])  # inside or at the end of a run
+    assert finds(["反诈", "诈", "app"])  # a run's end, then a word
+    assert not finds(["打击", "击", "app"])  # 打击 does not end its run
+    assert finds(["app", "下载"]) and finds(["载", "一证"])  # word then run start; across
+    assert not finds(["app", "载"])  # 载 alone would be a run of one character
+    assert finds(["下载", "载", "一证", "证通"])
+    assert not finds(["诈a"]) and not finds(["pp"])  # words are whole
+    assert not finds(["反诈", "诈", "下载"])  # runs must be adjacent
+    assert phrase_needle(["app"]) == "\x01app\x01"
 
 
 def test_fold_is_character_by_character_and_keeps_length():
@@ -375,6 +397,32 @@ def test_rebuild_swaps_generations_while_a_reader_keeps_working(filled):
     assert not before.exists()  # two generations later the old one is gone
 
 
+def test_an_index_of_an_older_format_is_rebuilt_not_misread(filled):
+    """An index written before the run-key columns (positions in the postings) cannot
+    check phrases: search says so in one line, and ``update_index`` rebuilds it."""
+    from whoosh import index as whoosh_index
+
+    from search import IndexOutdated
+    from search.indexer import _new_generation, _swap
+    from search.schema import build_schema
+
+    arc, _ = filled
+    old_schema = build_schema()
+    old_schema.remove("title_key")
+    old_schema.remove("body_key")
+    root = arc.index_dir
+    gen = _new_generation(root)
+    w = whoosh_index.create_in(str(gen), old_schema).writer()
+    w.add_document(id="1", body="一证通查")
+    w.commit()
+    _swap(root, gen)
+    with pytest.raises(IndexOutdated, match="run 'fanzha index' to rebuild it"):
+        search(arc, "一证通查")
+    report = update_index(arc)
+    assert report.rebuilt and report.total == 5
+    assert search(arc, "一证通查")["total"] == 1
+
+
 def test_search_works_while_the_index_is_being_written(filled):
     arc, _ = filled
     ix = open_index(arc)
@@ -446,20 +494,3 @@ def test_collapse_and_facets_follow_an_incremental_update(filled):
     assert every["facets"]["fraud_type"] == {"冒充客服": 4, "网络贷款": 1}
     newest = search(arc, "诈骗", all_copies=True, sort="date", limit=1)["hits"][0]
     assert newest["id"] == f.id
-
-
-def test_positions_decoded_in_bulk_equal_unpickled():
-    """search.fastpath reads many posting values at once from their pickled bytes;
-    shapes it does not know (a list of over 1,000, a negative delta) must still decode."""
-    from search.fastpath import _parse_pickled, _positions
-
-    fmt = Positions()
-    cases = [[], [0], [5], [255, 256], [65535, 65536, 70000], [9, 3], list(range(0, 3000, 3))]
-    cases += [[i, i + 300] for i in range(0, 100000, 7919)]
-    for subset in (cases[:6], cases[7:], cases):
-        raws = [fmt.encode(c) for c in subset]
-        pos, lens = _positions(raws)
-        assert lens.tolist() == [len(c) for c in subset]
-        assert pos.tolist() == [p for c in subset for p in c]
-    assert _parse_pickled([fmt.encode(c) for c in cases[7:]]) is not None  # the fast way
-    assert _parse_pickled([fmt.encode(list(range(1100)))]) is None  # two pickle batches
