@@ -21,8 +21,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -98,20 +99,30 @@ def _raw_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray
     id_parts: list[np.ndarray] = []
     w_parts: list[np.ndarray] = []
     if type(m).__name__ == "W3LeafMatcher":
+        # the blocks' id deltas and weights gathered first, converted in one step each
+        raw_ids: list[Any] = []
+        lens: list[int] = []
+        weights: list[Any] = []
         while not m._atend:
             if m._data is None:
                 m._read_data()
-            raw_ids, raw_w = m._data[0], m._data[1]
             n = m._blocklength
-            arr = np.asarray(raw_ids, dtype=np.int64)
-            id_parts.append(arr if m._byteids else np.cumsum(arr))
-            if raw_w is None:
-                w_parts.append(np.ones(n))
-            elif isinstance(raw_w, float):
-                w_parts.append(np.full(n, raw_w))
-            else:
-                w_parts.append(np.asarray(raw_w, dtype=np.float64))
+            raw_ids.append(m._data[0])
+            lens.append(n)
+            raw_w = m._data[1]
+            weights.append(
+                (1.0,) * n if raw_w is None else (raw_w,) * n if isinstance(raw_w, float) else raw_w
+            )
             m._next_block()
+        total = sum(lens)
+        flat = np.fromiter(chain.from_iterable(raw_ids), np.int64, total)
+        if not m._byteids:  # delta-coded from 0 within each block
+            cs = np.cumsum(flat)
+            ends = np.cumsum(lens)
+            base = np.concatenate(([0], cs[ends[:-1] - 1]))
+            flat = cs - np.repeat(base, lens)
+        id_parts.append(flat)
+        w_parts.append(np.fromiter(chain.from_iterable(weights), np.float64, total))
     else:
         ids: list[int] = []
         weights: list[float] = []
@@ -168,6 +179,15 @@ def _cached_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndar
     return got
 
 
+def _column(reader: Any, column: str) -> Any:
+    """The segment's column reader, kept on the reader: opening one builds its offsets
+    (a Python loop over the documents for a small segment), too slow per query."""
+    cache = reader.__dict__.setdefault("_fanzha_columns", {})
+    if column not in cache:
+        cache[column] = reader.column_reader(column) if reader.has_column(column) else None
+    return cache[column]
+
+
 class RunKeys:
     """The run keys of one bigram field by global docnum (the field's key column).
 
@@ -179,9 +199,7 @@ class RunKeys:
 
     def __init__(self, leaves: list[tuple[Any, int]], column: str) -> None:
         self.starts = np.asarray([off for _, off in leaves], dtype=np.int64)
-        self.readers = [
-            r.column_reader(column) if r.has_column(column) else None for r, _ in leaves
-        ]
+        self.readers = [_column(r, column) for r, _ in leaves]
 
     def contains(self, docnums: np.ndarray, needle: bytes) -> np.ndarray:
         """Whether each document's key holds ``needle`` (a boolean array)."""
@@ -427,26 +445,43 @@ def _subset(part: Part, idx: np.ndarray) -> Part:
     return Part(part.ids[idx], part.scores[idx], check, vcheck)
 
 
+def _best_first(part: Part, head: int) -> Iterator[int]:
+    """Candidate indexes by score, best first (ties: lower docnum first), sorting only
+    the ``head`` best (and their ties) unless more are asked for."""
+    n = len(part.ids)
+    neg = -part.scores
+    if head >= n:
+        yield from np.lexsort((part.ids, neg)).tolist()
+        return
+    cut = np.partition(neg, head - 1)[head - 1]
+    for sel in (np.flatnonzero(neg <= cut), np.flatnonzero(neg > cut)):
+        yield from sel[np.lexsort((part.ids[sel], neg[sel]))].tolist()
+
+
 def top(part: Part, k: int) -> tuple[list[tuple[int, float]], int, bool]:
     """The ``k`` best matches ``(docnum, score)``, the number of candidates, and
     whether that number is exact (no check left undone)."""
-    if k <= 0 or not len(part.ids):
-        exact = part.check is None or not len(part.ids)
-        return [], len(part.ids), exact
-    order = np.lexsort((part.ids, -part.scores))
+    n = len(part.ids)
+    if k <= 0 or not n:
+        return [], n, part.check is None or not n
     out: list[tuple[int, float]] = []
-    rejected = 0
-    checked = 0
-    for i in order:
-        checked += 1
-        if part.check is None or part.check(int(i)):
-            out.append((int(part.ids[i]), float(part.scores[i])))
-            if len(out) >= k:
-                break
-        else:
-            rejected += 1
-    exact = part.check is None or checked == len(order)
-    return out, len(part.ids) - rejected, exact
+    rejected = consumed = 0
+    batch = max(2 * k, 16)  # candidates checked a batch at a time (most of them pass)
+    order = _best_first(part, 4 * batch)
+    while len(out) < k:
+        chunk = list(islice(order, batch))
+        if not chunk:
+            break
+        ok = part.verify(np.asarray(chunk, dtype=np.int64)).tolist()
+        for i, good in zip(chunk, ok, strict=True):
+            consumed += 1
+            if good:
+                out.append((int(part.ids[i]), float(part.scores[i])))
+                if len(out) >= k:
+                    break
+            else:
+                rejected += 1
+    return out, n - rejected, part.check is None or consumed == n
 
 
 def matches(part: Part) -> list[tuple[int, float]]:

@@ -178,3 +178,33 @@ def test_vectorised_path_agrees_with_whoosh(corpus):
             assert [round(sc, 4) for _, sc in best] == [round(sc, 4) for sc in want], q
             restricted = fastpath.restrict(part, np.arange(0, s.doc_count_all(), 2))
             assert {d for d, _ in fastpath.matches(restricted)} == {d for d in fast if d % 2 == 0}
+
+
+def test_top_checks_in_batches_and_equals_a_full_sort():
+    """``fastpath.top`` sorts only the best candidates and checks them a batch at a
+    time: the same hits as checking every candidate in full score order, ties by
+    docnum, and ``exact`` only when no candidate was left unchecked."""
+    import numpy as np
+
+    from search import fastpath
+
+    rng = np.random.default_rng(5)
+    n = 5000
+    ids = np.arange(0, 3 * n, 3, dtype=np.int64)
+    scores = rng.integers(0, 50, n).astype(np.float64)  # many ties
+    bad = rng.random(n) < 0.3
+
+    def vcheck(idx):
+        return ~bad[idx]
+
+    part = fastpath.Part(ids, scores, lambda i: not bad[i], vcheck)
+    order = np.lexsort((ids, -scores))
+    want = [(int(ids[i]), float(scores[i])) for i in order if not bad[i]]
+    for k in (1, 10, 100, 3000):
+        got, total, exact = fastpath.top(part, k)
+        assert got == want[:k]
+        assert not exact and total > len(want)
+    got, total, exact = fastpath.top(part, n)  # every candidate checked
+    assert got == want and exact and total == len(want)
+    plain, total, exact = fastpath.top(fastpath.Part(ids, scores), 10)
+    assert plain == [(int(ids[i]), float(scores[i])) for i in order[:10]] and exact
