@@ -19,6 +19,7 @@ uses Whoosh's own evaluation.
 from __future__ import annotations
 
 import logging
+import mmap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -179,12 +180,43 @@ def _cached_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndar
     return got
 
 
-def _column(reader: Any, column: str) -> Any:
-    """The segment's column reader, kept on the reader: opening one builds its offsets
-    (a Python loop over the documents for a small segment), too slow per query."""
-    cache = reader.__dict__.setdefault("_fanzha_columns", {})
+class SegmentKeys:
+    """One segment's key column, searched in place.
+
+    Whoosh maps a segment's files into memory (``mmap``) and a ``VarBytesColumn``
+    is the values one after the other, with their offsets and lengths. Where that is
+    so, a check is ``mmap.find`` within the document's value: no copy, no reader call.
+    Otherwise (no mmap) the column reader is asked per document.
+    """
+
+    def __init__(self, reader: Any, column: str) -> None:
+        self.reader = reader.column_reader(column)
+        raw = self.reader.raw_column() if hasattr(self.reader, "raw_column") else self.reader
+        self.mm: Any = None
+        buf = getattr(getattr(raw, "_dbfile", None), "_buf", None)
+        if isinstance(buf, memoryview) and isinstance(buf.obj, mmap.mmap):
+            whole = np.frombuffer(buf.obj, dtype=np.uint8)
+            part = np.frombuffer(buf, dtype=np.uint8)
+            base = part.__array_interface__["data"][0] - whole.__array_interface__["data"][0]
+            self.mm = buf.obj
+            self.begin = np.asarray(raw._offsets, dtype=np.int64) + base + raw._basepos
+            self.end = self.begin + np.asarray(raw._lengths, dtype=np.int64)
+
+    def contains(self, local: np.ndarray, needle: bytes) -> list[bool]:
+        if self.mm is not None:
+            find = self.mm.find
+            begin, end = self.begin[local].tolist(), self.end[local].tolist()
+            return [find(needle, b, e) >= 0 for b, e in zip(begin, end, strict=True)]
+        col = self.reader
+        return [needle in col[d] for d in local.tolist()]
+
+
+def _segment_keys(reader: Any, column: str) -> SegmentKeys | None:
+    """The segment's ``SegmentKeys``, kept on its reader (opening a column reader
+    builds its offsets, for a small segment in a Python loop: too slow per query)."""
+    cache = reader.__dict__.setdefault("_fanzha_keys", {})
     if column not in cache:
-        cache[column] = reader.column_reader(column) if reader.has_column(column) else None
+        cache[column] = SegmentKeys(reader, column) if reader.has_column(column) else None
     return cache[column]
 
 
@@ -192,14 +224,12 @@ class RunKeys:
     """The run keys of one bigram field by global docnum (the field's key column).
 
     A phrase candidate is checked with one substring test of the document's key
-    (``search.analysis.phrase_needle``): the bytes are sliced straight from the
-    segment's column data (Whoosh's ``VarBytesColumn``: values, then their lengths and
-    offsets), without a reader call per document where the column allows it.
+    (``search.analysis.phrase_needle``), in place in the segment's column data.
     """
 
     def __init__(self, leaves: list[tuple[Any, int]], column: str) -> None:
         self.starts = np.asarray([off for _, off in leaves], dtype=np.int64)
-        self.readers = [_column(r, column) for r, _ in leaves]
+        self.segments = [_segment_keys(r, column) for r, _ in leaves]
 
     def contains(self, docnums: np.ndarray, needle: bytes) -> np.ndarray:
         """Whether each document's key holds ``needle`` (a boolean array)."""
@@ -209,12 +239,11 @@ class RunKeys:
             return out
         seg = np.searchsorted(self.starts, docnums, side="right") - 1
         for k in np.unique(seg).tolist():
-            col = self.readers[k]
-            if col is None:
+            keys = self.segments[k]
+            if keys is None:
                 continue
             sel = np.flatnonzero(seg == k)
-            local = (docnums[sel] - self.starts[k]).tolist()
-            out[sel] = [needle in col[d] for d in local]
+            out[sel] = keys.contains(docnums[sel] - self.starts[k], needle)
         return out
 
 

@@ -494,3 +494,41 @@ def test_collapse_and_facets_follow_an_incremental_update(filled):
     assert every["facets"]["fraud_type"] == {"冒充客服": 4, "网络贷款": 1}
     newest = search(arc, "诈骗", all_copies=True, sort="date", limit=1)["hits"][0]
     assert newest["id"] == f.id
+
+
+@pytest.mark.parametrize("storage", ["files", "memory"])
+def test_phrase_checks_read_run_keys_in_place_or_through_the_reader(storage, tmp_path):
+    """Phrase candidates are checked in the mmap-ed column data when Whoosh maps the
+    segment files, through the column reader otherwise: both give the exact phrase
+    matches, over several segments."""
+    from whoosh.filedb.filestore import FileStorage, RamStorage
+
+    from search import fastpath
+    from search.analysis import run_key
+    from search.query import build_query
+    from search.schema import build_schema
+
+    st = FileStorage(str(tmp_path)) if storage == "files" else RamStorage()
+    ix = st.create_index(build_schema())
+    texts = ["一证通查很方便", "一证和通查", "通查一证", "下载APP，一证通查", "反诈APP下载"]
+    for batch in (texts[:2], texts[2:]):  # two segments
+        w = ix.writer()
+        for t in batch:
+            w.add_document(id=t, body=t, body_key=run_key(fold(t)).encode())
+        w.commit(merge=False)
+    with ix.searcher() as s:
+        assert len(list(s.reader().leaf_readers())) == 2
+        keys = fastpath.RunKeys(list(s.reader().leaf_readers()), "body_key")
+        assert (keys.segments[0].mm is not None) == (storage == "files")
+
+        def found(q):
+            wq, _ = build_query(f"body:{q}", s.reader())
+            return {
+                s.stored_fields(d)["id"]
+                for d, _ in fastpath.matches(fastpath.Evaluator(s).evaluate(wq))
+            }
+
+        assert found("一证通查") == {"一证通查很方便", "下载APP，一证通查"}
+        assert found("APP下载") == {"反诈APP下载"}
+        assert found("下载APP") == {"下载APP，一证通查"}
+        assert found("通查一证") == {"通查一证"}
