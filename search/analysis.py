@@ -3,14 +3,14 @@
 Why bigrams: Chinese has no spaces, and a word segmenter (jieba) splits the same
 string differently in different contexts, so a query segmented one way misses the
 articles segmented another way (measured: recall 0.44 for 2-4 character queries).
-Overlapping character bigrams with positions never miss: a run of Chinese characters
-``c0 c1 … cn`` becomes the terms ``c0c1 c1c2 … c(n-1)cn`` at consecutive positions,
-plus the last character alone (so every character starts exactly one term: a
-one-character query is a prefix query). A query run becomes the phrase of its
-bigrams, which matches exactly the texts that contain the run verbatim. One position
-per character (and per Latin/digit word) keeps phrases from reaching across
-punctuation: two bigrams from different runs never sit at adjacent positions with
-the shared middle character.
+Overlapping character bigrams never miss: a run of Chinese characters ``c0 c1 … cn``
+becomes the terms ``c0c1 c1c2 … c(n-1)cn``, plus the last character alone (so every
+character starts exactly one term: a one-character query is a prefix query). A query
+run becomes the phrase of its bigrams, which matches exactly the texts that contain
+the run verbatim. Think of one position per character (and per Latin/digit word):
+that keeps phrases from reaching across punctuation, since two bigrams from different
+runs never sit at adjacent positions with the shared middle character. The index
+stores no positions, though: the run keys below answer the same question.
 
 Folding, the same on both sides: NFKC (the archive's ``normalize``), Traditional to
 Simplified one character at a time (OpenCC ``t2s``; character by character so that any
@@ -164,7 +164,7 @@ def phrase_needle(terms: list[str]) -> str:
 
 
 class BigramTokenizer(Tokenizer):
-    """Whoosh tokenizer over the same terms as ``term_positions`` (folds its input)."""
+    """Whoosh tokenizer over the same terms as ``term_counts`` (folds its input)."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)

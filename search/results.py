@@ -11,7 +11,7 @@ collapsing, articles with ``all_copies``.
 
 Queries are evaluated by ``search.fastpath`` (arrays, numpy) where it handles their
 shape, else by Whoosh. ``facets=False`` with ``all_copies=True`` and relevance order
-is the fast way to the ten best articles: phrase positions are checked only for the
+is the fast way to the ten best articles: phrases are checked only for the
 hits returned, and ``total`` then counts the documents holding every bigram of the
 query (``"total_exact": false`` says so when some were not checked).
 """
