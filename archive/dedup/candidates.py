@@ -10,7 +10,7 @@ archive of 100,000 costs 42,000 indexed look-ups.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -30,14 +30,13 @@ class BandIndex:
         self.stored = stored  # were there keys in the database before this run?
         self._keys: list[np.ndarray] = []
         self._ids: list[np.ndarray] = []
-        self.run_ids: set[int] = set()
+        self.run_ids = np.empty(0, dtype=np.int64)  # sorted
 
     def add(self, ids: Sequence[int], keys: Sequence[np.ndarray]) -> None:
         """Index the keys of a chunk of this run's articles (in memory)."""
         if not ids:
             return
-        flat = np.concatenate(keys)
-        owner = np.repeat(np.asarray(ids, dtype=np.int64), [len(k) for k in keys])
+        flat, owner = _flatten(ids, keys)
         order = np.argsort(flat, kind="stable")
         if len(self._keys) >= MAX_RUNS:  # merge the earlier chunks: look-ups stay cheap
             keys_all = np.concatenate(self._keys)
@@ -46,79 +45,102 @@ class BandIndex:
             self._keys, self._ids = [keys_all[merged]], [ids_all[merged]]
         self._keys.append(flat[order])
         self._ids.append(owner[order])
-        self.run_ids.update(ids)
+        self.run_ids = np.union1d(self.run_ids, owner)
 
-    def run_matches(self, ids: Sequence[int], keys: Sequence[np.ndarray]) -> dict:
-        """For a chunk of this run's articles (already ``add``-ed, the last chunk): the
-        articles of this run sharing band keys with each, and how many keys they share.
+    def run_pairs(self, ids: Sequence[int], keys: Sequence[np.ndarray]) -> Pairs:
+        """For a chunk of this run's articles (already ``add``-ed): every (article, other
+        article of this run) sharing a band key, once per shared key, as two arrays.
         """
-        result: dict[int, Counter[int]] = defaultdict(Counter)
         if not ids:
-            return result
-        flat = np.concatenate(keys)
-        owner = np.repeat(np.asarray(ids, dtype=np.int64), [len(k) for k in keys])
-        for sk, si in zip(self._keys[:-1], self._ids[:-1], strict=True):
-            lo = np.searchsorted(sk, flat, side="left")
-            hi = np.searchsorted(sk, flat, side="right")
-            lengths = hi - lo
-            hit = np.flatnonzero(lengths)
-            if not len(hit):
-                continue
-            # every (owner, other) pair sharing a key, without a Python loop per key
-            reps = lengths[hit]
-            starts = np.repeat(lo[hit] - np.cumsum(reps) + reps, reps)
-            others = si[starts + np.arange(int(reps.sum()))]
-            owners = np.repeat(owner[hit], reps)
-            pairs, counts = np.unique((owners << 32) | others, return_counts=True)
-            for pair, n in zip(pairs.tolist(), counts.tolist(), strict=True):
-                result[pair >> 32][pair & 0xFFFFFFFF] += n
-        # within the chunk itself: runs of equal keys in its sorted array
-        sk, si = self._keys[-1], self._ids[-1]
-        same = np.flatnonzero(sk[1:] == sk[:-1])
-        if len(same):
-            starts = same[np.concatenate(([True], np.diff(same) > 1))]
-            for st in starts.tolist():
-                en = st + 1
-                while en < len(sk) and sk[en] == sk[st]:
-                    en += 1
-                group = si[st:en].tolist()
-                for a in group:
-                    for b in group:
-                        if a != b:
-                            result[a][b] += 1
-        return result
+            return _no_pairs()
+        flat, owner = _flatten(ids, keys)
+        parts = [_expand(sk, si, flat, owner) for sk, si in zip(self._keys, self._ids, strict=True)]
+        owners = np.concatenate([p[0] for p in parts])
+        others = np.concatenate([p[1] for p in parts])
+        differ = owners != others
+        return owners[differ], others[differ]
 
-    def stored_matches(self, session: Session, keys_by_article: dict[int, np.ndarray]) -> dict:
-        """Articles stored before this run sharing keys with each given article.
+    def stored_pairs(
+        self, session: Session, ids: Sequence[int], keys: Sequence[np.ndarray]
+    ) -> Pairs:
+        """(article, stored article) sharing a band key, once per shared key.
 
-        The keys go into a temporary table joined with ``dedup_band`` on its primary
-        key: one statement, one index probe per key, whatever the archive's size.
+        The keys go into a temporary table joined with ``dedup_band`` on its key index:
+        one statement, one index probe per key, whatever the archive's size.
         """
-        result: dict[int, Counter[int]] = defaultdict(Counter)
-        if not self.stored or not keys_by_article:
-            return result
-        wanted: dict[int, list[int]] = defaultdict(list)
-        for aid, keys in keys_by_article.items():
-            for k in keys.tolist():
-                wanted[k].append(aid)
+        if not self.stored or not ids:
+            return _no_pairs()
+        flat, owner = _flatten(ids, keys)
         conn = session.connection()
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS dedup_probe (key BIGINT)")
         conn.exec_driver_sql("DELETE FROM dedup_probe")
         conn.exec_driver_sql(
-            f"INSERT INTO dedup_probe (key) VALUES ({mark})", [(k,) for k in wanted]
+            f"INSERT INTO dedup_probe (key) VALUES ({mark})",
+            [(k,) for k in np.unique(flat).tolist()],
         )
         rows = conn.exec_driver_sql(
             "SELECT b.key, b.article_id FROM dedup_probe p JOIN dedup_band b ON b.key = p.key"
         ).all()
         conn.exec_driver_sql("DELETE FROM dedup_probe")
-        run_ids = self.run_ids
-        for key, other in rows:
-            if other in run_ids:
-                continue
-            for aid in wanted[key]:
-                result[aid][other] += 1
-        return result
+        if not rows:
+            return _no_pairs()
+        found = np.array(rows, dtype=np.int64)
+        found = found[~np.isin(found[:, 1], self.run_ids)]  # this run's: in memory
+        order = np.argsort(found[:, 0], kind="stable")
+        return _expand(found[order, 0], found[order, 1], flat, owner)
+
+
+Pairs = tuple[np.ndarray, np.ndarray]
+
+
+def _no_pairs() -> Pairs:
+    return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+
+
+def _flatten(ids: Sequence[int], keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """All the keys of some articles in one array, and the article of each key."""
+    flat = np.concatenate(keys).astype(np.int64)
+    owner = np.repeat(np.asarray(ids, dtype=np.int64), [len(k) for k in keys])
+    return flat, owner
+
+
+def _expand(
+    sorted_keys: np.ndarray, sorted_ids: np.ndarray, probe: np.ndarray, probe_owner: np.ndarray
+) -> Pairs:
+    """Every (probe owner, indexed article) whose keys are equal, without a Python loop."""
+    lo = np.searchsorted(sorted_keys, probe, side="left")
+    hi = np.searchsorted(sorted_keys, probe, side="right")
+    lengths = hi - lo
+    hit = np.flatnonzero(lengths)
+    if not len(hit):
+        return _no_pairs()
+    reps = lengths[hit]
+    starts = np.repeat(lo[hit] - np.cumsum(reps) + reps, reps)
+    others = sorted_ids[starts + np.arange(int(reps.sum()))]
+    return np.repeat(probe_owner[hit], reps), others
+
+
+def count_pairs(
+    owners: np.ndarray, others: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (owner, other) pairs and how many keys each shares."""
+    if not len(owners):
+        return owners, others, np.empty(0, dtype=np.int64)
+    codes, counts = np.unique((owners << 32) | others, return_counts=True)
+    return codes >> 32, codes & 0xFFFFFFFF, counts
+
+
+def best_pairs(
+    owners: np.ndarray, others: np.ndarray, counts: np.ndarray, limit: int = MAX_CANDIDATES
+) -> np.ndarray:
+    """Indices of each owner's ``limit`` candidates sharing most keys (``best``, vectorised);
+    in owner order, the ones sharing most first (ties: the most recent id first)."""
+    order = np.lexsort((-others, -counts, owners))
+    o = owners[order]
+    first = np.flatnonzero(np.concatenate(([True], o[1:] != o[:-1])))
+    rank = np.arange(len(o)) - np.repeat(first, np.diff(np.append(first, len(o))))
+    return order[rank < limit]
 
 
 def best(counts: Counter[int], limit: int = MAX_CANDIDATES) -> list[int]:

@@ -31,10 +31,24 @@ from sqlalchemy.orm import Session
 from ..db import Archive
 from ..models import Article, Cluster, DedupBand, Difference, Member, Signature
 from . import boilerplate as bp
-from .candidates import BandIndex, best, drop_bands, drop_indexes, ensure_indexes, store_bands
+from .candidates import (
+    BandIndex,
+    best_pairs,
+    count_pairs,
+    drop_bands,
+    drop_indexes,
+    ensure_indexes,
+    store_bands,
+)
 from .cluster import Clusters, rank
-from .signatures import NUM_PERM, band_keys, estimate, from_bytes, to_bytes
-from .verify import Features, Match, estimate_containment, measure, worth_verifying
+from .signatures import NUM_PERM, band_keys, from_bytes, to_bytes
+from .verify import (
+    Features,
+    Match,
+    estimate_containment_many,
+    measure,
+    worth_verifying_many,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +89,19 @@ class _Run:
 
     def __init__(self, order: list[int], stored: bool, boiler: bp.Boilerplate) -> None:
         self.pos = {aid: i for i, aid in enumerate(order)}
+        ids = np.asarray(order, dtype=np.int64)
+        self._by_id = np.argsort(ids)
+        self._sorted_ids = ids[self._by_id]
         self.index = BandIndex(stored=stored)
         self.boiler = boiler
         self.sigs = np.zeros((len(order), NUM_PERM), dtype=np.uint32)
         self.sizes = np.zeros(len(order), dtype=np.int32)
         self.cache: OrderedDict[int, Features] = OrderedDict()
         self.clusters = Clusters(self.features, self.measure)
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Positions in published order of some of this run's articles (vectorised ``pos``)."""
+        return self._by_id[np.searchsorted(self._sorted_ids, ids)]
 
     def measure(self, a: Features, b: Features) -> Match:
         return measure(a, b, self.boiler)
@@ -268,53 +289,86 @@ def _candidates(
 ) -> dict[int, list[int]]:
     """2.-4. Each article's candidates worth verifying; the new stories' sentences counted.
 
-    Returns article -> candidates, in published order.
+    Every step works on arrays of candidate pairs (numpy), not pair by pair in Python:
+    with the archive, the pairs sharing one band by chance grow, and only the few that
+    pass the filter reach Python. Returns article -> candidates, in published order.
     """
     ids = [aid for aid in chunk if aid in feats]
-    run.index.add(ids, [keys[a] for a in ids])
-    found = run.index.run_matches(ids, [keys[a] for a in ids])
-    for aid, counter in run.index.stored_matches(s, keys).items():
-        found[aid].update(counter)
-    stored_sig = _stored_signatures(
-        s, {c for aid in ids for c in found.get(aid, ()) if c not in run.pos}
+    chunk_keys = [keys[a] for a in ids]
+    run.index.add(ids, chunk_keys)
+    ro, rc = run.index.run_pairs(ids, chunk_keys)
+    earlier = run.positions(rc) < run.positions(ro)  # a later article finds this one
+    so, sc = run.index.stored_pairs(s, ids, chunk_keys)
+    owners, others, counts = count_pairs(
+        np.concatenate([ro[earlier], so]), np.concatenate([rc[earlier], sc])
     )
+    pick = best_pairs(owners, others, counts)
+    owners, others = owners[pick], others[pick]
+    keep, obvious = _filter(s, run, owners, others)
     # 3. cheap filter by estimated similarity; 4. count the new stories' sentences
-    survivors: dict[int, list[int]] = {}
+    survivors: dict[int, list[int]] = {aid: [] for aid in ids}
+    for aid, c in zip(owners[keep].tolist(), others[keep].tolist(), strict=True):
+        survivors[aid].append(c)
+    copies = set(owners[obvious].tolist())
     for aid in ids:
-        me = run.pos[aid]
-        sig, n = run.sigs[me], int(run.sizes[me])
-        keep = []
-        obvious_copy = False
-        counts = found.get(aid)
-        for c in best(counts) if counts else []:
-            if c in run.pos:
-                if run.pos[c] >= me:
-                    continue  # a later article finds this one
-                other, on = run.sigs[run.pos[c]], int(run.sizes[run.pos[c]])
-            elif c in stored_sig:
-                other, on = stored_sig[c]
-            else:
-                continue
-            est = estimate(sig, other)
-            if worth_verifying(est, n, on):
-                keep.append(c)
-                if est >= OBVIOUS or estimate_containment(est, n, on) >= OBVIOUS_PART:
-                    obvious_copy = True
-        survivors[aid] = keep
-        if not obvious_copy:
+        if aid not in copies:
             run.boiler.count_story(feats[aid].hashes)
     run.boiler.settle(s)
     return survivors
 
 
-def _stored_signatures(s: Session, ids: set[int]) -> dict[int, tuple[np.ndarray, int]]:
-    out: dict[int, tuple[np.ndarray, int]] = {}
-    id_list = list(ids)
+def _filter(
+    s: Session, run: _Run, owners: np.ndarray, others: np.ndarray, batch: int = 50_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """3. The pairs worth verifying, and those an obvious copy (both boolean masks)."""
+    keep = np.zeros(len(owners), dtype=bool)
+    obvious = np.zeros(len(owners), dtype=bool)
+    if not len(owners):
+        return keep, obvious
+    in_run = np.isin(others, run.index.run_ids)
+    stored_ids, stored_sigs, stored_sizes = _stored_signatures(s, np.unique(others[~in_run]))
+    for lo in range(0, len(owners), batch):
+        sl = slice(lo, lo + batch)
+        a, b, b_run = owners[sl], others[sl], in_run[sl]
+        pa = run.positions(a)
+        sig_b = np.zeros((len(b), NUM_PERM), dtype=np.uint32)
+        n_b = np.zeros(len(b), dtype=np.int64)
+        known = b_run.copy()
+        pb = run.positions(b[b_run])
+        sig_b[b_run], n_b[b_run] = run.sigs[pb], run.sizes[pb]
+        if len(stored_ids):
+            at = np.minimum(np.searchsorted(stored_ids, b[~b_run]), len(stored_ids) - 1)
+            found = stored_ids[at] == b[~b_run]
+            rows = np.flatnonzero(~b_run)[found]
+            sig_b[rows], n_b[rows] = stored_sigs[at[found]], stored_sizes[at[found]]
+            known[rows] = True
+        n_a = run.sizes[pa].astype(np.int64)
+        est = np.count_nonzero(run.sigs[pa] == sig_b, axis=1) / NUM_PERM
+        keep[sl] = known & worth_verifying_many(est, n_a, n_b)
+        close = (est >= OBVIOUS) | (estimate_containment_many(est, n_a, n_b) >= OBVIOUS_PART)
+        obvious[sl] = keep[sl] & close
+    return keep, obvious
+
+
+def _stored_signatures(s: Session, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Signatures and content sizes of stored articles: (sorted ids, matrix, sizes)."""
+    table = Signature.__table__
+    found: list[tuple[int, bytes, dict]] = []
+    id_list = ids.tolist()
     for i in range(0, len(id_list), 500):
-        for aid, data, extra in s.execute(
-            select(Signature.article_id, Signature.data, Signature.extra).where(
-                Signature.article_id.in_(id_list[i : i + 500])
+        found += (
+            s.connection()
+            .execute(
+                select(table.c.article_id, table.c.data, table.c.extra).where(
+                    table.c.article_id.in_(id_list[i : i + 500])
+                )
             )
-        ):
-            out[aid] = (from_bytes(data), int((extra or {}).get("n", 0)))
-    return out
+            .all()
+        )
+    found.sort(key=lambda r: r[0])
+    out_ids = np.array([r[0] for r in found], dtype=np.int64)
+    sigs = np.zeros((len(found), NUM_PERM), dtype=np.uint32)
+    for row, (_, data, _) in enumerate(found):
+        sigs[row] = from_bytes(data)
+    sizes = np.array([int((r[2] or {}).get("n", 0)) for r in found], dtype=np.int64)
+    return out_ids, sigs, sizes

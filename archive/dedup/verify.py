@@ -233,3 +233,16 @@ def estimate_containment(sim: float, na: int, nb: int) -> float:
 def worth_verifying(est_sim: float, na: int, nb: int) -> bool:
     """The cheap filter before exact verification, generous on purpose (recall)."""
     return est_sim >= 0.3 or estimate_containment(est_sim, na, nb) >= 0.6
+
+
+def estimate_containment_many(sim: np.ndarray, na: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """``estimate_containment`` of many pairs at once (the same arithmetic, in numpy)."""
+    small = np.minimum(na, nb).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cont = np.minimum(1.0, sim * (na + nb) / (1 + sim) / small)
+    return np.where(small == 0, 0.0, cont)
+
+
+def worth_verifying_many(sim: np.ndarray, na: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """``worth_verifying`` of many pairs at once."""
+    return (sim >= 0.3) | (estimate_containment_many(sim, na, nb) >= 0.6)
