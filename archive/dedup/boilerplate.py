@@ -8,7 +8,10 @@ one already seen (judged by its signature, before clustering) adds to the counts
 thirty reposts of one bulletin do not make its sentences look like boilerplate.
 
 Counts live in the ``dedup_phrase`` table (sentence hash -> df) and grow with each
-run; only the frequent ones are read back (an indexed ``df >= MIN_DF`` query).
+run; only the frequent ones are read back (an indexed ``df >= MIN_DF`` query), once a
+run. Counts only grow, so during a run the frequent set only gains the sentences whose
+count a chunk took over ``MIN_DF``: those are the only ones looked up (or, when the
+counts are kept in memory, noticed as they cross), never the whole table again.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Boilerplate(Boiler):
         self.min_df = min_df
         self.frequent: set[int] = set(frequent)
         self.pending: Counter[int] = Counter()
+        self._crossed: set[int] = set()  # in memory: counts that reached min_df
         # The table was empty when the run began: counts stay in memory and are written
         # once, in order, at the end (``flush``), instead of rewriting the table's pages
         # at every chunk.
@@ -54,22 +58,23 @@ class Boilerplate(Boiler):
         for h in set(hashes):
             if h:
                 self.pending[h] += 1
+                if self.in_memory and self.pending[h] == self.min_df:
+                    self._crossed.add(h)
 
     def settle(self, session: Session) -> None:
         """Make the counts so far count: the frequent set brought up to date."""
         if not self.pending:
             return
         if self.in_memory:
-            fresh = {h for h, n in self.pending.items() if n >= self.min_df}
-            if fresh != self.frequent:
-                self.frequent = fresh
-                self.bump()
-            return
-        upsert(session, self.pending)
-        self.pending.clear()
-        fresh = set(session.scalars(select(DedupPhrase.hash).where(DedupPhrase.df >= self.min_df)))
-        if fresh != self.frequent:
-            self.frequent = fresh
+            crossed, self._crossed = self._crossed - self.frequent, set()
+        else:
+            upsert(session, self.pending)
+            crossed = frequent_among(
+                session, [h for h in self.pending if h not in self.frequent], self.min_df
+            )
+            self.pending.clear()
+        if crossed:
+            self.frequent |= crossed
             self.bump()
 
     def flush(self, session: Session) -> None:
@@ -77,6 +82,7 @@ class Boilerplate(Boiler):
         if self.in_memory and self.pending:
             upsert(session, self.pending)
             self.pending.clear()
+            self._crossed.clear()
             self.in_memory = False
 
 
@@ -95,6 +101,22 @@ def upsert(session: Session, counts: Counter[int]) -> None:
     rows = sorted(counts.items())
     for i in range(0, len(rows), 20000):
         conn.exec_driver_sql(sql, rows[i : i + 20000])
+
+
+def frequent_among(session: Session, hashes: list[int], min_df: int = MIN_DF) -> set[int]:
+    """Which of these hashes are counted in at least ``min_df`` stories (primary-key
+    look-ups: what this costs depends on the hashes asked about, not the table)."""
+    out: set[int] = set()
+    hashes = sorted(hashes)  # the look-ups walk the index in order
+    for i in range(0, len(hashes), 500):
+        out.update(
+            session.scalars(
+                select(DedupPhrase.hash).where(
+                    DedupPhrase.hash.in_(hashes[i : i + 500]), DedupPhrase.df >= min_df
+                )
+            )
+        )
+    return out
 
 
 def clear(session: Session) -> None:
