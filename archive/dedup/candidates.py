@@ -108,7 +108,13 @@ def _flatten(ids: Sequence[int], keys: Sequence[np.ndarray]) -> tuple[np.ndarray
 def _expand(
     sorted_keys: np.ndarray, sorted_ids: np.ndarray, probe: np.ndarray, probe_owner: np.ndarray
 ) -> Pairs:
-    """Every (probe owner, indexed article) whose keys are equal, without a Python loop."""
+    """Every (probe owner, indexed article) whose keys are equal, without a Python loop.
+
+    The probes are searched in key order: consecutive binary searches then walk the
+    same part of a large sorted array (cached), not random parts of it (memory-bound).
+    """
+    order = np.argsort(probe, kind="stable")
+    probe, probe_owner = probe[order], probe_owner[order]
     lo = np.searchsorted(sorted_keys, probe, side="left")
     hi = np.searchsorted(sorted_keys, probe, side="right")
     lengths = hi - lo
