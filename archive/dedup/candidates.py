@@ -85,7 +85,7 @@ class BandIndex:
         conn.exec_driver_sql("DELETE FROM dedup_probe")
         if not rows:
             return _no_pairs()
-        found = np.array(rows, dtype=np.int64)
+        found = np.array([tuple(r) for r in rows], dtype=np.int64)  # tuples: numpy probes Rows
         found = found[~np.isin(found[:, 1], self.run_ids)]  # this run's: in memory
         order = np.argsort(found[:, 0], kind="stable")
         return _expand(found[order, 0], found[order, 1], flat, owner)
