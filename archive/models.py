@@ -215,6 +215,23 @@ class DedupBand(Base):
     __mapper_args__: ClassVar[dict[str, Any]] = {"primary_key": [key, article_id]}
 
 
+class DedupBandRecent(Base):
+    """Band keys of the articles added since the last merge into ``dedup_band``.
+
+    An increment inserts here, into a small B-tree, instead of at random places all
+    over the archive's large key index (which rewrites a page a key); once it holds
+    ``candidates.MERGE_ROWS`` rows it is merged into ``dedup_band`` in key order.
+    """
+
+    __tablename__ = "dedup_band_recent"
+
+    key: Mapped[int] = mapped_column(BigInteger, index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    __mapper_args__: ClassVar[dict[str, Any]] = {"primary_key": [key, article_id]}
+
+
 class DedupPhrase(Base):
     """A sentence hash and in how many different stories it occurs (boilerplate when many)."""
 

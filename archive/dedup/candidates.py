@@ -1,11 +1,13 @@
 """Candidate pairs from the persisted LSH bands, without comparing every pair.
 
-Band keys live in the ``dedup_band`` table (key, article_id), indexed by key. A run
-looks up only the keys of the articles it processes: in the database for articles
-stored before the run (a temporary table of the keys joined with the band index), and in an in-memory index of the
-articles of this run (sorted numpy arrays, one per chunk, searched with
-``searchsorted``). Nothing is rebuilt from every article: adding 1,000 articles to an
-archive of 100,000 costs 42,000 indexed look-ups.
+Band keys live in the ``dedup_band`` table (key, article_id), indexed by key; the keys
+of the increments since the last merge live in the small ``dedup_band_recent`` (random
+inserts into the large key index would rewrite about one page a key: 42,000 pages for
+1,000 articles), merged into ``dedup_band`` in key order every ``MERGE_ROWS`` rows. A
+run looks up only the keys of the articles it processes: in the database for articles
+stored before the run (a temporary table of the keys joined with both key indexes),
+and in an in-memory index of the articles of this run (sorted numpy arrays, one per
+chunk, searched with ``searchsorted``). Nothing is rebuilt from every article.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ..models import DedupBand
+from ..models import DedupBand, DedupBandRecent
 
 MAX_CANDIDATES = 64  # per article, the ones sharing most bands first
 MAX_RUNS = 8  # sorted arrays of earlier chunks kept apart before they are merged into one
+MERGE_ROWS = 420_000  # recent increments' keys (10,000 articles) merged into dedup_band
 
 
 class BandIndex:
@@ -80,7 +83,9 @@ class BandIndex:
             [(k,) for k in np.unique(flat).tolist()],
         )
         rows = conn.exec_driver_sql(
-            "SELECT b.key, b.article_id FROM dedup_probe p JOIN dedup_band b ON b.key = p.key"
+            "SELECT b.key, b.article_id FROM dedup_probe p JOIN dedup_band b ON b.key = p.key "
+            "UNION ALL SELECT r.key, r.article_id FROM dedup_probe p "
+            "JOIN dedup_band_recent r ON r.key = p.key"
         ).all()
         conn.exec_driver_sql("DELETE FROM dedup_probe")
         if not rows:
@@ -156,8 +161,11 @@ def best(counts: Counter[int], limit: int = MAX_CANDIDATES) -> list[int]:
     return [aid for aid, _ in counts.most_common(limit)]
 
 
-def store_bands(session: Session, rows: Iterable[tuple[int, np.ndarray]]) -> None:
-    """Persist band keys (article id, keys), bulk insert."""
+def store_bands(
+    session: Session, rows: Iterable[tuple[int, np.ndarray]], *, recent: bool = False
+) -> None:
+    """Persist band keys (article id, keys), bulk insert; ``recent``: into the small
+    table of recent increments (see ``merge_recent``)."""
     # sorted by key: the index pages are then written in order, not at random
     rows = list(rows)
     if not rows:
@@ -171,7 +179,8 @@ def store_bands(session: Session, rows: Iterable[tuple[int, np.ndarray]]) -> Non
     data = list(zip(keys[keep].tolist(), owners[keep].tolist(), strict=True))
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO dedup_band (key, article_id) VALUES ({mark}, {mark})"
+    table = "dedup_band_recent" if recent else "dedup_band"
+    sql = f"INSERT INTO {table} (key, article_id) VALUES ({mark}, {mark})"
     for i in range(0, len(data), 20000):
         # straight to the driver: SQLAlchemy's per-row parameter handling would cost
         # more than SQLite's own insert
@@ -195,10 +204,35 @@ def ensure_indexes(session: Session) -> None:
         conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON dedup_band ({column})")
 
 
+def merge_recent(session: Session, at: int | None = None) -> int:
+    """Move the recent increments' keys into ``dedup_band`` once there are ``at`` rows
+    (``MERGE_ROWS``) or more, in key order: the large index is then rewritten once for
+    many increments, not a page a key at every one. Returns the rows moved."""
+    n = session.scalar(select(func.count()).select_from(DedupBandRecent)) or 0
+    if not n or n < (MERGE_ROWS if at is None else at):
+        return 0
+    conn = session.connection()
+    conn.exec_driver_sql(
+        "INSERT INTO dedup_band (key, article_id) "
+        "SELECT key, article_id FROM dedup_band_recent ORDER BY key"
+    )
+    session.execute(delete(DedupBandRecent))
+    return n
+
+
+def has_bands(session: Session) -> bool:
+    """Are any band keys stored (in either table)?"""
+    return any(
+        session.scalar(select(table.key).limit(1)) is not None
+        for table in (DedupBand, DedupBandRecent)
+    )
+
+
 def drop_bands(session: Session, article_ids: Sequence[int] | None = None) -> None:
-    if article_ids is None:
-        session.execute(delete(DedupBand))
-        return
-    ids = list(article_ids)
-    for i in range(0, len(ids), 500):
-        session.execute(delete(DedupBand).where(DedupBand.article_id.in_(ids[i : i + 500])))
+    for table in (DedupBand, DedupBandRecent):
+        if article_ids is None:
+            session.execute(delete(table))
+            continue
+        ids = list(article_ids)
+        for i in range(0, len(ids), 500):
+            session.execute(delete(table).where(table.article_id.in_(ids[i : i + 500])))

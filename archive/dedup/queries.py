@@ -8,13 +8,22 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from ..db import Archive
 from ..diff import diff_meta, diff_texts
 from ..errors import ArchiveError, InputError, NotFound
-from ..models import Article, Cluster, DedupBand, Difference, Member, Signature, Source
+from ..models import (
+    Article,
+    Cluster,
+    DedupBand,
+    DedupBandRecent,
+    Difference,
+    Member,
+    Signature,
+    Source,
+)
 from ..normalize import normalize
 from .boilerplate import Boilerplate
 from .candidates import best
@@ -175,7 +184,12 @@ def candidates_for(
         return []
     keys = band_keys(sig).tolist()
     counts: Counter[int] = Counter(
-        session.scalars(select(DedupBand.article_id).where(DedupBand.key.in_(keys)))
+        session.scalars(
+            union_all(
+                select(DedupBand.article_id).where(DedupBand.key.in_(keys)),
+                select(DedupBandRecent.article_id).where(DedupBandRecent.key.in_(keys)),
+            )
+        )
     )
     ids = best(counts, limit)
     if not ids:

@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import Archive
-from ..models import Article, Cluster, DedupBand, Difference, Member, Signature
+from ..models import Article, Cluster, Difference, Member, Signature
 from . import boilerplate as bp
 from .candidates import (
     BandIndex,
@@ -38,6 +38,8 @@ from .candidates import (
     drop_bands,
     drop_indexes,
     ensure_indexes,
+    has_bands,
+    merge_recent,
     store_bands,
 )
 from .cluster import Clusters, rank
@@ -146,7 +148,7 @@ def run_dedup(
                 Article.needs_dedup.is_(True)
             )
         ).all()
-        stored = s.scalar(select(DedupBand.key).limit(1)) is not None
+        stored = has_bands(s)
         boiler = bp.Boilerplate.load(s)
     order = [aid for aid, _, _ in sorted(todo, key=lambda r: rank(r[1], r[2] or 0, r[0]))]
     run = _Run(order, stored, boiler)
@@ -171,6 +173,7 @@ def run_dedup(
             run.boiler.flush(s)
             if bulk:
                 ensure_indexes(s)
+            merge_recent(s)
             if archive.is_sqlite:
                 s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
     with archive.session() as s:
@@ -276,7 +279,7 @@ def _sign(
         keys = dict(zip(feats, matrix, strict=True))
     if sig_rows:
         s.execute(insert(Signature.__table__), sig_rows)
-    store_bands(s, keys.items())
+    store_bands(s, keys.items(), recent=run.index.stored)
     return feats, keys
 
 
