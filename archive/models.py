@@ -207,8 +207,10 @@ class DedupBand(Base):
     """
 
     __tablename__ = "dedup_band"
+    # (key, article_id): the candidate look-up reads both from the index alone
+    __table_args__ = (Index("ix_dedup_band_key", "key", "article_id"),)
 
-    key: Mapped[int] = mapped_column(BigInteger, index=True)
+    key: Mapped[int] = mapped_column(BigInteger)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("article.id", ondelete="CASCADE"), index=True
     )
@@ -224,8 +226,10 @@ class DedupBandRecent(Base):
     """
 
     __tablename__ = "dedup_band_recent"
+    # (key, article_id): the candidate look-up reads both from the index alone
+    __table_args__ = (Index("ix_dedup_band_recent_key", "key", "article_id"),)
 
-    key: Mapped[int] = mapped_column(BigInteger, index=True)
+    key: Mapped[int] = mapped_column(BigInteger)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("article.id", ondelete="CASCADE"), index=True
     )

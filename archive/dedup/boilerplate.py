@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import DedupPhrase
+from .probe import driver_rows, probe_table
 from .verify import Boiler
 
 MIN_DF = 5
@@ -104,19 +105,18 @@ def upsert(session: Session, counts: Counter[int]) -> None:
 
 
 def frequent_among(session: Session, hashes: list[int], min_df: int = MIN_DF) -> set[int]:
-    """Which of these hashes are counted in at least ``min_df`` stories (primary-key
-    look-ups: what this costs depends on the hashes asked about, not the table)."""
-    out: set[int] = set()
-    hashes = sorted(hashes)  # the look-ups walk the index in order
-    for i in range(0, len(hashes), 500):
-        out.update(
-            session.scalars(
-                select(DedupPhrase.hash).where(
-                    DedupPhrase.hash.in_(hashes[i : i + 500]), DedupPhrase.df >= min_df
-                )
-            )
+    """Which of these hashes are counted in at least ``min_df`` stories (one join of a
+    temporary table of the hashes with the primary key: what this costs depends on the
+    hashes asked about, not the table)."""
+    if not hashes:
+        return set()
+    with probe_table(session, "dedup_probe_phrases", sorted(hashes)) as probe:
+        rows = driver_rows(
+            session,
+            f"SELECT d.hash FROM {probe} p JOIN dedup_phrase d ON d.hash = p.v "
+            f"WHERE d.df >= {int(min_df)}",
         )
-    return out
+    return {h for (h,) in rows}
 
 
 def clear(session: Session) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..models import DedupBand, DedupBandRecent
+from .probe import driver_rows, probe_table
 
 MAX_CANDIDATES = 64  # per article, the ones sharing most bands first
 MAX_RUNS = 8  # sorted arrays of earlier chunks kept apart before they are merged into one
@@ -74,23 +75,16 @@ class BandIndex:
         if not self.stored or not ids:
             return _no_pairs()
         flat, owner = _flatten(ids, keys)
-        conn = session.connection()
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS dedup_probe (key BIGINT)")
-        conn.exec_driver_sql("DELETE FROM dedup_probe")
-        conn.exec_driver_sql(
-            f"INSERT INTO dedup_probe (key) VALUES ({mark})",
-            [(k,) for k in np.unique(flat).tolist()],
-        )
-        rows = conn.exec_driver_sql(
-            "SELECT b.key, b.article_id FROM dedup_probe p JOIN dedup_band b ON b.key = p.key "
-            "UNION ALL SELECT r.key, r.article_id FROM dedup_probe p "
-            "JOIN dedup_band_recent r ON r.key = p.key"
-        ).all()
-        conn.exec_driver_sql("DELETE FROM dedup_probe")
+        with probe_table(session, "dedup_probe", np.unique(flat).tolist()) as probe:
+            rows = driver_rows(
+                session,
+                f"SELECT b.key, b.article_id FROM {probe} p JOIN dedup_band b ON b.key = p.v "
+                f"UNION ALL SELECT r.key, r.article_id FROM {probe} p "
+                "JOIN dedup_band_recent r ON r.key = p.v",
+            )
         if not rows:
             return _no_pairs()
-        found = np.array([tuple(r) for r in rows], dtype=np.int64)  # tuples: numpy probes Rows
+        found = np.array(rows, dtype=np.int64)
         found = found[~np.isin(found[:, 1], self.run_ids)]  # this run's: in memory
         order = np.argsort(found[:, 0], kind="stable")
         return _expand(found[order, 0], found[order, 1], flat, owner)
@@ -187,7 +181,7 @@ def store_bands(
         conn.exec_driver_sql(sql, data[i : i + 20000])
 
 
-BAND_INDEXES = {"ix_dedup_band_key": "key", "ix_dedup_band_article_id": "article_id"}
+BAND_INDEXES = {"ix_dedup_band_key": "key, article_id", "ix_dedup_band_article_id": "article_id"}
 
 
 def drop_indexes(session: Session) -> None:

@@ -1,0 +1,47 @@
+"""Bulk look-ups by many integer keys: a temporary table joined with an indexed table,
+its rows read straight from the DB-API cursor.
+
+A dedup chunk asks the archive about tens of thousands of band keys or article ids at
+once. One join against a temporary table of the keys costs one index probe a key,
+whatever the archive's size; ``IN (...)`` lists would need many statements. The rows
+come back as plain tuples from the driver: SQLAlchemy's result rows (and its JSON and
+binary processors) would cost more than SQLite's own work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+
+def mark(session: Session) -> str:
+    """The driver's parameter mark (``?`` for sqlite3, ``%s`` for psycopg)."""
+    return "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
+
+
+@contextmanager
+def probe_table(session: Session, name: str, values: Iterable[int]) -> Iterator[str]:
+    """A temporary table ``name (v BIGINT)`` holding ``values`` while the block runs."""
+    conn = session.connection()
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} (v BIGINT)")
+    conn.exec_driver_sql(f"DELETE FROM {name}")
+    rows = [(v,) for v in values]
+    if rows:
+        conn.exec_driver_sql(f"INSERT INTO {name} (v) VALUES ({mark(session)})", rows)
+    try:
+        yield name
+    finally:
+        conn.exec_driver_sql(f"DELETE FROM {name}")
+
+
+def driver_rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
+    """Every row of a query as the driver's plain tuples (executed through SQLAlchemy,
+    so its events see it, but read from the DB-API cursor: no result-row objects)."""
+    result = session.connection().exec_driver_sql(sql)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
