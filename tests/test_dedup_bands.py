@@ -64,7 +64,7 @@ def test_stored_signatures_read_back_as_stored(archive):
     run_dedup(archive)
     with archive.session() as s:
         stored = {r.article_id: r for r in s.scalars(select(Signature))}
-        wanted = np.array(sorted(stored)[::-1][:25] + [10**9], dtype=np.int64)  # one unknown
+        wanted = np.array([*sorted(stored)[::-1][:25], 10**9], dtype=np.int64)  # one unknown
         ids, sigs, sizes = _stored_signatures(s, wanted)
     assert ids.tolist() == sorted(wanted[:-1].tolist())
     for aid, sig, size in zip(ids.tolist(), sigs, sizes.tolist(), strict=True):
