@@ -10,7 +10,8 @@ own, are timed:
 
 - ``fanzha``: ``run_dedup`` — features, signatures and bands stored, candidates,
   verification, clustering, recorded differences — reading from and writing to the
-  archive;
+  archive, with its default worker processes (one beside the main process on two
+  cores); and ``fanzha-1p``, the same in one process (``workers=0``), on a copy;
 - ``baseline``: datasketch ``MinHash(num_perm=128)`` over character 5-grams of the
   normalised text (``update_batch``) and ``MinHashLSH(threshold=0.8)`` insert + query,
   texts already in memory (nothing read or written).
@@ -20,9 +21,9 @@ the clustering work is the same) added to an archive of ``--base`` articles alre
 deduplicated, against the same 1,000 added to an empty archive: what the archive's
 size costs (look-ups of the stored bands; nothing is rebuilt from every article).
 
-Printed: articles/s, peak RSS (ru_maxrss), the growth ratio (seconds per article at
-the largest size over the smallest) and pairwise precision/recall against the
-generator's labels.
+Printed: articles/s, peak memory (resident, the process and its workers together,
+sampled from /proc), the growth ratio (seconds per article at the largest size over
+the smallest) and pairwise precision/recall against the generator's labels.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -98,17 +100,83 @@ def add_new(home: Path) -> int:
     return n
 
 
+class PeakMemory:
+    """Peak resident memory of this process and its descendants (dedup's worker
+    processes), sampled every 50 ms from /proc. ``ru_maxrss`` would not do: it counts
+    neither the workers (children of the forkserver) nor only this process (the
+    maximum survives ``exec`` from the parent that spawned this one)."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, sum(_rss_kb(p) for p in _family(os.getpid())))
+
+    @property
+    def mb(self) -> float:
+        return max(self.peak, _hwm_kb()) / 1024
+
+
+def _family(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    family, todo = [root], [root]
+    while todo:
+        pid = todo.pop()
+        kids = [c for c, p in parents.items() if p == pid]
+        family += kids
+        todo += kids
+    return family
+
+
+def _status_kb(pid: int | str, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _rss_kb(pid: int) -> int:
+    return _status_kb(pid, "VmRSS")
+
+
+def _hwm_kb() -> int:
+    return _status_kb("self", "VmHWM")
+
+
 def child(mode: str, home: str) -> None:
     """Run one timed job and print its figures as JSON (in its own process)."""
     from archive import Archive
 
     archive = Archive.open(Path(home))
     out: dict = {"mode": mode}
-    if mode == "fanzha":
+    memory = PeakMemory().__enter__()
+    if mode.startswith("fanzha"):
         from archive.dedup import run_dedup
 
         t0 = time.perf_counter()
-        report = run_dedup(archive)
+        # "fanzha": the default (worker processes for a large run); "fanzha-1p": one process
+        report = run_dedup(archive, workers=0 if mode == "fanzha-1p" else None)
         out["seconds"] = time.perf_counter() - t0
         out["report"] = report.as_json()
         out["n"] = report.processed
@@ -134,7 +202,8 @@ def child(mode: str, home: str) -> None:
         out["n"] = len(rows)
         out["pairs"] = pairs
         del np
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    memory.__exit__()
+    out["maxrss_mb"] = memory.mb
     archive.close()
     print(json.dumps(out))
 
@@ -154,6 +223,13 @@ def _quality(archive) -> dict:
     labels = {aid: (story if story is not None else f"new{aid}") for aid, story in labels.items()}
     scores = pairwise(clustering(archive, labels), labels)
     return {"precision": round(scores.precision, 4), "recall": round(scores.recall, 4)}
+
+
+def copy_home(home: Path, suffix: str) -> Path:
+    """A copy of an archive that has not been deduplicated yet (for a second run)."""
+    other = home.with_name(home.name + suffix)
+    shutil.copytree(home, other, ignore=shutil.ignore_patterns("new.jsonl"))
+    return other
 
 
 def timed(mode: str, home: Path) -> dict:
@@ -196,15 +272,20 @@ def main() -> None:
             home = build(Path(tmp) / f"n{n}", n, seed=n, extra=args.new if n == args.base else 0)
             homes[n] = home
             base = timed("baseline", home)
+            alone = timed("fanzha-1p", copy_home(home, "-1p"))
             ours = timed("fanzha", home)
-            results[n] = (ours, base)
+            results[n] = (ours, base, alone)
             print(line(f"fanzha dedup stage N={n}", ours))
+            print(line("  same, in one process", alone))
             print(line(f"datasketch baseline N={n}", base))
-            print(f"{'':28} speed ratio fanzha/baseline: {base['seconds'] / ours['seconds']:.2f}x")
+            print(
+                f"{'':28} speed ratio fanzha/baseline: {base['seconds'] / ours['seconds']:.2f}x "
+                f"(in one process: {base['seconds'] / alone['seconds']:.2f}x)"
+            )
             sys.stdout.flush()
         if len(args.sizes) > 1:
             lo, hi = min(args.sizes), max(args.sizes)
-            for name, k in (("fanzha", 0), ("baseline", 1)):
+            for name, k in (("fanzha", 0), ("baseline", 1), ("fanzha-1p", 2)):
                 g = (results[hi][k]["seconds"] / hi) / (results[lo][k]["seconds"] / lo)
                 print(f"growth ratio {name:<9} (s/article at {hi} over {lo}): {g:.2f}")
         # the incremental case

@@ -2,6 +2,8 @@
 
 ``FANZHA_HOME`` / ``--home``: the data folder (default ``./fanzha-data``).
 ``FANZHA_DB`` / ``--db``: an SQLAlchemy URL (default SQLite in the home).
+``FANZHA_WORKERS`` (or ``fanzha dedup --workers``): worker processes of a large dedup
+run (default: one per core beside the main process, at most two; 0: none).
 ``FANZHA_ALLOW_PRIVATE_FETCH=1``: let the web check page fetch private, loopback and
 link-local addresses (off by default: crawled and pasted URLs are untrusted).
 """
@@ -25,6 +27,7 @@ class Settings:
     db_url: str | None = None
     sites_file: Path | None = None
     allow_private_fetch: bool = False
+    workers: int | None = None  # dedup worker processes; None: as many as fit
 
     @classmethod
     def load(
@@ -40,6 +43,7 @@ class Settings:
             db_url=db,
             sites_file=Path(sites_file) if sites_file else None,
             allow_private_fetch=_env_flag("FANZHA_ALLOW_PRIVATE_FETCH"),
+            workers=_env_count("FANZHA_WORKERS"),
         )
 
     def open_archive(self) -> Archive:
@@ -51,3 +55,15 @@ class Settings:
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_count(name: str) -> int | None:
+    """A non-negative whole number from the environment (None when unset)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        from .errors import UsageError
+
+        raise UsageError(f"{name}={value!r} is not a number of processes (0, 1, 2…)")
+    return int(value)

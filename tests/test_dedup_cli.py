@@ -163,3 +163,17 @@ def test_check_bad_input_is_one_line_exit_2(cli, deduped, target, stdin, message
 def test_check_unreachable_url_is_exit_2(cli, deduped):
     result = run(cli, "check", "http://127.0.0.1:9/x.html", *deduped)
     assert result.exit_code == 2 and "cannot fetch" in result.stderr
+
+
+def test_dedup_workers_option_and_environment(cli, deduped, monkeypatch):
+    bad = run(cli, "dedup", *deduped, "--workers", "-1")
+    assert bad.exit_code == 2
+    monkeypatch.setenv("FANZHA_WORKERS", "two")
+    result = run(cli, "dedup", *deduped, "--json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "FANZHA_WORKERS='two' is not a number of processes" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    monkeypatch.setenv("FANZHA_WORKERS", "0")
+    result = run(cli, "dedup", *deduped, "--workers", "1", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == SEEDS_REPORT

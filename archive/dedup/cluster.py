@@ -17,13 +17,11 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..diff import diff_meta, diff_texts
-from ..models import Article, Cluster, Difference, Member, Source, utcnow
+from ..models import Article, Cluster, Difference, Member, utcnow
 from .verify import Features, Match
 
 log = logging.getLogger(__name__)
@@ -52,8 +50,10 @@ class _Group:
 @dataclass
 class Finalized:
     new_clusters: int = 0
-    differences: int = 0
     reindex: set[int] = field(default_factory=set)
+    # (canonical, member, similarity): differences to record (``differences``); the
+    # members' stale ones are already deleted
+    pending: list[tuple[int, int, float]] = field(default_factory=list)
 
 
 class Clusters:
@@ -197,7 +197,10 @@ class Clusters:
                 for m in sorted(g.members)
                 if m != canonical and (changed or m in g.new_members)
             ]
-        self._record_differences(session, need_diff, out)
+        members = sorted(m for _, _, m in need_diff)
+        for i in range(0, len(members), 500):
+            session.execute(delete(Difference).where(Difference.b_id.in_(members[i : i + 500])))
+        out.pending = [(a, b, g.measures[b][0]) for g, a, b in need_diff]
         for g, _ in live:
             g.dirty = False
             g.new_members.clear()
@@ -287,67 +290,8 @@ class Clusters:
             session.execute(delete(Cluster).where(Cluster.id == g.key))
         del self.groups[g.key]
 
-    def _record_differences(self, session: Session, need: list, out: Finalized) -> None:
-        """Diff canonical -> member for each new pair, and store it."""
-        if not need:
-            return
-        ids = sorted({i for _, a, b in need for i in (a, b)})
-        info = article_info(session, ids)
-        members = [b for _, _, b in need]
-        for i in range(0, len(members), 500):
-            session.execute(delete(Difference).where(Difference.b_id.in_(members[i : i + 500])))
-        rows = []
-        for g, a, b in need:
-            if a not in info or b not in info:
-                continue
-            rows.append(difference_row(info[a], info[b], g.measures[b][0]))
-        for i in range(0, len(rows), 1000):
-            session.execute(insert(Difference.__table__), rows[i : i + 1000])
-        out.differences += len(rows)
-
-
-def article_info(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """What a diff needs of each article: text, hash and the metadata compared."""
-    info: dict[int, dict[str, Any]] = {}
-    for i in range(0, len(ids), 500):
-        rows = session.execute(
-            select(
-                Article.id,
-                Article.text,
-                Article.content_hash,
-                Article.title,
-                Article.published_at,
-                Article.author,
-                Article.image_urls,
-                Source.name,
-            )
-            .outerjoin(Source, Article.source_id == Source.id)
-            .where(Article.id.in_(ids[i : i + 500]))
-        )
-        for aid, text, chash, title, pub, author, images, source in rows:
-            info[aid] = {
-                "id": aid,
-                "text": text or "",
-                "hash": chash,
-                "meta": {
-                    "title": title,
-                    "published": pub.isoformat() if pub else None,
-                    "source": source,
-                    "author": author,
-                    "images": len(images or []),
-                },
-            }
-    return info
-
-
-def difference_row(a: dict[str, Any], b: dict[str, Any], similarity: float) -> dict[str, Any]:
-    return {
-        "a_id": a["id"],
-        "b_id": b["id"],
-        "a_hash": a["hash"],
-        "b_hash": b["hash"],
-        "similarity": similarity,
-        "changes": diff_texts(a["text"], b["text"]),
-        "meta": diff_meta(a["meta"], b["meta"]),
-        "created_at": utcnow(),
-    }
+    def canonical_of(self, article: int) -> int | None:
+        """The canonical member of an article's cluster as this run knows it (None: none)."""
+        key = self.cluster_of.get(article)
+        group = self.groups.get(key) if key is not None else None
+        return group.canonical if group is not None else None

@@ -27,7 +27,7 @@ from ..models import (
 from ..normalize import normalize
 from .boilerplate import Boilerplate
 from .candidates import best
-from .cluster import article_info
+from .differences import article_info
 from .signatures import band_keys, estimate, from_bytes
 from .verify import Features, measure, worth_verifying
 

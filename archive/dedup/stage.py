@@ -43,6 +43,7 @@ from .candidates import (
     store_bands,
 )
 from .cluster import Clusters, rank
+from .differences import DifferenceWriter
 from .probe import driver_rows, probe_table
 from .signatures import NUM_PERM, band_keys, from_bytes, to_bytes
 from .verify import (
@@ -52,6 +53,7 @@ from .verify import (
     measure,
     worth_verifying_many,
 )
+from .workers import PARALLEL_FROM, Workers, default_workers
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +92,9 @@ class DedupReport:
 class _Run:
     """The state of one run: band index, boilerplate, clusters, signatures, caches."""
 
-    def __init__(self, order: list[int], stored: bool, boiler: bp.Boilerplate) -> None:
+    def __init__(
+        self, order: list[int], stored: bool, boiler: bp.Boilerplate, workers: Workers
+    ) -> None:
         self.pos = {aid: i for i, aid in enumerate(order)}
         ids = np.asarray(order, dtype=np.int64)
         self._by_id = np.argsort(ids)
@@ -100,7 +104,9 @@ class _Run:
         self.sigs = np.zeros((len(order), NUM_PERM), dtype=np.uint32)
         self.sizes = np.zeros(len(order), dtype=np.int32)
         self.cache: OrderedDict[int, Features] = OrderedDict()
+        self.workers = workers
         self.clusters = Clusters(self.features, self.measure)
+        self.differences = DifferenceWriter(workers, self.clusters.canonical_of)
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Positions in published order of some of this run's articles (vectorised ``pos``)."""
@@ -136,9 +142,16 @@ class _Run:
 
 
 def run_dedup(
-    archive: Archive, *, rebuild: bool = False, progress: Progress | None = None
+    archive: Archive,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> DedupReport:
-    """Cluster the articles not yet seen by dedup (all of them with ``rebuild``)."""
+    """Cluster the articles not yet seen by dedup (all of them with ``rebuild``).
+
+    ``workers``: worker processes for the CPU-bound parts of a large run (default:
+    one per core beside this one, at most two; 0: none; see ``workers``)."""
     report = DedupReport()
     with archive.session() as s:
         ensure_indexes(s)
@@ -152,24 +165,36 @@ def run_dedup(
         stored = has_bands(s)
         boiler = bp.Boilerplate.load(s)
     order = [aid for aid, _, _ in sorted(todo, key=lambda r: rank(r[1], r[2] or 0, r[0]))]
-    run = _Run(order, stored, boiler)
+    processes = default_workers() if workers is None else workers
+    pool = Workers(processes if len(order) >= PARALLEL_FROM else 0)
+    run = _Run(order, stored, boiler, pool)
     bulk = not stored and len(order) >= BULK
     if bulk:  # an empty band table and many articles: load first, index after
         with archive.session() as s:
             drop_indexes(s)
+    chunks = [order[i : i + CHUNK] for i in range(0, len(order), CHUNK)]
     try:
-        for start in range(0, len(order), CHUNK):
-            chunk = order[start : start + CHUNK]
+        ahead: _Texts | None = None
+        for k, chunk in enumerate(chunks):
             with archive.session() as s:
                 if archive.is_sqlite:  # a larger page cache, fewer WAL checkpoints
                     conn = s.connection()
                     conn.exec_driver_sql("PRAGMA cache_size=-262144")
                     conn.exec_driver_sql("PRAGMA wal_autocheckpoint=20000")
-                _process_chunk(s, run, chunk, report)
+                texts = ahead or _Texts.start(s, run, chunk)
+                ahead = None
+                if pool.parallel and k + 1 < len(chunks):  # the next chunk's features
+                    ahead = _Texts.start(s, run, chunks[k + 1])  # while this one is done
+                _process_chunk(s, run, texts, report)
             report.processed += len(chunk)
             if progress:
                 progress(report.processed, len(order))
+        with archive.session() as s:  # the diffs still in flight; any left by a dead run
+            run.differences.drain(s, wait=True)
+            run.differences.record_missing(s)
+        report.differences = run.differences.written
     finally:
+        pool.close()
         with archive.session() as s:
             run.boiler.flush(s)
             if bulk:
@@ -181,6 +206,35 @@ def run_dedup(
         report.clusters = s.scalar(select(func.count()).select_from(Cluster)) or 0
     log.info("dedup: %s", report.as_json())
     return report
+
+
+@dataclass
+class _Texts:
+    """A chunk's rows and the features being computed for them (maybe elsewhere)."""
+
+    chunk: list[int]
+    rows: list[Any]  # (id, norm_text, content_hash, published_at, length)
+    frequent: frozenset[int]
+    futures: list[Any]
+
+    @classmethod
+    def start(cls, s: Session, run: _Run, chunk: list[int]) -> _Texts:
+        rows = s.execute(
+            select(
+                Article.id,
+                Article.norm_text,
+                Article.content_hash,
+                Article.published_at,
+                func.length(Article.norm_text),
+            ).where(Article.id.in_(chunk))
+        ).all()
+        frequent = frozenset(run.boiler.frequent)
+        texts = [(r[0], r[1] or "") for r in rows]
+        return cls(chunk, rows, frequent, run.workers.features(texts, frequent))
+
+    def features(self, run: _Run) -> dict[int, Features | str]:
+        texts = [(r[0], r[1] or "") for r in self.rows]
+        return dict(run.workers.collect(self.futures, texts, self.frequent))
 
 
 def reset(session: Session) -> None:
@@ -196,7 +250,8 @@ def reset(session: Session) -> None:
     session.execute(update(Article).values(needs_dedup=True))
 
 
-def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport) -> None:
+def _process_chunk(s: Session, run: _Run, texts: _Texts, report: DedupReport) -> None:
+    chunk = texts.chunk
     # 0. articles seen before (their text changed): out of their clusters first
     seen = set(s.scalars(select(Signature.article_id).where(Signature.article_id.in_(chunk))))
     if seen:
@@ -204,7 +259,7 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
             run.clusters.detach(s, aid)
         s.execute(delete(Signature).where(Signature.article_id.in_(seen)))
         drop_bands(s, list(seen))
-    feats, keys = _sign(s, run, chunk, report)
+    feats, keys = _sign(s, run, texts, report)
     survivors = _candidates(s, run, feats, keys, chunk)
     # 5. exact verification and 6. clustering, in published order
     for aid, f in feats.items():
@@ -222,7 +277,8 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
             report.merged += run.clusters.link(aid, matched)
     done = run.clusters.finalize(s)
     report.new_clusters += done.new_clusters
-    report.differences += done.differences
+    run.differences.submit(s, done.pending)  # computed now, or in workers meanwhile
+    run.differences.drain(s)
     s.execute(update(Article).where(Article.id.in_(chunk)).values(needs_dedup=False))
     errors = {e["id"] for e in report.errors}
     if errors:
@@ -235,29 +291,20 @@ def _process_chunk(s: Session, run: _Run, chunk: list[int], report: DedupReport)
 
 
 def _sign(
-    s: Session, run: _Run, chunk: list[int], report: DedupReport
+    s: Session, run: _Run, texts: _Texts, report: DedupReport
 ) -> tuple[dict[int, Features], dict[int, np.ndarray]]:
     """1. Features of a chunk's articles; their signatures and band keys stored."""
     feats: dict[int, Features] = {}
     keys: dict[int, np.ndarray] = {}
     sig_rows = []
-    rows = s.execute(
-        select(
-            Article.id,
-            Article.norm_text,
-            Article.content_hash,
-            Article.published_at,
-            func.length(Article.norm_text),
-        ).where(Article.id.in_(chunk))
-    ).all()
-    for aid, text, chash, pub, length in rows:
+    computed = texts.features(run)
+    for aid, _text, chash, pub, length in texts.rows:
         run.clusters.ranks[aid] = rank(pub, length or 0, aid)
         run.clusters.cluster_of.setdefault(aid, None)
-        try:
-            f = Features.of(text or "")
-        except Exception as exc:  # a text the matcher cannot read: reported, not fatal
-            log.exception("dedup: article %s", aid)
-            report.errors.append({"id": aid, "error": f"{type(exc).__name__}: {exc}"})
+        f = computed[aid]
+        if isinstance(f, str):  # a text the matcher cannot read: reported, not fatal
+            log.error("dedup: article %s: %s", aid, f)
+            report.errors.append({"id": aid, "error": f})
             continue
         sig = f.sign(run.boiler)
         if sig is None:

@@ -54,6 +54,8 @@ class Features:
     sig: np.ndarray | None = None  # set by ``sign``
     _content: tuple[int, np.ndarray, list[bool]] | None = field(default=None, repr=False)
     _kept: list[str] | None = field(default=None, repr=False)
+    # a signature computed ahead (``precompute``) and the sentences it left out
+    _presig: tuple[list[bool], np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, norm_text: str) -> Features:
@@ -65,7 +67,13 @@ class Features:
         """The MinHash signature of the content (the boilerplate known now left out):
         shared warnings then add no candidates, however many articles carry them."""
         if self.sig is None and self.matchable:
-            self.sig = signature(self.content(boiler))
+            content = self.content(boiler)
+            assert self._content is not None
+            if self._presig is not None and self._presig[0] == self._content[2]:
+                self.sig = self._presig[1]  # computed ahead, for the same content
+            else:
+                self.sig = signature(content)
+            self._presig = None
         return self.sig
 
     @property
@@ -120,6 +128,34 @@ class Boiler:
 
     def is_boilerplate(self, phrase: int) -> bool:  # pragma: no cover - overridden
         return False
+
+
+class Snapshot(Boiler):
+    """A fixed set of boilerplate sentence hashes (what a worker process is told)."""
+
+    def __init__(self, frequent: frozenset[int]) -> None:
+        super().__init__()
+        self.frequent = frequent
+
+    def is_boilerplate(self, phrase: int) -> bool:
+        return phrase in self.frequent
+
+
+def precompute(norm_text: str, frequent: frozenset[int]) -> Features:
+    """``Features.of`` with the content and its signature computed for a snapshot of
+    the boilerplate (in a worker process, ahead of time).
+
+    Both are kept under no boilerplate version (0: versions start at 1): the main
+    process uses them only after checking that its own boilerplate drops the same
+    sentences, and computes them again otherwise (``content``, ``sign``)."""
+    f = Features.of(norm_text)
+    if f.matchable:
+        content = f.content(Snapshot(frequent))
+        assert f._content is not None
+        drop = f._content[2]
+        f._content = (0, content, drop)
+        f._presig = (drop, signature(content))
+    return f
 
 
 @dataclass(slots=True)

@@ -20,6 +20,14 @@ FETCH_TIMEOUT = 20.0
 @app.command()
 def dedup(
     rebuild: Annotated[bool, typer.Option(help="Recluster every article from scratch.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Worker processes for a large run (default: FANZHA_WORKERS, else one "
+            "per core beside this one, at most 2; 0: none).",
+        ),
+    ] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
@@ -35,9 +43,11 @@ def dedup(
 
         from ..jobs.lock import WriterLock
 
-        archive = settings(home, db).open_archive()
+        config = settings(home, db)
+        archive = config.open_archive()
         with WriterLock(archive, "dedup"):  # never two writers at once (exit 3)
-            report = run_dedup(archive, rebuild=rebuild)
+            processes = config.workers if workers is None else workers
+            report = run_dedup(archive, rebuild=rebuild, workers=processes)
     if json_:
         emit_json(report.as_json())
     else:

@@ -21,6 +21,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,8 @@ def run_nightly(
         run_id, log_path = _start(archive)
         handler = _log_to(log_path)
         try:
-            report = _run_stages(archive, run_id, sites_file, progress, stages)
+            funcs = {**STAGE_FUNCS, "dedup": partial(_stage_dedup, workers=settings.workers)}
+            report = _run_stages(archive, run_id, sites_file, progress, stages, funcs)
         finally:
             logging.getLogger().removeHandler(handler)
             handler.close()
@@ -107,7 +109,9 @@ def _run_stages(
     sites_file: Path | None,
     progress: Progress | None,
     stages: tuple[str, ...],
+    funcs: dict[str, StageFunc] | None = None,
 ) -> NightlyReport:
+    funcs = funcs or STAGE_FUNCS
     stage_figures: dict[str, Any] = {}
     crawl_status = "ok"
     failed: list[str] = []
@@ -115,7 +119,7 @@ def _run_stages(
         log.info("stage %s: started", name)
         t0 = time.monotonic()
         try:
-            result = STAGE_FUNCS[name](archive, run_id, sites_file, progress)
+            result = funcs[name](archive, run_id, sites_file, progress)
             stage_figures[name] = {**result, "seconds": round(time.monotonic() - t0, 2)}
             if name == "crawl":
                 crawl_status = result.get("status", "ok")
@@ -179,11 +183,16 @@ def _stage_crawl(
 
 
 def _stage_dedup(
-    archive: Archive, run_id: int, sites_file: Path | None, progress: Progress | None
+    archive: Archive,
+    run_id: int,
+    sites_file: Path | None,
+    progress: Progress | None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     from archive.dedup import run_dedup
 
-    return run_dedup(archive, progress=_stage_progress("dedup", progress)).as_json()
+    report = run_dedup(archive, progress=_stage_progress("dedup", progress), workers=workers)
+    return report.as_json()
 
 
 def _stage_index(
@@ -204,7 +213,8 @@ def _stage_progress(stage: str, progress: Progress | None) -> Callable[..., None
     return report
 
 
-STAGE_FUNCS: dict[str, Callable[[Archive, int, Path | None, Progress | None], dict[str, Any]]] = {
+StageFunc = Callable[[Archive, int, Path | None, Progress | None], dict[str, Any]]
+STAGE_FUNCS: dict[str, StageFunc] = {
     "crawl": _stage_crawl,
     "dedup": _stage_dedup,
     "index": _stage_index,

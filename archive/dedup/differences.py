@@ -1,0 +1,164 @@
+"""Recording the differences from each cluster's canonical copy to its other members.
+
+``finalize`` (``cluster``) says which (canonical, member) pairs need a difference and
+deletes the stale ones; a ``DifferenceWriter`` computes them (``archive.diff``) and
+writes them. In one process that happens at once, in the chunk's transaction. With
+worker processes (``workers``) the diffs are computed in the background while the
+next chunks are processed, and written in a later transaction as they come back,
+unless the pair is no longer current (the cluster got an earlier canonical copy
+meanwhile: that pair was handed over again).
+
+Nothing is lost if a run dies with diffs in flight: a member without the difference
+from its canonical copy is found by ``missing`` (one join) and done at the end of the
+next run; until then ``fanzha diff`` computes it on the fly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, aliased
+
+from ..diff import diff_meta
+from ..models import Article, Cluster, Difference, Member, Source, utcnow
+from .workers import Workers
+
+Pending = list[tuple[int, int, float]]  # (canonical, member, similarity)
+BATCH = 2000  # pairs read, diffed and written at a time by ``record_missing``
+
+
+class DifferenceWriter:
+    """Computes the pending differences (in workers when there are) and writes them."""
+
+    def __init__(self, workers: Workers, current: Callable[[int], int | None]) -> None:
+        self.workers = workers
+        self.current = current  # member -> its canonical copy now
+        self._flying: list[tuple[Pending, dict[int, dict[str, Any]], list[Future[Any]]]] = []
+        self.written = 0
+
+    def submit(self, session: Session, pending: Pending) -> None:
+        """Start the diffs of these pairs (in-process: compute and write them now)."""
+        if not pending:
+            return
+        info = article_info(session, sorted({i for a, b, _ in pending for i in (a, b)}))
+        pending = [p for p in pending if p[0] in info and p[1] in info]
+        texts = [(info[a]["text"], info[b]["text"]) for a, b, _ in pending]
+        if self.workers.parallel:
+            self._flying.append((pending, info, self.workers.diffs_async(texts)))
+        else:
+            self._write(session, pending, info, self.workers.diffs(texts))
+
+    def drain(self, session: Session, *, wait: bool = False) -> None:
+        """Write the diffs that are back (all of them with ``wait``)."""
+        still = []
+        for pending, info, futures in self._flying:
+            if wait or all(f.done() for f in futures):
+                texts = [(info[a]["text"], info[b]["text"]) for a, b, _ in pending]
+                self._write(session, pending, info, self.workers.result(futures, texts))
+            else:
+                still.append((pending, info, futures))
+        self._flying = still
+
+    def _write(
+        self,
+        session: Session,
+        pending: Pending,
+        info: dict[int, dict[str, Any]],
+        changes: list[list[dict[str, Any]]],
+    ) -> None:
+        rows = [
+            difference_row(info[a], info[b], sim, diff)
+            for (a, b, sim), diff in zip(pending, changes, strict=True)
+            if self.current(b) == a
+        ]
+        for i in range(0, len(rows), 1000):
+            session.execute(insert(Difference.__table__), rows[i : i + 1000])
+        self.written += len(rows)
+
+    def record_missing(self, session: Session) -> int:
+        """Diff every member that lacks the difference from its canonical copy (left
+        by a run that died with diffs in flight). Returns how many were recorded."""
+        before = self.written
+        previous = self.current
+        try:
+            while found := missing(session, BATCH):
+                self.current = dict((b, a) for a, b, _ in found).get
+                done = self.written
+                self.submit(session, found)
+                self.drain(session, wait=True)
+                if self.written == done or len(found) < BATCH:
+                    break  # nothing more can be done (texts gone) / the last batch
+        finally:
+            self.current = previous
+        return self.written - before
+
+
+def missing(session: Session, limit: int | None = None) -> Pending:
+    """(canonical, member, similarity) of members without their recorded difference."""
+    d = aliased(Difference)
+    q = (
+        select(Cluster.canonical_id, Member.article_id, Member.similarity)
+        .join(Cluster, Cluster.id == Member.cluster_id)
+        .outerjoin(d, (d.b_id == Member.article_id) & (d.a_id == Cluster.canonical_id))
+        .where(Member.article_id != Cluster.canonical_id, d.id.is_(None))
+        .order_by(Cluster.canonical_id, Member.article_id)
+    )
+    if limit:
+        q = q.limit(limit)
+    return [(a, b, sim) for a, b, sim in session.execute(q)]
+
+
+def article_info(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What a diff needs of each article: text, hash and the metadata compared."""
+    info: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            select(
+                Article.id,
+                Article.text,
+                Article.content_hash,
+                Article.title,
+                Article.published_at,
+                Article.author,
+                Article.image_urls,
+                Source.name,
+            )
+            .outerjoin(Source, Article.source_id == Source.id)
+            .where(Article.id.in_(ids[i : i + 500]))
+        )
+        for aid, text, chash, title, pub, author, images, source in rows:
+            info[aid] = {
+                "id": aid,
+                "text": text or "",
+                "hash": chash,
+                "meta": {
+                    "title": title,
+                    "published": pub.isoformat() if pub else None,
+                    "source": source,
+                    "author": author,
+                    "images": len(images or []),
+                },
+            }
+    return info
+
+
+def difference_row(
+    a: dict[str, Any],
+    b: dict[str, Any],
+    similarity: float,
+    changes: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A ``difference`` row from A to B with the changes already computed."""
+    return {
+        "a_id": a["id"],
+        "b_id": b["id"],
+        "a_hash": a["hash"],
+        "b_hash": b["hash"],
+        "similarity": similarity,
+        "changes": changes,
+        "meta": diff_meta(a["meta"], b["meta"]),
+        "created_at": utcnow(),
+    }

@@ -1,0 +1,150 @@
+"""Worker processes for the pure, CPU-bound parts of a large dedup run.
+
+Two parts of the stage are functions of texts alone: the features of an article
+(sentence keys, shingles, the content without the boilerplate known so far and its
+signature) and the differences between a canonical copy and a new member. In a large
+run they go to worker processes while the main process does what needs the database
+and the run's state (candidates, verification, clustering, writing): the features of
+the *next* chunk are computed while the current one is clustered, and a chunk's
+differences while the next chunks are processed (``differences``).
+
+Small runs (an increment of a few thousand articles) stay in one process: starting
+workers costs about a second (they import numpy, OpenCC and the matcher), more than
+they save. ``workers`` (``FANZHA_WORKERS``, ``fanzha dedup --workers``) sets the
+number of worker processes (default: one per core beside the main process's, at
+most two: on two cores, one); 0 keeps everything in-process. The results are the
+same either way (``tests/test_dedup_workers.py``).
+
+Workers are started with ``forkserver`` (never a fork of a process holding database
+connections or threads). A worker that dies (killed, out of memory) does not end the
+run: the pool is dropped and the rest is computed in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from ..diff import diff_texts
+from .verify import Features, precompute
+
+log = logging.getLogger(__name__)
+
+PARALLEL_FROM = 8000  # articles: smaller runs stay in one process
+DIFF_BATCH = 64  # pairs per task: few messages, yet both workers busy
+
+
+def default_workers() -> int:
+    """Worker processes for a large run: one per core beside the main process's own
+    (which is busy too: the database, candidates, clustering), at most two."""
+    return max(0, min(2, (os.cpu_count() or 1) - 1))
+
+
+Texts = Sequence[tuple[int, str]]
+FeatureResult = list[tuple[int, Features | str]]  # a Features, or the error of that text
+
+
+def features_of(rows: Texts, frequent: frozenset[int]) -> FeatureResult:
+    """Features of some texts, their content computed for ``frequent`` boilerplate."""
+    out: FeatureResult = []
+    for aid, text in rows:
+        try:
+            out.append((aid, precompute(text or "", frequent)))
+        except Exception as exc:  # reported for that article, not fatal to the run
+            log.exception("dedup: article %s", aid)
+            out.append((aid, f"{type(exc).__name__}: {exc}"))
+    return out
+
+
+def diffs_of(pairs: Sequence[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+    """``diff_texts`` of each (a, b) pair."""
+    return [diff_texts(a, b) for a, b in pairs]
+
+
+class Workers:
+    """A pool of worker processes, or none (``processes`` 0: everything in-process)."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._pool: ProcessPoolExecutor | None = None
+        if processes > 0:
+            ctx = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(processes, mp_context=ctx)
+
+    @property
+    def parallel(self) -> bool:
+        return self._pool is not None
+
+    def features(self, rows: Texts, frequent: frozenset[int]) -> list[Future[FeatureResult]]:
+        """Start computing the features of ``rows`` (one task a worker); ``collect``
+        gives them back. In-process the work is done here and now."""
+        if self._pool is None:
+            done: Future[FeatureResult] = Future()
+            done.set_result(features_of(rows, frequent))
+            return [done]
+        step = -(-len(rows) // self.processes) or 1
+        parts = [list(rows[i : i + step]) for i in range(0, len(rows), step)]
+        try:
+            return [self._pool.submit(features_of, part, frequent) for part in parts]
+        except BrokenProcessPool:
+            self._broken()
+            return self.features(rows, frequent)
+
+    def collect(
+        self, futures: list[Future[FeatureResult]], rows: Texts, frequent: frozenset[int]
+    ) -> FeatureResult:
+        """The results of ``features`` (in-process again if the pool broke)."""
+        try:
+            return [r for f in futures for r in f.result()]
+        except BrokenProcessPool:
+            self._broken()
+            return features_of(rows, frequent)
+
+    def diffs(self, pairs: Sequence[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+        """``diff_texts`` of every pair, now (spread over the workers when there are)."""
+        if self._pool is None:
+            return diffs_of(pairs)
+        return self.result(self.diffs_async(pairs), pairs)
+
+    def diffs_async(self, pairs: Sequence[tuple[str, str]]) -> list[Future[Any]]:
+        """Start the diffs of the pairs in the workers (``result`` gives them back)."""
+        if self._pool is None:
+            done: Future[Any] = Future()
+            done.set_result(diffs_of(pairs))
+            return [done]
+        batches = [pairs[i : i + DIFF_BATCH] for i in range(0, len(pairs), DIFF_BATCH)]
+        try:
+            return [self._pool.submit(diffs_of, batch) for batch in batches]
+        except BrokenProcessPool:
+            self._broken()
+            return self.diffs_async(pairs)
+
+    def result(
+        self, futures: list[Future[Any]], pairs: Sequence[tuple[str, str]]
+    ) -> list[list[dict[str, Any]]]:
+        """The diffs started by ``diffs_async`` (in-process again if the pool broke)."""
+        try:
+            return [d for f in futures for d in f.result()]
+        except BrokenProcessPool:
+            self._broken()
+            return diffs_of(pairs)
+
+    def _broken(self) -> None:
+        log.warning("dedup: a worker process died; going on in one process")
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,129 @@
+"""Worker processes and deferred differences: the same archive as one process, and
+nothing lost when a worker or a run dies with diffs in flight."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from archive.dedup import stage
+from archive.dedup.differences import DifferenceWriter, missing
+from archive.dedup.evaluate import load_labelled, store_labelled
+from archive.dedup.workers import Workers, default_workers
+from archive.models import Difference, Member
+
+from .test_dedup_eval import EVAL
+
+
+def _state(archive) -> tuple[list, list]:
+    """Memberships with their measures, and every recorded difference."""
+    with archive.session() as s:
+        members = sorted(
+            tuple(r)
+            for r in s.execute(
+                select(Member.article_id, Member.similarity, Member.containment, Member.relation)
+            )
+        )
+        diffs = sorted(
+            (r.a_id, r.b_id, r.similarity, repr(r.changes), repr(r.meta))
+            for r in s.scalars(select(Difference))
+        )
+    return members, diffs
+
+
+def _run(archive, monkeypatch, workers: int):
+    monkeypatch.setattr(stage, "CHUNK", 60)  # several chunks: features fetched ahead
+    monkeypatch.setattr(stage, "PARALLEL_FROM", 0)  # workers even for a small run
+    store_labelled(archive, load_labelled(EVAL))
+    return stage.run_dedup(archive, workers=workers)
+
+
+def test_workers_give_the_same_archive_as_one_process(archive, home, monkeypatch, tmp_path):
+    from archive import Archive
+
+    pools = []
+
+    def spy(processes: int) -> Workers:
+        pools.append(Workers(processes))
+        return pools[-1]
+
+    monkeypatch.setattr(stage, "Workers", spy)
+    report = _run(archive, monkeypatch, workers=1)
+    assert pools[0].processes == 1
+    one = Archive.open(tmp_path / "one")
+    try:
+        alone = _run(one, monkeypatch, workers=0)
+        assert report.as_json() == alone.as_json()
+        assert report.differences > 100
+        assert _state(archive) == _state(one)
+    finally:
+        one.close()
+
+
+def test_a_run_records_the_differences_a_dead_run_left_in_flight(sqlite_archive):
+    store_labelled(sqlite_archive, load_labelled(EVAL))
+    stage.run_dedup(sqlite_archive, workers=0)
+    before = _state(sqlite_archive)
+    with sqlite_archive.session() as s:
+        assert missing(s) == []
+        gone = s.scalars(select(Difference.b_id).order_by(Difference.b_id).limit(7)).all()
+        s.execute(delete(Difference).where(Difference.b_id.in_(gone)))
+    with sqlite_archive.session() as s:
+        assert sorted(b for _, b, _ in missing(s)) == gone
+    report = stage.run_dedup(sqlite_archive, workers=0)  # nothing new to cluster
+    assert report.processed == 0 and report.differences == 7
+    assert _state(sqlite_archive) == before
+
+
+def test_a_diff_for_a_pair_no_longer_current_is_not_written(sqlite_archive):
+    store_labelled(sqlite_archive, load_labelled(EVAL)[:60])
+    stage.run_dedup(sqlite_archive, workers=0)
+    with sqlite_archive.session() as s:
+        row = s.scalars(select(Difference).limit(1)).one()
+        a, b, sim = row.a_id, row.b_id, row.similarity
+        s.execute(delete(Difference).where(Difference.b_id == b))
+    with sqlite_archive.session() as s:
+        writer = DifferenceWriter(Workers(0), current=lambda member: None)  # canonical moved
+        writer.submit(s, [(a, b, sim)])
+        assert writer.written == 0
+        writer.current = {b: a}.get
+        writer.submit(s, [(a, b, sim)])
+        assert writer.written == 1
+        assert s.scalar(select(func.count()).select_from(Difference).where(Difference.b_id == b))
+
+
+def test_a_killed_worker_does_not_end_the_run(sqlite_archive, monkeypatch, tmp_path, caplog):
+    """The pool breaks; the rest is computed in-process: the same archive."""
+    from archive import Archive
+
+    process_chunk = stage._process_chunk
+    calls = []
+
+    def kill_workers_then_process(s, run, texts, report):
+        calls.append(1)
+        if len(calls) == 3 and run.workers._pool is not None:
+            for pid in list(run.workers._pool._processes):
+                os.kill(pid, signal.SIGKILL)
+        process_chunk(s, run, texts, report)
+
+    monkeypatch.setattr(stage, "_process_chunk", kill_workers_then_process)
+    report = _run(sqlite_archive, monkeypatch, workers=1)
+    assert len(calls) > 3 and report.errors == []
+    assert "a worker process died" in caplog.text
+    monkeypatch.setattr(stage, "_process_chunk", process_chunk)
+    one = Archive.open(tmp_path / "one")
+    try:
+        alone = _run(one, monkeypatch, workers=0)
+        assert report.as_json() == alone.as_json()
+        assert _state(sqlite_archive) == _state(one)
+    finally:
+        one.close()
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(1, 0), (2, 1), (3, 2), (16, 2), (None, 0)])
+def test_default_workers_leave_a_core_to_the_main_process(monkeypatch, cores, expected):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert default_workers() == expected
