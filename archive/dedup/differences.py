@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from ..diff import diff_meta
@@ -69,11 +69,16 @@ class DifferenceWriter:
         info: dict[int, dict[str, Any]],
         changes: list[list[dict[str, Any]]],
     ) -> None:
-        rows = [
-            difference_row(info[a], info[b], sim, diff)
+        by_member = {  # one row a member: its difference from its canonical copy now
+            b: difference_row(info[a], info[b], sim, diff)
             for (a, b, sim), diff in zip(pending, changes, strict=True)
             if self.current(b) == a
-        ]
+        }
+        members = sorted(by_member)
+        for i in range(0, len(members), 500):  # whatever was recorded for them before
+            chunk = members[i : i + 500]
+            session.execute(delete(Difference).where(Difference.b_id.in_(chunk)))
+        rows = list(by_member.values())
         for i in range(0, len(rows), 1000):
             session.execute(insert(Difference.__table__), rows[i : i + 1000])
         self.written += len(rows)
