@@ -6,6 +6,7 @@ The shapes are DESIGN.md's (``dups``, ``diff``, ``check``), with a few more fiel
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, union_all
@@ -207,8 +208,18 @@ def candidates_for(
     ]
 
 
-def check_text(archive: Archive, text: str, title: str | None = None) -> dict[str, Any]:
-    """Near-duplicates already archived of a text that is not stored (an editor's check)."""
+def check_text(
+    archive: Archive,
+    text: str,
+    title: str | None = None,
+    *,
+    also: Callable[[Archive, str], list[int]] | None = None,
+) -> dict[str, Any]:
+    """Near-duplicates already archived of a text that is not stored (an editor's check).
+
+    ``also``: more candidates, from another index (``search.passages``: articles that
+    contain the text's sentences, which finds the original of a short excerpt that the
+    LSH bands miss); every candidate is measured the same way."""
     if not text or not text.strip():
         raise InputError("text", "is empty")
     f = Features.of(normalize(text))
@@ -217,6 +228,8 @@ def check_text(archive: Archive, text: str, title: str | None = None) -> dict[st
     with archive.session() as s:
         boiler = Boilerplate.load(s)
         ids = candidates_for(s, f, boiler)
+        if also is not None:
+            ids = list(dict.fromkeys([*ids, *also(archive, text)]))
         rows = s.execute(
             select(Article.id, Article.url, Article.title, Article.norm_text, Member.cluster_id)
             .outerjoin(Member, Member.article_id == Article.id)

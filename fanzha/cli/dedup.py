@@ -192,10 +192,11 @@ def check(
     """
     with cli_errors():
         from archive.dedup import queries
+        from search.passages import passage_candidates
 
         title, text = _read_target(target)
         archive = settings(home, db).open_archive()
-        data = queries.check_text(archive, text, title)
+        data = queries.check_text(archive, text, title, also=passage_candidates)
     if json_:
         emit_json(data)
         return

@@ -18,6 +18,7 @@ from archive.extract.encoding import decode_text
 from archive.extract.html import extract
 from archive.models import Article
 from archive.normalize import clean_markup
+from search.passages import passage_candidates
 
 from ..config import Settings
 from ..errors import UsageError
@@ -65,7 +66,7 @@ def run_check(
         with archive.session() as s:
             hit = s.scalar(select(Article.id).where(Article.url.in_({url, fetched_url or url})))
             archived = hit
-    result = dict(check_text(archive, text, title=title or None))
+    result = dict(check_text(archive, text, title=title or None, also=passage_candidates))
     result["input"] = {
         "url": url or None,
         "fetched_url": fetched_url,
