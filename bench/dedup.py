@@ -170,7 +170,15 @@ def child(mode: str, home: str) -> None:
 
     archive = Archive.open(Path(home))
     out: dict = {"mode": mode}
-    memory = PeakMemory().__enter__()
+    with PeakMemory() as memory:
+        _timed_job(mode, archive, out)
+    out["maxrss_mb"] = memory.mb
+    archive.close()
+    print(json.dumps(out))
+
+
+def _timed_job(mode: str, archive, out: dict) -> None:
+    """The timed work of ``child``: its figures go into ``out``."""
     if mode.startswith("fanzha"):
         from archive.dedup import run_dedup
 
@@ -202,10 +210,6 @@ def child(mode: str, home: str) -> None:
         out["n"] = len(rows)
         out["pairs"] = pairs
         del np
-    memory.__exit__()
-    out["maxrss_mb"] = memory.mb
-    archive.close()
-    print(json.dumps(out))
 
 
 def _quality(archive) -> dict:

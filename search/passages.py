@@ -16,7 +16,7 @@ import re
 
 from archive import Archive
 from archive.dedup.boilerplate import Boilerplate
-from archive.dedup.shingles import phrase_hash, to_simplified, word_key
+from archive.dedup.shingles import SENTENCE_BREAKS, phrase_hash, to_simplified, word_key
 from archive.normalize import normalize
 
 from .analysis import fold
@@ -29,7 +29,6 @@ SENTENCES = 4  # the passage's longest sentences asked about
 PER_SENTENCE = 20  # articles kept per sentence (the best-scoring)
 MIN_KEY = 12  # characters of a sentence's key: shorter ones say too little
 _RUNS = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z0-9]+")
-_BREAKS = re.compile(r"[。！？!?；;…\n]+")  # as dedup cuts sentences
 
 
 def passage_candidates(
@@ -41,7 +40,7 @@ def passage_candidates(
     with archive.session() as s:
         boiler = Boilerplate.load(s)
     chosen: dict[str, str] = {}  # sentence key -> the query of its runs
-    for sentence in _BREAKS.split(normalize(text)):
+    for sentence in SENTENCE_BREAKS.split(normalize(text)):  # as dedup cuts them
         key = word_key(to_simplified(sentence))
         if len(key) >= MIN_KEY and not boiler.is_boilerplate(phrase_hash(key)):
             # each run between punctuation a phrase, as the index has them

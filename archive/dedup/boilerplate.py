@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import DedupPhrase
-from .probe import driver_rows, probe_table
+from .probe import driver_rows, mark, probe_table
 from .verify import Boiler
 
 MIN_DF = 5
@@ -94,9 +94,9 @@ def upsert(session: Session, counts: Counter[int]) -> None:
     SQLAlchemy's per-row parameter handling would cost more than the upsert itself.
     """
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    m = mark(session)
     sql = (
-        f"INSERT INTO dedup_phrase (hash, df) VALUES ({mark}, {mark}) "
+        f"INSERT INTO dedup_phrase (hash, df) VALUES ({m}, {m}) "
         "ON CONFLICT (hash) DO UPDATE SET df = dedup_phrase.df + excluded.df"
     )
     rows = sorted(counts.items())

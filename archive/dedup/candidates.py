@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..models import DedupBand, DedupBandRecent
-from .probe import driver_rows, probe_table
+from .probe import driver_rows, mark, probe_table
 
 MAX_CANDIDATES = 64  # per article, the ones sharing most bands first
 MAX_RUNS = 8  # sorted arrays of earlier chunks kept apart before they are merged into one
@@ -172,9 +172,9 @@ def store_bands(
     keep[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
     data = list(zip(keys[keep].tolist(), owners[keep].tolist(), strict=True))
     conn = session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     table = "dedup_band_recent" if recent else "dedup_band"
-    sql = f"INSERT INTO {table} (key, article_id) VALUES ({mark}, {mark})"
+    m = mark(session)
+    sql = f"INSERT INTO {table} (key, article_id) VALUES ({m}, {m})"
     for i in range(0, len(data), 20000):
         # straight to the driver: SQLAlchemy's per-row parameter handling would cost
         # more than SQLite's own insert

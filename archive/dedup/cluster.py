@@ -51,8 +51,8 @@ class _Group:
 class Finalized:
     new_clusters: int = 0
     reindex: set[int] = field(default_factory=set)
-    # (canonical, member, similarity): differences to record (``differences``); the
-    # members' stale ones are already deleted
+    # (canonical, member, similarity): differences to record (``differences``, which
+    # replaces what the members had)
     pending: list[tuple[int, int, float]] = field(default_factory=list)
 
 
@@ -197,9 +197,6 @@ class Clusters:
                 for m in sorted(g.members)
                 if m != canonical and (changed or m in g.new_members)
             ]
-        members = sorted(m for _, _, m in need_diff)
-        for i in range(0, len(members), 500):
-            session.execute(delete(Difference).where(Difference.b_id.in_(members[i : i + 500])))
         out.pending = [(a, b, g.measures[b][0]) for g, a, b in need_diff]
         for g, _ in live:
             g.dirty = False

@@ -1,8 +1,8 @@
 """Recording the differences from each cluster's canonical copy to its other members.
 
-``finalize`` (``cluster``) says which (canonical, member) pairs need a difference and
-deletes the stale ones; a ``DifferenceWriter`` computes them (``archive.diff``) and
-writes them. In one process that happens at once, in the chunk's transaction. With
+``finalize`` (``cluster``) says which (canonical, member) pairs need a difference; a
+``DifferenceWriter`` computes them (``archive.diff``) and writes them, each replacing
+whatever its member had. In one process that happens at once, in the chunk's transaction. With
 worker processes (``workers``) the diffs are computed in the background while the
 next chunks are processed, and written in a later transaction as they come back,
 unless the pair is no longer current (the cluster got an earlier canonical copy
@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session, aliased
 
 from ..diff import diff_meta
 from ..models import Article, Cluster, Difference, Member, Source, utcnow
-from .workers import Workers
+from .workers import Workers, diffs_of
 
 Pending = list[tuple[int, int, float]]  # (canonical, member, similarity)
+# pairs in flight: the pairs, their articles, their texts and the diffs being computed
+_Flight = tuple[Pending, dict[int, dict[str, Any]], list[tuple[str, str]], list[Future[Any]]]
 BATCH = 2000  # pairs read, diffed and written at a time by ``record_missing``
 
 
@@ -36,7 +38,7 @@ class DifferenceWriter:
     def __init__(self, workers: Workers, current: Callable[[int], int | None]) -> None:
         self.workers = workers
         self.current = current  # member -> its canonical copy now
-        self._flying: list[tuple[Pending, dict[int, dict[str, Any]], list[Future[Any]]]] = []
+        self._flying: list[_Flight] = []
         self.written = 0
 
     def submit(self, session: Session, pending: Pending) -> None:
@@ -46,20 +48,19 @@ class DifferenceWriter:
         info = article_info(session, sorted({i for a, b, _ in pending for i in (a, b)}))
         pending = [p for p in pending if p[0] in info and p[1] in info]
         texts = [(info[a]["text"], info[b]["text"]) for a, b, _ in pending]
-        if self.workers.parallel:
-            self._flying.append((pending, info, self.workers.diffs_async(texts)))
-        else:
-            self._write(session, pending, info, self.workers.diffs(texts))
+        self._flying.append((pending, info, texts, self.workers.diffs(texts)))
+        if not self.workers.parallel:
+            self.drain(session)  # already computed
 
     def drain(self, session: Session, *, wait: bool = False) -> None:
         """Write the diffs that are back (all of them with ``wait``)."""
         still = []
-        for pending, info, futures in self._flying:
+        for pending, info, texts, futures in self._flying:
             if wait or all(f.done() for f in futures):
-                texts = [(info[a]["text"], info[b]["text"]) for a, b, _ in pending]
-                self._write(session, pending, info, self.workers.result(futures, texts))
+                changes = self.workers.gather(futures, diffs_of, texts)
+                self._write(session, pending, info, changes)
             else:
-                still.append((pending, info, futures))
+                still.append((pending, info, texts, futures))
         self._flying = still
 
     def _write(
@@ -86,19 +87,17 @@ class DifferenceWriter:
     def record_missing(self, session: Session) -> int:
         """Diff every member that lacks the difference from its canonical copy (left
         by a run that died with diffs in flight). Returns how many were recorded."""
-        before = self.written
-        previous = self.current
-        try:
-            while found := missing(session, BATCH):
-                self.current = dict((b, a) for a, b, _ in found).get
-                done = self.written
-                self.submit(session, found)
-                self.drain(session, wait=True)
-                if self.written == done or len(found) < BATCH:
-                    break  # nothing more can be done (texts gone) / the last batch
-        finally:
-            self.current = previous
-        return self.written - before
+        done = 0
+        while found := missing(session, BATCH):
+            # the stored canonical copies are current: no cluster changes any more
+            writer = DifferenceWriter(self.workers, {b: a for a, b, _ in found}.get)
+            writer.submit(session, found)
+            writer.drain(session, wait=True)
+            done += writer.written
+            if not writer.written or len(found) < BATCH:
+                break  # nothing more can be done (texts gone) / the last batch
+        self.written += done
+        return done
 
 
 def missing(session: Session, limit: int | None = None) -> Pending:

@@ -23,7 +23,7 @@ from ..normalize import normalize
 K = 5  # shingle length in characters
 MIN_SENTENCE = 8  # shorter sentences are never counted as boilerplate
 _NON_WORD = re.compile(r"[\W_]+")
-_BREAKS = re.compile(r"[。！？!?；;…\n]+")
+SENTENCE_BREAKS = re.compile(r"[。！？!?；;…\n]+")
 _NON_WORD_NL = re.compile(r"[^\w\n]+|_+")
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -172,7 +172,7 @@ def sentence_keys(norm_text: str) -> list[str]:
     Two regular-expression passes over the whole text, then ``str.split``: much faster
     than a loop over sentences, and the same keys as ``word_key`` of each sentence.
     """
-    marked = _BREAKS.sub("\n", to_simplified(norm_text))
+    marked = SENTENCE_BREAKS.sub("\n", to_simplified(norm_text))
     return [p for p in _NON_WORD_NL.sub("", marked).lower().split("\n") if p]
 
 

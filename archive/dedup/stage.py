@@ -53,7 +53,7 @@ from .verify import (
     measure,
     worth_verifying_many,
 )
-from .workers import PARALLEL_FROM, Workers, default_workers
+from .workers import PARALLEL_FROM, Workers, default_workers, features_of
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +214,7 @@ class _Texts:
 
     chunk: list[int]
     rows: list[Any]  # (id, norm_text, content_hash, published_at, length)
+    texts: list[tuple[int, str]]
     frequent: frozenset[int]
     futures: list[Any]
 
@@ -230,11 +231,10 @@ class _Texts:
         ).all()
         frequent = frozenset(run.boiler.frequent)
         texts = [(r[0], r[1] or "") for r in rows]
-        return cls(chunk, rows, frequent, run.workers.features(texts, frequent))
+        return cls(chunk, rows, texts, frequent, run.workers.features(texts, frequent))
 
     def features(self, run: _Run) -> dict[int, Features | str]:
-        texts = [(r[0], r[1] or "") for r in self.rows]
-        return dict(run.workers.collect(self.futures, texts, self.frequent))
+        return dict(run.workers.gather(self.futures, features_of, self.texts, self.frequent))
 
 
 def reset(session: Session) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -80,59 +80,45 @@ class Workers:
     def parallel(self) -> bool:
         return self._pool is not None
 
-    def features(self, rows: Texts, frequent: frozenset[int]) -> list[Future[FeatureResult]]:
-        """Start computing the features of ``rows`` (one task a worker); ``collect``
-        gives them back. In-process the work is done here and now."""
+    def start(
+        self, fn: Callable[..., list[Any]], items: Sequence[Any], *args: Any, size: int
+    ) -> list[Future[list[Any]]]:
+        """Start ``fn(batch, *args)`` on batches of ``size`` items in the workers
+        (``gather`` gives the results back, in order). In-process the work is done
+        here and now, in one call."""
         if self._pool is None:
-            done: Future[FeatureResult] = Future()
-            done.set_result(features_of(rows, frequent))
+            done: Future[list[Any]] = Future()
+            done.set_result(fn(items, *args))
             return [done]
-        step = -(-len(rows) // self.processes) or 1
-        parts = [list(rows[i : i + step]) for i in range(0, len(rows), step)]
+        batches = [items[i : i + size] for i in range(0, len(items), max(1, size))]
         try:
-            return [self._pool.submit(features_of, part, frequent) for part in parts]
+            return [self._pool.submit(fn, batch, *args) for batch in batches]
         except BrokenProcessPool:
             self._broken()
-            return self.features(rows, frequent)
+            return self.start(fn, items, *args, size=size)
 
-    def collect(
-        self, futures: list[Future[FeatureResult]], rows: Texts, frequent: frozenset[int]
-    ) -> FeatureResult:
-        """The results of ``features`` (in-process again if the pool broke)."""
+    def gather(
+        self,
+        futures: list[Future[list[Any]]],
+        fn: Callable[..., list[Any]],
+        items: Sequence[Any],
+        *args: Any,
+    ) -> list[Any]:
+        """The results of ``start(fn, items, *args)`` (in-process again if the pool broke)."""
         try:
             return [r for f in futures for r in f.result()]
         except BrokenProcessPool:
             self._broken()
-            return features_of(rows, frequent)
+            return fn(items, *args)
 
-    def diffs(self, pairs: Sequence[tuple[str, str]]) -> list[list[dict[str, Any]]]:
-        """``diff_texts`` of every pair, now (spread over the workers when there are)."""
-        if self._pool is None:
-            return diffs_of(pairs)
-        return self.result(self.diffs_async(pairs), pairs)
+    def features(self, rows: Texts, frequent: frozenset[int]) -> list[Future[list[Any]]]:
+        """Start the features of ``rows``, one batch a worker."""
+        size = -(-len(rows) // max(1, self.processes))  # ceiling division
+        return self.start(features_of, rows, frequent, size=size)
 
-    def diffs_async(self, pairs: Sequence[tuple[str, str]]) -> list[Future[Any]]:
-        """Start the diffs of the pairs in the workers (``result`` gives them back)."""
-        if self._pool is None:
-            done: Future[Any] = Future()
-            done.set_result(diffs_of(pairs))
-            return [done]
-        batches = [pairs[i : i + DIFF_BATCH] for i in range(0, len(pairs), DIFF_BATCH)]
-        try:
-            return [self._pool.submit(diffs_of, batch) for batch in batches]
-        except BrokenProcessPool:
-            self._broken()
-            return self.diffs_async(pairs)
-
-    def result(
-        self, futures: list[Future[Any]], pairs: Sequence[tuple[str, str]]
-    ) -> list[list[dict[str, Any]]]:
-        """The diffs started by ``diffs_async`` (in-process again if the pool broke)."""
-        try:
-            return [d for f in futures for d in f.result()]
-        except BrokenProcessPool:
-            self._broken()
-            return diffs_of(pairs)
+    def diffs(self, pairs: Sequence[tuple[str, str]]) -> list[Future[list[Any]]]:
+        """Start the diffs of ``pairs``, ``DIFF_BATCH`` pairs a task."""
+        return self.start(diffs_of, pairs, size=DIFF_BATCH)
 
     def _broken(self) -> None:
         log.warning("dedup: a worker process died; going on in one process")
@@ -142,9 +128,3 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-    def __enter__(self) -> Workers:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

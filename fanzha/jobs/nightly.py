@@ -109,9 +109,8 @@ def _run_stages(
     sites_file: Path | None,
     progress: Progress | None,
     stages: tuple[str, ...],
-    funcs: dict[str, StageFunc] | None = None,
+    funcs: dict[str, StageFunc],
 ) -> NightlyReport:
-    funcs = funcs or STAGE_FUNCS
     stage_figures: dict[str, Any] = {}
     crawl_status = "ok"
     failed: list[str] = []
