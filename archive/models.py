@@ -236,6 +236,21 @@ class DedupBandRecent(Base):
     __mapper_args__: ClassVar[dict[str, Any]] = {"primary_key": [key, article_id]}
 
 
+class DedupPendingDiff(Base):
+    """A member whose difference from its canonical copy is still to be recorded.
+
+    Written with the membership, deleted with the difference (``dedup.differences``):
+    a run that dies with diffs in flight leaves these rows, and the next run records
+    what they name without looking at every member of the archive.
+    """
+
+    __tablename__ = "dedup_pending_diff"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
 class DedupPhrase(Base):
     """A sentence hash and in how many different stories it occurs (boilerplate when many)."""
 

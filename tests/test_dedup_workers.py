@@ -13,7 +13,7 @@ from archive.dedup import stage
 from archive.dedup.differences import DifferenceWriter, missing
 from archive.dedup.evaluate import load_labelled, store_labelled
 from archive.dedup.workers import Workers, default_workers
-from archive.models import Difference, Member
+from archive.models import Cluster, DedupPendingDiff, Difference, Member
 
 from .test_dedup_eval import EVAL
 
@@ -63,19 +63,72 @@ def test_workers_give_the_same_archive_as_one_process(archive, home, monkeypatch
         one.close()
 
 
-def test_a_run_records_the_differences_a_dead_run_left_in_flight(sqlite_archive):
-    store_labelled(sqlite_archive, load_labelled(EVAL))
-    stage.run_dedup(sqlite_archive, workers=0)
-    before = _state(sqlite_archive)
+def test_a_run_records_the_differences_a_dead_run_left_in_flight(
+    sqlite_archive, monkeypatch, tmp_path
+):
+    """The run dies after its chunks committed, no diff back yet: the next run records
+    every one of them, and the archive is the same as after a run that did not die."""
+    from archive import Archive
+
+    with monkeypatch.context() as m:
+        m.setattr(DifferenceWriter, "drain", lambda self, session, wait=False: None)
+
+        def die(self, session):
+            raise KeyboardInterrupt
+
+        m.setattr(DifferenceWriter, "record_missing", die)
+        with pytest.raises(KeyboardInterrupt):
+            _run(sqlite_archive, monkeypatch, workers=0)
+    with sqlite_archive.session() as s:
+        left = missing(s)
+        assert len(left) > 100
+        assert s.scalar(select(func.count()).select_from(Difference)) == 0
+    report = stage.run_dedup(sqlite_archive, workers=0)  # nothing new to cluster
+    assert report.processed == 0 and report.differences == len(left)
     with sqlite_archive.session() as s:
         assert missing(s) == []
-        gone = s.scalars(select(Difference.b_id).order_by(Difference.b_id).limit(7)).all()
+        assert s.scalar(select(func.count()).select_from(DedupPendingDiff)) == 0
+    whole = Archive.open(tmp_path / "whole")
+    try:
+        _run(whole, monkeypatch, workers=0)
+        assert _state(sqlite_archive) == _state(whole)
+    finally:
+        whole.close()
+
+
+def test_members_no_longer_copies_are_taken_off_the_pending_list(sqlite_archive):
+    store_labelled(sqlite_archive, load_labelled(EVAL)[:60])
+    stage.run_dedup(sqlite_archive, workers=0)
+    with sqlite_archive.session() as s:
+        canonical = s.scalar(select(Cluster.canonical_id).limit(1))
+        copy = s.scalar(select(Difference.b_id).limit(1))
+        s.add_all([DedupPendingDiff(article_id=canonical), DedupPendingDiff(article_id=copy)])
+    with sqlite_archive.session() as s:
+        assert [b for _, b, _ in missing(s)] == [copy]  # a canonical copy needs no diff
+    report = stage.run_dedup(sqlite_archive, workers=0)
+    assert report.differences == 1
+    with sqlite_archive.session() as s:
+        assert s.scalar(select(func.count()).select_from(DedupPendingDiff)) == 0
+
+
+def test_the_migration_lists_the_members_without_a_difference(sqlite_archive):
+    """An archive from before the pending list: its members lacking a difference are
+    listed by the upgrade, and recorded by the next run."""
+    from alembic import command
+
+    from archive.db import alembic_config
+
+    store_labelled(sqlite_archive, load_labelled(EVAL)[:60])
+    stage.run_dedup(sqlite_archive, workers=0)
+    cfg = alembic_config(sqlite_archive.engine)
+    command.downgrade(cfg, "dedup_0004")
+    with sqlite_archive.session() as s:
+        gone = s.scalars(select(Difference.b_id).order_by(Difference.b_id).limit(3)).all()
         s.execute(delete(Difference).where(Difference.b_id.in_(gone)))
+    command.upgrade(cfg, "head")
     with sqlite_archive.session() as s:
         assert sorted(b for _, b, _ in missing(s)) == gone
-    report = stage.run_dedup(sqlite_archive, workers=0)  # nothing new to cluster
-    assert report.processed == 0 and report.differences == 7
-    assert _state(sqlite_archive) == before
+    assert stage.run_dedup(sqlite_archive, workers=0).differences == 3
 
 
 def test_a_diff_for_a_pair_no_longer_current_is_not_written(sqlite_archive):

@@ -8,9 +8,11 @@ next chunks are processed, and written in a later transaction as they come back,
 unless the pair is no longer current (the cluster got an earlier canonical copy
 meanwhile: that pair was handed over again).
 
-Nothing is lost if a run dies with diffs in flight: a member without the difference
-from its canonical copy is found by ``missing`` (one join) and done at the end of the
-next run; until then ``fanzha diff`` computes it on the fly.
+Nothing is lost if a run dies with diffs in flight: a member awaiting its difference
+is listed in ``dedup_pending_diff`` in the transaction that hands its pair over, and
+taken off it in the one that writes the difference. The next run records what a dead
+run left (``record_missing``: a look-up of the listed members, not of every member);
+until then ``fanzha diff`` computes it on the fly.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from concurrent.futures import Future
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..diff import diff_meta
-from ..models import Article, Cluster, Difference, Member, Source, utcnow
+from ..models import Article, Cluster, DedupPendingDiff, Difference, Member, Source, utcnow
 from .workers import Workers, diffs_of
 
 Pending = list[tuple[int, int, float]]  # (canonical, member, similarity)
@@ -45,6 +47,7 @@ class DifferenceWriter:
         """Start the diffs of these pairs (in-process: compute and write them now)."""
         if not pending:
             return
+        _list_pending(session, sorted({b for _, b, _ in pending}))
         info = article_info(session, sorted({i for a, b, _ in pending for i in (a, b)}))
         pending = [p for p in pending if p[0] in info and p[1] in info]
         texts = [(info[a]["text"], info[b]["text"]) for a, b, _ in pending]
@@ -82,12 +85,16 @@ class DifferenceWriter:
         rows = list(by_member.values())
         for i in range(0, len(rows), 1000):
             session.execute(insert(Difference.__table__), rows[i : i + 1000])
+        for i in range(0, len(members), 500):  # recorded: no longer pending
+            chunk = members[i : i + 500]
+            session.execute(delete(DedupPendingDiff).where(DedupPendingDiff.article_id.in_(chunk)))
         self.written += len(rows)
 
     def record_missing(self, session: Session) -> int:
         """Diff every member that lacks the difference from its canonical copy (left
         by a run that died with diffs in flight). Returns how many were recorded."""
         done = 0
+        forget_stale(session)
         while found := missing(session, BATCH):
             # the stored canonical copies are current: no cluster changes any more
             writer = DifferenceWriter(self.workers, {b: a for a, b, _ in found}.get)
@@ -101,18 +108,47 @@ class DifferenceWriter:
 
 
 def missing(session: Session, limit: int | None = None) -> Pending:
-    """(canonical, member, similarity) of members without their recorded difference."""
-    d = aliased(Difference)
-    q = (
-        select(Cluster.canonical_id, Member.article_id, Member.similarity)
+    """(canonical, member, similarity) of the members awaiting their difference.
+
+    The list is read first, then its members: a join starting from ``member`` (which a
+    query planner without statistics may choose) would read every member."""
+    q = select(DedupPendingDiff.article_id).order_by(DedupPendingDiff.article_id)
+    listed = session.scalars(q.limit(limit) if limit else q).all()
+    found: Pending = []
+    for i in range(0, len(listed), 500):
+        rows = session.execute(
+            select(Cluster.canonical_id, Member.article_id, Member.similarity)
+            .join(Cluster, Cluster.id == Member.cluster_id)
+            .where(
+                Member.article_id.in_(listed[i : i + 500]),
+                Member.article_id != Cluster.canonical_id,
+            )
+        )
+        found += [(a, b, sim) for a, b, sim in rows]
+    return sorted(found)
+
+
+def forget_stale(session: Session) -> None:
+    """Take off the list the articles that are no longer a copy in a cluster (their
+    cluster dissolved, or they became its canonical copy): they need no difference."""
+    is_copy = (
+        select(Member.article_id)
         .join(Cluster, Cluster.id == Member.cluster_id)
-        .outerjoin(d, (d.b_id == Member.article_id) & (d.a_id == Cluster.canonical_id))
-        .where(Member.article_id != Cluster.canonical_id, d.id.is_(None))
-        .order_by(Cluster.canonical_id, Member.article_id)
+        .where(
+            Member.article_id == DedupPendingDiff.article_id,
+            Member.article_id != Cluster.canonical_id,
+        )
+        .exists()
     )
-    if limit:
-        q = q.limit(limit)
-    return [(a, b, sim) for a, b, sim in session.execute(q)]
+    session.execute(delete(DedupPendingDiff).where(~is_copy))
+
+
+def _list_pending(session: Session, members: list[int]) -> None:
+    """List members as awaiting their difference (once, whatever listed them before)."""
+    for i in range(0, len(members), 500):
+        chunk = members[i : i + 500]
+        session.execute(delete(DedupPendingDiff).where(DedupPendingDiff.article_id.in_(chunk)))
+        session.execute(insert(DedupPendingDiff.__table__), [{"article_id": m} for m in chunk])
 
 
 def article_info(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
