@@ -20,6 +20,7 @@ Then the incremental case: 1,000 new articles (new stories and their reposts, so
 the clustering work is the same) added to an archive of ``--base`` articles already
 deduplicated, against the same 1,000 added to an empty archive: what the archive's
 size costs (look-ups of the stored bands; nothing is rebuilt from every article).
+Each is timed ``--rounds`` times on fresh copies, alternately, and the medians compared.
 
 Printed: articles/s, peak memory (resident, the process and its workers together,
 sampled from /proc), the growth ratio (seconds per article at the largest size over
@@ -173,6 +174,8 @@ def child(mode: str, home: str) -> None:
     with PeakMemory() as memory:
         _timed_job(mode, archive, out)
     out["maxrss_mb"] = memory.mb
+    if mode.startswith("fanzha"):  # after the peak: the check reads every article
+        out |= _quality(archive)
     archive.close()
     print(json.dumps(out))
 
@@ -188,7 +191,6 @@ def _timed_job(mode: str, archive, out: dict) -> None:
         out["seconds"] = time.perf_counter() - t0
         out["report"] = report.as_json()
         out["n"] = report.processed
-        out |= _quality(archive)
     else:
         import numpy as np
         from datasketch import MinHash, MinHashLSH
@@ -264,6 +266,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     ap.add_argument("--base", type=int, default=10000, help="archive size for the increment")
     ap.add_argument("--new", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=3, help="increment timings (median)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -292,26 +295,45 @@ def main() -> None:
             for name, k in (("fanzha", 0), ("baseline", 1), ("fanzha-1p", 2)):
                 g = (results[hi][k]["seconds"] / hi) / (results[lo][k]["seconds"] / lo)
                 print(f"growth ratio {name:<9} (s/article at {hi} over {lo}): {g:.2f}")
-        # the incremental case
+        # the incremental case: rounds of (into the archive, into empty), alternated,
+        # each on a fresh copy; the median of each (this machine is noisy)
         if args.base in homes:  # already deduplicated above
             big = homes[args.base]
         else:
             big = build(Path(tmp) / "base", args.base, seed=7, extra=args.new)
             timed("fanzha", big)  # dedup the base archive first (not reported here)
-        add_new(big)
-        inc_big = timed("fanzha", big)
-        empty = Path(tmp) / "empty"
-        empty.mkdir()
-        os.replace(big / "new.jsonl", empty / "new.jsonl")
-        build(empty, 0, seed=0)
-        add_new(empty)
-        inc_empty = timed("fanzha", empty)
+        empty = build(Path(tmp) / "empty", 0, seed=0)
+        shutil.copy(big / "new.jsonl", empty / "new.jsonl")
+        into_big, into_empty = [], []
+        for r in range(args.rounds):
+            into_big.append(increment(big, r))
+            into_empty.append(increment(empty, r))
+            print(
+                f"  round {r + 1}: into {args.base} {into_big[-1]['seconds']:.2f} s, "
+                f"into empty {into_empty[-1]['seconds']:.2f} s"
+            )
+        inc_big, inc_empty = _median(into_big), _median(into_empty)
         print(line(f"+{args.new} into {args.base}", inc_big))
         print(line(f"+{args.new} into empty", inc_empty))
         print(
-            f"increment ratio (into {args.base} / into empty): "
+            f"increment ratio (into {args.base} / into empty, medians of {args.rounds}): "
             f"{inc_big['seconds'] / inc_empty['seconds']:.2f}"
         )
+
+
+def increment(src: Path, round_: int) -> dict:
+    """Time adding the articles kept aside to a fresh copy of ``src`` (copied, not timed)."""
+    home = src.with_name(f"{src.name}-round{round_}")
+    shutil.copytree(src, home)
+    add_new(home)
+    try:
+        return timed("fanzha", home)
+    finally:
+        shutil.rmtree(home)
+
+
+def _median(results: list[dict]) -> dict:
+    return sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
 
 
 if __name__ == "__main__":

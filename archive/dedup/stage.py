@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,8 +67,8 @@ OBVIOUS_PART = 0.9
 BULK = 5000  # a first run over this many articles builds the band indexes after loading
 CACHE = 4000  # features kept in memory for candidates from earlier chunks
 # look-ups in a large archive's band index touch thousands of scattered pages: read
-# through a memory map they cost a third of reading them with system calls (first run:
-# no look-ups, no map; the map's pages count in the process's resident memory)
+# through a memory map they cost a third of reading them with system calls (a first
+# run looks nothing up: no map)
 MMAP_BYTES = 1 << 30
 SIG_VERSION = 2  # 2: signatures of the content, boilerplate left out
 Progress = Callable[[int, int], None]
@@ -180,13 +181,7 @@ def run_dedup(
     try:
         ahead: _Texts | None = None
         for k, chunk in enumerate(chunks):
-            with archive.session() as s:
-                if archive.is_sqlite:  # a larger page cache, fewer WAL checkpoints
-                    conn = s.connection()
-                    conn.exec_driver_sql("PRAGMA cache_size=-262144")
-                    conn.exec_driver_sql("PRAGMA wal_autocheckpoint=20000")
-                    if stored:  # band look-ups read index pages mapped, not copied
-                        conn.exec_driver_sql(f"PRAGMA mmap_size={MMAP_BYTES}")
+            with archive.session() as s, _tuned(s, archive.is_sqlite, mapped=stored):
                 texts = ahead or _Texts.start(s, run, chunk)
                 ahead = None
                 if pool.parallel and k + 1 < len(chunks):  # the next chunk's features
@@ -212,6 +207,26 @@ def run_dedup(
         report.clusters = s.scalar(select(func.count()).select_from(Cluster)) or 0
     log.info("dedup: %s", report.as_json())
     return report
+
+
+@contextmanager
+def _tuned(s: Session, sqlite: bool, *, mapped: bool) -> Iterator[None]:
+    """SQLite settings for a chunk: a larger page cache, fewer WAL checkpoints and,
+    with ``mapped``, the file read through a memory map (undone after the chunk, so
+    that other work on the connection does not map the whole archive)."""
+    if not sqlite:
+        yield
+        return
+    conn = s.connection()
+    conn.exec_driver_sql("PRAGMA cache_size=-262144")
+    conn.exec_driver_sql("PRAGMA wal_autocheckpoint=20000")
+    if mapped:
+        conn.exec_driver_sql(f"PRAGMA mmap_size={MMAP_BYTES}")
+    try:
+        yield
+    finally:
+        if mapped:
+            conn.exec_driver_sql("PRAGMA mmap_size=0")
 
 
 @dataclass
