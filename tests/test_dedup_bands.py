@@ -84,3 +84,44 @@ def test_band_look_up_reads_the_covering_index(sqlite_archive):
                 f"EXPLAIN QUERY PLAN SELECT key, article_id FROM {table} WHERE key = 5"
             ).all()
             assert any("COVERING INDEX" in str(row) for row in plan), plan
+
+
+def test_a_chunk_does_not_read_its_own_keys_back(sqlite_archive, monkeypatch):
+    """The chunk's keys are stored after its look-up: the stored matches are all
+    articles of earlier runs."""
+    rows = load_labelled(EVAL)
+    store_labelled(sqlite_archive, rows[:200])
+    run_dedup(sqlite_archive)
+    new = set(store_labelled(sqlite_archive, rows[200:260]).keys())
+    found: list[tuple] = []
+    driver_rows = candidates.driver_rows
+
+    def spy(session, sql):
+        out = driver_rows(session, sql)
+        found.extend(out)
+        return out
+
+    monkeypatch.setattr(candidates, "driver_rows", spy)
+    assert run_dedup(sqlite_archive).processed == 60
+    assert found and not {aid for _, aid in found} & new
+
+
+def test_an_archive_with_bands_is_read_mapped_during_the_chunks_only(sqlite_archive, monkeypatch):
+    from archive.dedup import stage
+
+    rows = load_labelled(EVAL)
+    store_labelled(sqlite_archive, rows[:50])
+    process_chunk = stage._process_chunk
+    mapped: list[int] = []
+
+    def spy(s, run, texts, report):
+        mapped.append(s.connection().exec_driver_sql("PRAGMA mmap_size").scalar())
+        process_chunk(s, run, texts, report)
+
+    monkeypatch.setattr(stage, "_process_chunk", spy)
+    run_dedup(sqlite_archive)  # the first run: nothing to look up
+    store_labelled(sqlite_archive, rows[50:60])
+    run_dedup(sqlite_archive)
+    assert mapped == [0, stage.MMAP_BYTES]
+    with sqlite_archive.session() as s:
+        assert s.connection().exec_driver_sql("PRAGMA mmap_size").scalar() == 0

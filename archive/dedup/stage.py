@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..db import Archive
@@ -225,8 +226,9 @@ def _tuned(s: Session, sqlite: bool, *, mapped: bool) -> Iterator[None]:
     try:
         yield
     finally:
-        if mapped:
-            conn.exec_driver_sql("PRAGMA mmap_size=0")
+        if mapped:  # never in place of the error that ended the chunk
+            with suppress(DBAPIError):
+                conn.exec_driver_sql("PRAGMA mmap_size=0")
 
 
 @dataclass
