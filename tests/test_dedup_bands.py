@@ -125,3 +125,15 @@ def test_an_archive_with_bands_is_read_mapped_during_the_chunks_only(sqlite_arch
     assert mapped == [0, stage.MMAP_BYTES]
     with sqlite_archive.session() as s:
         assert s.connection().exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+
+
+def test_probe_table_holds_64_bit_keys_exactly(archive):
+    """Keys go in as one JSON array (SQLite) or array (PostgreSQL): no precision lost."""
+    from archive.dedup.probe import driver_rows, probe_table
+
+    values = [0, 1, 2**53 + 1, 2**63 - 1, -(2**63), -5]
+    with archive.session() as s:
+        with probe_table(s, "dedup_probe_test", values) as probe:
+            assert sorted(v for (v,) in driver_rows(s, f"SELECT v FROM {probe}")) == sorted(values)
+        with probe_table(s, "dedup_probe_test", []) as probe:
+            assert driver_rows(s, f"SELECT v FROM {probe}") == []

@@ -5,11 +5,14 @@ A dedup chunk asks the archive about tens of thousands of band keys or article i
 once. One join against a temporary table of the keys costs one index probe a key,
 whatever the archive's size; ``IN (...)`` lists would need many statements. The rows
 come back as plain tuples from the driver: SQLAlchemy's result rows (and its JSON and
-binary processors) would cost more than SQLite's own work.
+binary processors) would cost more than SQLite's own work. The keys go in as one
+parameter (a JSON array for SQLite's ``json_each``, an array for PostgreSQL's
+``unnest``): a third of the time of one parameter set a key.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,9 +31,13 @@ def probe_table(session: Session, name: str, values: Iterable[int]) -> Iterator[
     conn = session.connection()
     conn.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} (v BIGINT)")
     conn.exec_driver_sql(f"DELETE FROM {name}")
-    rows = [(v,) for v in values]
-    if rows:
-        conn.exec_driver_sql(f"INSERT INTO {name} (v) VALUES ({mark(session)})", rows)
+    values = [int(v) for v in values]
+    if values:  # one statement, the values as one parameter: not a row a parameter set
+        if conn.dialect.name == "sqlite":
+            sql = f"INSERT INTO {name} (v) SELECT value FROM json_each(?)"
+            conn.exec_driver_sql(sql, (json.dumps(values),))
+        else:
+            conn.exec_driver_sql(f"INSERT INTO {name} (v) SELECT unnest(%s::bigint[])", (values,))
     try:
         yield name
     finally:
