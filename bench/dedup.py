@@ -326,6 +326,7 @@ def increment(src: Path, round_: int) -> dict:
     home = src.with_name(f"{src.name}-round{round_}")
     shutil.copytree(src, home)
     add_new(home)
+    os.sync()  # the copy written out first: its write-back would compete with the run
     try:
         return timed("fanzha", home)
     finally:

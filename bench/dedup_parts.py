@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -86,6 +87,7 @@ def _round(src: Path, n: int) -> dict[str, float]:
     home = src.with_name(f"{src.name}-round{n}")
     shutil.copytree(src, home)
     add_new(home)
+    os.sync()  # the copy written out first: its write-back would compete with the run
     try:
         proc = subprocess.run(
             [sys.executable, __file__, "--child", str(home)],
