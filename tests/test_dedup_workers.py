@@ -183,3 +183,42 @@ def test_a_killed_worker_does_not_end_the_run(sqlite_archive, monkeypatch, tmp_p
 def test_default_workers_leave_a_core_to_the_main_process(monkeypatch, cores, expected):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert default_workers() == expected
+
+
+def test_an_edited_canonical_copy_gets_every_member_diffed_again(archive):
+    """The canonical copy's text changes and it stays canonical: every other member's
+    difference is recorded again, from the new text (none left missing, none listed)."""
+    from sqlalchemy.orm import aliased
+
+    from archive.models import Article
+
+    rows = load_labelled(EVAL)[:120]
+    store_labelled(archive, rows)
+    stage.run_dedup(archive, workers=0)
+    with archive.session() as s:
+        cid, canonical, size = s.execute(
+            select(Cluster.id, Cluster.canonical_id, Cluster.size)
+            .order_by(Cluster.size.desc())
+            .limit(1)
+        ).one()
+        url = s.scalar(select(Article.url).where(Article.id == canonical))
+    assert size >= 3
+    edited = next(r for r in rows if r["url"] == url)
+    edited = dict(edited, text=edited["text"] + "\n\n编者按：本文于次日补充了一句说明。")
+    store_labelled(archive, [edited])
+    report = stage.run_dedup(archive, workers=0)
+    assert report.processed == 1 and report.differences == size - 1
+    with archive.session() as s:
+        assert s.scalar(select(Cluster.canonical_id).where(Cluster.id == cid)) == canonical
+        new_hash = s.scalar(select(Article.content_hash).where(Article.id == canonical))
+        d = aliased(Difference)
+        holes = s.execute(
+            select(Member.article_id)
+            .join(Cluster, Cluster.id == Member.cluster_id)
+            .outerjoin(d, (d.b_id == Member.article_id) & (d.a_id == Cluster.canonical_id))
+            .where(Member.article_id != Cluster.canonical_id, d.id.is_(None))
+        ).all()
+        assert holes == []
+        hashes = s.scalars(select(Difference.a_hash).where(Difference.a_id == canonical)).all()
+        assert len(hashes) == size - 1 and set(hashes) == {new_hash}
+        assert s.scalar(select(func.count()).select_from(DedupPendingDiff)) == 0

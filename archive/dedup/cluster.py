@@ -159,6 +159,8 @@ class Clusters:
         group.members.discard(article)
         group.new_members.discard(article)
         group.measures.pop(article, None)
+        if group.canonical == article:  # every member is measured and diffed again
+            group.canonical = None
         self.cluster_of[article] = None
         group.dirty = True
         session.execute(delete(Member).where(Member.article_id == article))

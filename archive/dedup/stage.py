@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..db import Archive
@@ -227,7 +227,7 @@ def _tuned(s: Session, sqlite: bool, *, mapped: bool) -> Iterator[None]:
         yield
     finally:
         if mapped:  # never in place of the error that ended the chunk
-            with suppress(DBAPIError):
+            with suppress(SQLAlchemyError):
                 conn.exec_driver_sql("PRAGMA mmap_size=0")
 
 
