@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -239,15 +240,55 @@ def copy_home(home: Path, suffix: str) -> Path:
 
 
 def timed(mode: str, home: Path) -> dict:
+    return run_child(__file__, mode, str(home))
+
+
+def run_child(script: str, *args: str) -> dict:
+    """Run ``script --child ARGS`` in a fresh process; the JSON of its last line."""
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", mode, str(home)],
+        [sys.executable, script, "--child", *args],
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode:
-        raise SystemExit(f"{mode} failed:\n{proc.stderr}")
+        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def increment_archives(
+    tmp: Path, base: int, new: int, big: Path | None = None
+) -> tuple[Path, Path]:
+    """An archive of ``base`` articles already deduplicated (``big``, else built and
+    deduplicated, not timed) and an empty one, both holding the same ``new`` articles
+    kept aside."""
+    if big is None:
+        big = build(tmp / "base", base, seed=7, extra=new)
+        timed("fanzha", big)
+    empty = build(tmp / "empty", 0, seed=0)
+    shutil.copy(big / "new.jsonl", empty / "new.jsonl")
+    return big, empty
+
+
+def alternate_rounds(
+    big: Path, empty: Path, rounds: int, run: Callable[[Path], dict]
+) -> tuple[list[dict], list[dict]]:
+    """``run`` on a fresh copy of each archive with its kept-aside articles stored
+    (copied, stored and written out to disk, not timed: the copy's write-back would
+    compete with the run), alternately, ``rounds`` times."""
+    into_big: list[dict] = []
+    into_empty: list[dict] = []
+    for r in range(rounds):
+        for src, out in ((big, into_big), (empty, into_empty)):
+            home = src.with_name(f"{src.name}-round{r}")
+            shutil.copytree(src, home)
+            add_new(home)
+            os.sync()
+            try:
+                out.append(run(home))
+            finally:
+                shutil.rmtree(home)
+    return into_big, into_empty
 
 
 def line(label: str, r: dict) -> str:
@@ -297,20 +338,14 @@ def main() -> None:
                 print(f"growth ratio {name:<9} (s/article at {hi} over {lo}): {g:.2f}")
         # the incremental case: rounds of (into the archive, into empty), alternated,
         # each on a fresh copy; the median of each (this machine is noisy)
-        if args.base in homes:  # already deduplicated above
-            big = homes[args.base]
-        else:
-            big = build(Path(tmp) / "base", args.base, seed=7, extra=args.new)
-            timed("fanzha", big)  # dedup the base archive first (not reported here)
-        empty = build(Path(tmp) / "empty", 0, seed=0)
-        shutil.copy(big / "new.jsonl", empty / "new.jsonl")
-        into_big, into_empty = [], []
-        for r in range(args.rounds):
-            into_big.append(increment(big, r))
-            into_empty.append(increment(empty, r))
+        big, empty = increment_archives(Path(tmp), args.base, args.new, homes.get(args.base))
+        into_big, into_empty = alternate_rounds(
+            big, empty, args.rounds, lambda home: timed("fanzha", home)
+        )
+        for r, (b, e) in enumerate(zip(into_big, into_empty, strict=True)):
             print(
-                f"  round {r + 1}: into {args.base} {into_big[-1]['seconds']:.2f} s, "
-                f"into empty {into_empty[-1]['seconds']:.2f} s"
+                f"  round {r + 1}: into {args.base} {b['seconds']:.2f} s, "
+                f"into empty {e['seconds']:.2f} s"
             )
         inc_big, inc_empty = _median(into_big), _median(into_empty)
         print(line(f"+{args.new} into {args.base}", inc_big))
@@ -319,18 +354,6 @@ def main() -> None:
             f"increment ratio (into {args.base} / into empty, medians of {args.rounds}): "
             f"{inc_big['seconds'] / inc_empty['seconds']:.2f}"
         )
-
-
-def increment(src: Path, round_: int) -> dict:
-    """Time adding the articles kept aside to a fresh copy of ``src`` (copied, not timed)."""
-    home = src.with_name(f"{src.name}-round{round_}")
-    shutil.copytree(src, home)
-    add_new(home)
-    os.sync()  # the copy written out first: its write-back would compete with the run
-    try:
-        return timed("fanzha", home)
-    finally:
-        shutil.rmtree(home)
 
 
 def _median(results: list[dict]) -> dict:

@@ -17,10 +17,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,27 +83,6 @@ def child(home: str) -> None:
     print(json.dumps(times))
 
 
-def _round(src: Path, n: int) -> dict[str, float]:
-    from dedup import add_new
-
-    home = src.with_name(f"{src.name}-round{n}")
-    shutil.copytree(src, home)
-    add_new(home)
-    os.sync()  # the copy written out first: its write-back would compete with the run
-    try:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", str(home)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode:
-            raise SystemExit(proc.stderr)
-        return json.loads(proc.stdout.strip().splitlines()[-1])
-    finally:
-        shutil.rmtree(home)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=int, default=100_000)
@@ -117,17 +93,13 @@ def main() -> None:
     if args.child:
         child(args.child)
         return
-    from dedup import build, timed
+    from dedup import alternate_rounds, increment_archives, run_child
 
     with tempfile.TemporaryDirectory(prefix="fz-parts-") as tmp:
-        big = build(Path(tmp) / "base", args.base, seed=7, extra=args.new)
-        timed("fanzha", big)  # deduplicated first, not reported
-        empty = build(Path(tmp) / "empty", 0, seed=0)
-        shutil.copy(big / "new.jsonl", empty / "new.jsonl")
-        into_big, into_empty = [], []
-        for n in range(args.rounds):
-            into_big.append(_round(big, n))
-            into_empty.append(_round(empty, n))
+        big, empty = increment_archives(Path(tmp), args.base, args.new)
+        into_big, into_empty = alternate_rounds(
+            big, empty, args.rounds, lambda home: run_child(__file__, str(home))
+        )
     labels = ["total", *dict.fromkeys(label for label, _, _ in PARTS)]
     print(f"+{args.new} articles, medians of {args.rounds} rounds (seconds)")
     print(f"{'part':<32} {'into ' + str(args.base):>12} {'into empty':>12} {'extra':>8}")
