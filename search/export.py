@@ -6,6 +6,11 @@ copies, in relevance order). One record per article, DESIGN's export shape:
 ``{"id","url","title","source","author","published","fetched","fraud_types","text",
 "cluster"}`` with ``published``/``fetched`` in ISO 8601 with their time zone (China
 time) and ``text`` the clean text (paragraphs separated by newlines).
+
+CSV cells are neutralised against formula injection as OWASP advises: archived
+titles and texts are hostile input, and a spreadsheet runs a cell that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return as a formula, so such a cell
+gets a leading apostrophe (and every cell is quoted). JSON lines stay as archived.
 """
 
 from __future__ import annotations
@@ -38,6 +43,15 @@ FIELDS = [
     "cluster",
 ]
 BATCH = 500
+# OWASP's CSV Injection page: a cell starting with one of these is read as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: ``'`` before a formula-starting string."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _stmt() -> Any:
@@ -128,11 +142,11 @@ def export_articles(archive: Archive, fmt: str, out: TextIO, query: str | None =
             out.write("\n")
             n += 1
     else:
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writeheader()
         for rec in records:
             rec["fraud_types"] = ";".join(rec["fraud_types"])
-            writer.writerow(rec)
+            writer.writerow({k: defuse_cell(v) for k, v in rec.items()})
             n += 1
     out.flush()
     return n
