@@ -1,56 +1,18 @@
 """Article metadata from a page: title, published time, author, source, canonical URL.
 
 Each field is read from the most reliable place first: structured metadata (Open
-Graph and article meta tags, JSON-LD, WeChat's script variables), then the visible
-byline near the headline (``发布时间：…``, ``来源：…``, ``记者 …``), then the URL (a
-``/t20220511_`` or ``/2022-05/11/`` path) as a last resort for the date.
+Graph and article meta tags, JSON-LD), then the visible byline near the headline
+(``来源：…``, ``记者 …``). The published time is ``pubdate.find_published``'s.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 
 from lxml.html import HtmlElement
 
-from .dates import ParsedDate, parse_date, url_date
-
-DATE_META = (
-    "article:published_time",
-    "og:article:published_time",
-    "og:release_date",
-    "published_time",
-    "pubdate",
-    "PubDate",
-    "pubDate",
-    "publishdate",
-    "publishDate",
-    "publish_date",
-    "publish-date",
-    "publishtime",
-    "firstpublishedtime",
-    "datePublished",
-    "dc.date.issued",
-    "DC.date.issued",
-    "dc.date",
-    "DC.Date",
-    "date",
-    "sailthru.date",
-    "weibo:article:create_at",
-    "bytedance:published_time",
-    "article:modified_time",
-    "og:updated_time",
-    "lastmodifiedtime",
-)
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[-_|｜—–]{1,2}|::|——)\s*")
-_WECHAT_CT = re.compile(r"""var\s+ct\s*=\s*["']?(\d{10})["']?""")
-_WECHAT_PUBLISH = re.compile(
-    r"""(?:publish_time|createTime|create_time|publishTime)\s*[=:]\s*["'](\d{4}-\d{2}-\d{2}[^"']*)["']"""
-)
-_LABELLED_DATE = re.compile(
-    r"(?:发布时间|发布日期|发表时间|发表日期|发稿时间|时间|日期|更新时间|Published|Date)\s*[:：]\s*"
-)
 _SOURCE = re.compile(
     r"(?:来源|稿源|出处|转自|转载自|来源于|信息来源|文章来源|Source)\s*[:：]\s*"
     r"(?P<v>[^\s|｜/:：,，;；\]】)）]{2,30}?)"
@@ -135,56 +97,6 @@ def strip_site_suffix(title: str) -> str:
     longest = max(parts, key=len)
     # the headline is usually first; a site name is rarely longer than the headline
     return first if len(first) >= 0.6 * len(longest) or len(first) >= 8 else longest
-
-
-def published(
-    doc: HtmlElement, html_text: str, byline: str, url: str | None, page_text: str = ""
-) -> ParsedDate | None:
-    """The published time, from metadata, the byline, a labelled date anywhere in the
-    page's visible text (``发布日期：…``), then the URL."""
-    for candidate in _date_candidates(doc, html_text):
-        parsed = parse_date(candidate)
-        if parsed:
-            return parsed
-    if byline:
-        parsed = labelled_date(byline) or parse_date(byline)
-        if parsed:
-            return parsed
-    if page_text:
-        parsed = labelled_date(" ".join(page_text.split()))
-        if parsed:
-            return parsed
-    if url:
-        return url_date(url)
-    return None
-
-
-def _date_candidates(doc: HtmlElement, html_text: str) -> Iterable[str]:
-    for obj in json_ld(doc):
-        for key in ("datePublished", "dateCreated", "uploadDate"):
-            v = obj.get(key)
-            if isinstance(v, str):
-                yield v
-    v = meta_content(doc, *DATE_META)
-    if v:
-        yield v
-    for t in doc.xpath("//time[@datetime]/@datetime|//*[@itemprop='datePublished']/@content"):
-        yield str(t)
-    m = _WECHAT_CT.search(html_text)
-    if m:
-        yield m.group(1)
-    m = _WECHAT_PUBLISH.search(html_text)
-    if m:
-        yield m.group(1)
-
-
-def labelled_date(text: str) -> ParsedDate | None:
-    """A date after a label such as ``发布时间：``, else None."""
-    for m in _LABELLED_DATE.finditer(text):
-        parsed = parse_date(text[m.end() : m.end() + 40])
-        if parsed:
-            return parsed
-    return None
 
 
 def source_of(doc: HtmlElement, byline: str) -> str | None:

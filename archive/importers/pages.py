@@ -98,7 +98,7 @@ def page_document(
         text, used = decode_page(body, header_charset, encoding)
     except InputError as exc:
         return PageResult(NOT_HTML, reason=exc.reason)
-    ex = extract(text, url, selectors)
+    ex = extract(text, url, selectors, fetched_at=fetched_at)
     if not (ex.text or "").strip():
         return PageResult(LIST, encoding=used, reason="no main text")
     if judge and not is_article(ex, min_chars):
