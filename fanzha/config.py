@@ -4,8 +4,9 @@
 ``FANZHA_DB`` / ``--db``: an SQLAlchemy URL (default SQLite in the home).
 ``FANZHA_WORKERS`` (or ``fanzha dedup --workers``): worker processes of a large dedup
 run (default: one per core beside the main process, at most two; 0: none).
-``FANZHA_ALLOW_PRIVATE_FETCH=1``: let the web check page fetch private, loopback and
-link-local addresses (off by default: crawled and pasted URLs are untrusted).
+``FANZHA_ALLOW_PRIVATE_FETCH=1`` (or ``fanzha check --allow-private``): let "check"
+fetch private, loopback and link-local addresses (off by default: the URLs given to
+the check page and ``fanzha check`` are untrusted).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Settings:
     db_url: str | None = None
     sites_file: Path | None = None
     allow_private_fetch: bool = False
+    fetch_timeout: float = 10.0  # seconds for a whole URL fetch of "check" (every hop)
+    max_fetches: int = 4  # URL fetches of "check" running at once (more: refused)
     workers: int | None = None  # dedup worker processes; None: as many as fit
 
     @classmethod

@@ -135,11 +135,31 @@ def test_check_url_on_a_local_server(cli, deduped, seeds, http_root):
     paras = "".join(f"<p>{p}</p>" for p in text.splitlines() if p.strip())
     page = f"<html><head><title>转载</title></head><body><div>{paras}</div></body></html>"
     (root / "page.html").write_text(page, encoding="utf-8")
-    result = run(cli, "check", f"{base}/page.html", *deduped, "--json")
+    # loopback is inside the network: refused unless explicitly allowed
+    refused = run(cli, "check", f"{base}/page.html", *deduped, "--json")
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert "non-public address 127.0.0.1" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    result = run(cli, "check", f"{base}/page.html", *deduped, "--json", "--allow-private")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["matches"][0]["id"] == 2
-    missing = run(cli, "check", f"{base}/missing.html", *deduped)
+    data = json.loads(result.stdout)
+    assert data["matches"][0]["id"] == 2
+    assert data["input"]["fetched_url"] == f"{base}/page.html" and data["omitted"] == {}
+    missing = run(cli, "check", f"{base}/missing.html", *deduped, "--allow-private")
     assert missing.exit_code == 2 and "HTTP 404" in missing.stderr
+
+
+def test_check_url_opt_in_by_environment_and_no_credentials_sent(
+    cli, deduped, http_root, monkeypatch
+):
+    root, base = http_root
+    (root / "page.html").write_text("<p>x</p>", encoding="utf-8")
+    with_credentials = base.replace("http://", "http://editor:secret@") + "/page.html"
+    monkeypatch.setenv("FANZHA_ALLOW_PRIVATE_FETCH", "1")
+    result = run(cli, "check", with_credentials, *deduped)
+    assert result.exit_code == 2 and "user name or password" in result.stderr
+    result = run(cli, "check", f"{base}/page.html", *deduped)
+    assert "non-public" not in result.stderr  # the environment opened loopback
 
 
 @pytest.mark.parametrize(
@@ -161,7 +181,7 @@ def test_check_bad_input_is_one_line_exit_2(cli, deduped, target, stdin, message
 
 
 def test_check_unreachable_url_is_exit_2(cli, deduped):
-    result = run(cli, "check", "http://127.0.0.1:9/x.html", *deduped)
+    result = run(cli, "check", "http://127.0.0.1:9/x.html", *deduped, "--allow-private")
     assert result.exit_code == 2 and "cannot fetch" in result.stderr
 
 

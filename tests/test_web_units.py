@@ -6,7 +6,7 @@ import pytest
 
 from fanzha.web.charts import stacked_bars
 from fanzha.web.deps import day, safe_href
-from fanzha.web.fetch import FetchRefused, check_url, fetch
+from fanzha.checking import Fetcher, FetchRefused
 from fanzha.web.sidebyside import side_by_side
 from fanzha.web.snippets import hit_segments, query_terms, segments
 
@@ -149,13 +149,13 @@ def test_day_in_china_time():
 )
 def test_check_url_refusals(url, message):
     with pytest.raises(FetchRefused, match=message.replace(".", r"\.")):
-        check_url(url)
+        Fetcher().check_url(url)
 
 
 def test_check_url_allows_loopback_only_when_configured():
-    check_url("http://127.0.0.1:9/", allow_private=True)
+    assert Fetcher(allow_private=True).check_url("http://127.0.0.1:9/") == ["127.0.0.1"]
     with pytest.raises(FetchRefused, match="FANZHA_ALLOW_PRIVATE_FETCH"):
-        check_url("http://127.0.0.1:9/")
+        Fetcher().check_url("http://127.0.0.1:9/")
 
 
 def test_fetch_follows_redirects_checking_each_hop():
@@ -166,17 +166,18 @@ def test_fetch_follows_redirects_checking_each_hop():
         "/loop": (302, {"Location": "/loop"}, b""),
         "/gone": (404, {}, b"no"),
     }
+    fetch = Fetcher(allow_private=True).fetch
     with page_server(routes) as base:
-        got = fetch(f"{base}/moved", allow_private=True)
+        got = fetch(f"{base}/moved")
         assert got.url == f"{base}/page" and "反诈".encode() in got.body
         with pytest.raises(FetchRefused, match="only http and https"):
-            fetch(f"{base}/to-file", allow_private=True)
+            fetch(f"{base}/to-file")
         with pytest.raises(FetchRefused, match="more than 5 redirects"):
-            fetch(f"{base}/loop", allow_private=True)
+            fetch(f"{base}/loop")
         with pytest.raises(FetchRefused, match="HTTP 404"):
-            fetch(f"{base}/gone", allow_private=True)
+            fetch(f"{base}/gone")
         with pytest.raises(FetchRefused, match=r"non-public address 127\.0\.0\.1"):
-            fetch(f"{base}/page")
+            Fetcher().fetch(f"{base}/page")
 
 
 def test_fetch_caps_size_and_time():
@@ -186,6 +187,6 @@ def test_fetch_caps_size_and_time():
     }
     with page_server(routes) as base:
         with pytest.raises(FetchRefused, match="larger than 100000 bytes"):
-            fetch(f"{base}/big", allow_private=True, max_bytes=100_000)
+            Fetcher(allow_private=True, max_bytes=100_000).fetch(f"{base}/big")
         with pytest.raises(FetchRefused, match=r"no answer within 0\.5 seconds"):
-            fetch(f"{base}/slow", allow_private=True, timeout=0.5)
+            Fetcher(allow_private=True, timeout=0.5).fetch(f"{base}/slow")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlparse
@@ -12,9 +13,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, fail, settings
-
-MAX_FETCH = 5 * 1024 * 1024  # bytes read from a URL given to ``check``
-FETCH_TIMEOUT = 20.0
 
 
 @app.command()
@@ -180,23 +178,36 @@ def _print_diff(data: dict[str, Any], side_by_side: bool) -> None:
 @app.command()
 def check(
     target: Annotated[str, typer.Argument(help="A URL, a file, or - for standard input.")],
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Let a URL reach private, loopback and link-local addresses "
+            "(also FANZHA_ALLOW_PRIVATE_FETCH=1); refused by default.",
+        ),
+    ] = False,
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Is this text already archived? Near-duplicates with similarity and relation.
 
-    The text is not stored. A URL (http or https only) is fetched once.
+    The text is not stored. A URL (http or https only) is fetched once, as the web
+    check page fetches it: public addresses only unless --allow-private, no credentials,
+    one deadline for the whole fetch, the body capped.
 
     Example: fanzha check article.txt
     """
     with cli_errors():
-        from archive.dedup import queries
-        from search.passages import passage_candidates
+        from ..checking import fetcher_for, run_check
 
-        title, text = _read_target(target)
-        archive = settings(home, db).open_archive()
-        data = queries.check_text(archive, text, title, also=passage_candidates)
+        config = settings(home, db)
+        if allow_private:
+            config = replace(config, allow_private_fetch=True)
+        url, title, text = _read_target(target)
+        archive = config.open_archive()
+        data = run_check(archive, fetcher_for(config), text=text, url=url, title=title)
+    data["input"].pop("text", None)  # the caller has it; the matches are the answer
     if json_:
         emit_json(data)
         return
@@ -214,10 +225,12 @@ def check(
             escape(m["title"] or ""),
         )
     console.print(table)
+    if data["omitted"].get("matches"):
+        console.print(f"({data['omitted']['matches']} more matches not shown)")
 
 
-def _read_target(target: str) -> tuple[str | None, str]:
-    """Title and text of a URL, a file or standard input."""
+def _read_target(target: str) -> tuple[str | None, str | None, str | None]:
+    """(URL, title, text) of a target: a URL to fetch, or a file's or stdin's text."""
     from archive.errors import InputError
     from archive.importers.files import read_document
 
@@ -225,9 +238,8 @@ def _read_target(target: str) -> tuple[str | None, str]:
     if "://" in target and scheme not in ("http", "https"):
         fail(f"{target}: only http and https URLs can be checked")
     if scheme in ("http", "https"):
-        data, name = _fetch(target)
-        doc = read_document(Path(name), data, url=target)
-    elif target == "-":
+        return target, None, None
+    if target == "-":
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
         if isinstance(data, str):
             data = data.encode()
@@ -239,33 +251,4 @@ def _read_target(target: str) -> tuple[str | None, str]:
         if not path.is_file():
             raise InputError(target, "no such file (give a file, a URL or -)")
         doc = read_document(path, path.read_bytes())
-    return doc.title or None, doc.text
-
-
-def _fetch(url: str) -> tuple[bytes, str]:
-    """GET a URL with a time-out and a size cap; the body and a name telling its type."""
-    import httpx
-
-    from archive.errors import InputError
-
-    try:
-        with httpx.stream(
-            "GET",
-            url,
-            timeout=FETCH_TIMEOUT,
-            follow_redirects=True,
-            headers={"User-Agent": "fanzha"},
-        ) as resp:
-            if resp.status_code >= 400:
-                raise InputError(url, f"HTTP {resp.status_code}")
-            chunks, size = [], 0
-            for chunk in resp.iter_bytes():
-                size += len(chunk)
-                if size > MAX_FETCH:
-                    raise InputError(url, f"larger than {MAX_FETCH // (1024 * 1024)} MB")
-                chunks.append(chunk)
-            kind = resp.headers.get("content-type", "")
-    except httpx.HTTPError as exc:
-        raise InputError(url, f"cannot fetch: {type(exc).__name__}: {exc}") from exc
-    name = "page.html" if "html" in kind else "page.txt"
-    return b"".join(chunks), name
+    return None, doc.title or None, doc.text

@@ -1,7 +1,8 @@
 """The JSON API under ``/api``: the shapes of DESIGN.md, described at ``/openapi.json``.
 
-Errors are ``{"error": "..."}`` with 400 (bad input), 404 (no such thing) or 503
-(the database unreachable, the disk full). The response models below
+Errors are ``{"error": "..."}`` with 400 (bad input), 403 (a POST from another site's
+page), 404 (no such thing) or 503 (the database unreachable, the disk full, too many
+URL checks running). The response models below
 document the shapes; the handlers return the stages' dicts as they are (more
 fields than documented are welcome, as DESIGN says).
 """
@@ -17,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from archive.dedup.queries import cluster_detail, list_clusters
 
+from ..checking import run_check
 from . import data
-from .checking import run_check
-from .deps import archive_of, settings_of
+from .deps import archive_of, fetcher_of
 from .routes.clusters import diff_context
 from .routes.search import MAX_QUERY, run_search
 from .stats import collect
@@ -129,8 +130,12 @@ class RunOut(Open):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Bad input"},
+    403: {"model": ErrorOut, "description": "A POST sent by a page of another site"},
     404: {"model": ErrorOut, "description": "Not found"},
-    503: {"model": ErrorOut, "description": "Database unavailable, or disk full"},
+    503: {
+        "model": ErrorOut,
+        "description": "Database unavailable, disk full, or too many URL checks at once",
+    },
 }
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
@@ -208,7 +213,7 @@ def api_diff(
 def api_check(request: Request, body: CheckIn) -> JSONResponse:
     """Near-duplicates already archived of a text, or of the page at a URL."""
     result = run_check(
-        archive_of(request), settings_of(request), text=body.text, url=body.url, title=body.title
+        archive_of(request), fetcher_of(request), text=body.text, url=body.url, title=body.title
     )
     return ok(result)
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,9 +21,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.errors import ArchiveError, DatabaseUnavailable, DiskFull, HomeNotWritable, NotFound
 
+from ..checking import FetchBusy, fetcher_for
 from ..config import Settings
 from . import api
 from .deps import STATIC, ArchiveHolder, make_templates, render
+from .origin import same_origin
 from .routes import articles, check, clusters, runs, search, stats
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ SECURITY_HEADERS = {
 def status_for(exc: Exception) -> int:
     if isinstance(exc, NotFound):
         return 404
-    if isinstance(exc, DatabaseUnavailable | DiskFull | HomeNotWritable):
+    if isinstance(exc, DatabaseUnavailable | DiskFull | HomeNotWritable | FetchBusy):
         return 503
     return 400
 
@@ -67,8 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        dependencies=[Depends(same_origin)],  # a POST from another site's page: 403
     )
     app.state.settings = settings
+    app.state.fetcher = fetcher_for(settings)  # shared: its concurrency cap is the app's
     app.state.archive = holder
     app.state.templates = make_templates()
 

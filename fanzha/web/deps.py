@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from archive import Archive
 from archive.extract.dates import CST
 
+from ..checking import Fetcher
 from ..config import Settings
 from ..errors import UsageError
 
@@ -137,6 +138,11 @@ def archive_of(request: Request) -> Archive:
 
 def settings_of(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def fetcher_of(request: Request) -> Fetcher:
+    """The app's URL fetcher for "check" (one per app: its concurrency cap is shared)."""
+    return request.app.state.fetcher
 
 
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from archive.models import Article
 
-from ..checking import run_check
-from ..deps import archive_of, render, settings_of
+from ...checking import run_check
+from ..deps import archive_of, fetcher_of, render
 from ..sidebyside import side_by_side
+from ..viewcap import capped
 
 router = APIRouter(include_in_schema=False)
 INLINE_DIFFS = 5
@@ -31,7 +32,7 @@ def check_submit(
     title: str = Form(""),
 ) -> HTMLResponse:
     archive = archive_of(request)
-    result = run_check(archive, settings_of(request), text=text, url=url, title=title)
+    result = run_check(archive, fetcher_of(request), text=text, url=url, title=title)
     matches: list[dict[str, Any]] = result.get("matches", [])
     views = {}
     ids = [m["id"] for m in matches[:INLINE_DIFFS]]
@@ -40,6 +41,7 @@ def check_submit(
             texts = dict(
                 s.execute(select(Article.id, Article.text).where(Article.id.in_(ids))).all()
             )
-        views = {i: side_by_side(texts.get(i, ""), result["input"]["text"]) for i in ids}
+        checked = result["input"]["text"]
+        views = {i: capped(side_by_side(texts.get(i, ""), checked)) for i in ids}
     form = {"text": text, "url": url, "title": title}
     return render(request, "check.html", {"result": result, "views": views, "form": form})
