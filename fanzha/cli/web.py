@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Annotated
 
 import typer
@@ -19,28 +20,48 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def default_workers() -> int:
+    """One worker process per core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 @app.command()
 def serve(
     host: Annotated[
         str, typer.Option(help="Address to bind (loopback by default; 0.0.0.0 exposes it).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            envvar="FANZHA_SERVE_WORKERS",
+            help="Worker processes [default: one per core].",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Serve the web UI and the JSON API (OpenAPI description at /openapi.json).
 
-    Binds 127.0.0.1 unless told otherwise. FANZHA_ALLOW_PRIVATE_FETCH=1 lets the
-    check page fetch private and loopback addresses (off by default).
+    Binds 127.0.0.1 unless told otherwise. --workers N runs N processes answering on
+    the same socket (each header X-Fanzha-Worker names the process that answered).
+    FANZHA_ALLOW_PRIVATE_FETCH=1 lets the check page fetch private and loopback
+    addresses (off by default).
 
-    Example: fanzha serve --port 8000
+    Example: fanzha serve --port 8000 --workers 2
     """
     with cli_errors():
         if not 0 <= port <= 65535:
             fail(f"--port must be between 0 and 65535, not {port}")
+        if workers is None:
+            workers = default_workers()
+        if workers < 1:
+            fail(f"--workers must be 1 or more, not {workers}")
         import uvicorn
-
-        from ..web import create_app
 
         conf = settings(home, db)
         conf.open_archive().close()  # a bad --db or home fails here, in one line
@@ -48,4 +69,15 @@ def serve(
             err_console.print(
                 f"fanzha: warning: serving on {host}, reachable from other machines", markup=False
             )
-        uvicorn.run(create_app(conf), host=host, port=port, log_level="info")
+        # Worker processes build their own app (web.app.app_from_env) from these.
+        os.environ["FANZHA_HOME"] = str(conf.home.resolve())
+        if conf.db_url:
+            os.environ["FANZHA_DB"] = conf.db_url
+        uvicorn.run(
+            "fanzha.web.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )

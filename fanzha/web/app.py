@@ -1,5 +1,9 @@
 """The web application: ``create_app(settings) -> FastAPI``.
 
+``app_from_env`` is the factory ``fanzha serve`` hands uvicorn (``--factory``): each
+worker process builds its app from the settings in the environment (``FANZHA_HOME``,
+``FANZHA_DB``), since worker processes cannot be handed an app object.
+
 HTML pages (search, articles, clusters and diffs, check, runs, statistics) and
 the JSON API under ``/api`` (described at ``/openapi.json``). Archived pages are
 hostile input: templates autoescape everything, every page carries a strict
@@ -10,10 +14,11 @@ their own route inside a CSP sandbox (see ``routes/articles.py``).
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -21,11 +26,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.errors import ArchiveError, DatabaseUnavailable, DiskFull, HomeNotWritable, NotFound
 
-from ..checking import FetchBusy, fetcher_for
 from ..config import Settings
 from . import api
 from .deps import STATIC, ArchiveHolder, make_templates, render
-from .origin import same_origin
 from .routes import articles, check, clusters, runs, search, stats
 
 log = logging.getLogger(__name__)
@@ -46,9 +49,17 @@ SECURITY_HEADERS = {
 def status_for(exc: Exception) -> int:
     if isinstance(exc, NotFound):
         return 404
-    if isinstance(exc, DatabaseUnavailable | DiskFull | HomeNotWritable | FetchBusy):
+    if isinstance(exc, DatabaseUnavailable | DiskFull | HomeNotWritable):
         return 503
     return 400
+
+
+WORKER_HEADER = "X-Fanzha-Worker"
+
+
+def app_from_env() -> FastAPI:
+    """The app for the settings in the environment (uvicorn's factory in each worker)."""
+    return create_app(Settings.load())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -69,16 +80,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
-        dependencies=[Depends(same_origin)],  # a POST from another site's page: 403
     )
     app.state.settings = settings
-    app.state.fetcher = fetcher_for(settings)  # shared: its concurrency cap is the app's
     app.state.archive = holder
     app.state.templates = make_templates()
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         response: Response = await call_next(request)
+        response.headers[WORKER_HEADER] = str(os.getpid())  # which worker process answered
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         if "content-security-policy" not in response.headers:
