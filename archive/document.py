@@ -24,6 +24,8 @@ class Document:
     source_key: str | None = None
     source_kind: str | None = None
     source_domain: str | None = None
+    #: the site profile it was crawled from (``Article.site``); None for imported files
+    site: str | None = None
     published_at: datetime | None = None
     published_precision: str | None = None
     fetched_at: datetime | None = None
@@ -32,3 +34,5 @@ class Document:
     raw: bytes | None = None
     raw_ref: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # further URLs of this same article (the pages 2, 3, ... of a split article)
+    aliases: list[str] = field(default_factory=list)

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
-from .models import Article
+from .models import Article, ArticleAlias
 
 
 def find_article(session: Session, ref: str) -> Article:
@@ -22,6 +22,12 @@ def find_article(session: Session, ref: str) -> Article:
     article = session.scalar(select(Article).where(Article.url == ref))
     if article is None and ref.startswith(("http://", "https://")) and ref.endswith("/"):
         article = session.scalar(select(Article).where(Article.url == ref.rstrip("/")))
+    if article is None:  # page 2, 3, ... of an article split over pages
+        article = session.scalar(
+            select(Article)
+            .join(ArticleAlias, ArticleAlias.article_id == Article.id)
+            .where(ArticleAlias.url == ref)
+        )
     if article is None:
         raise NotFound(f"no article with URL {ref}")
     return article

@@ -81,7 +81,10 @@ class Article(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
+    # the publisher the page names (来源, dateline, WeChat account), else the site's name
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
+    # the site profile key it was crawled from (None for imported files)
+    site: Mapped[str | None] = mapped_column(String(200), index=True)
     title: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(String(200))
     published_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -299,6 +302,21 @@ class CrawlError(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     run: Mapped[CrawlRun] = relationship(back_populates="errors")
+
+
+class ArticleAlias(Base):
+    """Another URL of an article: page 2, 3, ... of an article split over pages.
+
+    Looking an article up by such a URL finds it, and the crawler does not fetch it as
+    an article of its own."""
+
+    __tablename__ = "article_alias"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="page")
 
 
 class SeenUrl(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .document import Document
-from .models import Article, Source, Version, utcnow
+from .models import Article, ArticleAlias, Source, Version, utcnow
 from .normalize import normalize
 from .rawstore import RawStore, sha256
 
@@ -108,6 +108,9 @@ def store(session: Session, doc: Document, raw: RawStore | None = None) -> Store
     article.needs_dedup = True
     article.needs_index = True
     session.flush()
+    for alias in dict.fromkeys(doc.aliases):
+        if alias != article.url:
+            session.merge(ArticleAlias(url=alias, article_id=article.id, kind="page"))
     return Stored(article, outcome)
 
 

@@ -8,6 +8,16 @@ from typing import Any
 
 
 @dataclass
+class ContinuationPage:
+    """Page 2, 3, ... of an article split over pages (see ``crawler.pagination``)."""
+
+    url: str
+    body: bytes
+    header_charset: str | None = None
+    warc_ref: str | None = None
+
+
+@dataclass
 class PageItem:
     """One HTML page as fetched; the pipelines fill in the lower half.
 
@@ -25,6 +35,9 @@ class PageItem:
     header_charset: str | None = None
     warc_ref: str | None = None
     hint: str = "auto"
+    # the article's further pages, in order, when it is split over pages
+    pages: list[ContinuationPage] = field(default_factory=list)
+    pages_complete: bool = True  # False: a further page could not be fetched
     # filled by the pipelines
     verdict: str | None = None
     document: Any = None  # archive.Document

@@ -14,7 +14,15 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.importers.pages import ARTICLE, EMPTY, canonical_url, classify, page_document
+from archive.provenance import attribute
+from archive.importers.pages import (
+    ARTICLE,
+    EMPTY,
+    canonical_url,
+    classify,
+    more_pages_text,
+    page_document,
+)
 
 from .context import CrawlContext, get_context
 from .items import PageItem
@@ -71,7 +79,37 @@ class ExtractPipeline(_Base):
             raise DropItem(f"not an article: {result.reason}")
         fig.articles_seen += 1
         item.document = result.document
+        if item.pages:
+            self._join_pages(item)
         return item
+
+    def _join_pages(self, item: PageItem) -> None:
+        """An article split over pages: its pages' texts appended in order, their URLs
+        kept as the article's aliases and their raw records beside the first one's."""
+        doc = item.document
+        prof = self.profile
+        try:
+            more = more_pages_text(
+                doc,
+                item.body,
+                [(p.url, p.body, p.header_charset) for p in item.pages],
+                header_charset=item.header_charset,
+                encoding=prof.encoding,
+                selectors=prof.selectors or None,
+            )
+        except Exception as exc:  # the first page alone is still an article
+            log.exception("joining the pages of %s failed", item.url)
+            self.ctx.record_error(item.site, item.url, f"further pages not joined: {exc}", None)
+            return
+        texts = [doc.text]
+        texts += [t for t in more if t and t not in texts]
+        doc.text = "\n".join(texts)
+        doc.extra["pages"] = [{"url": item.url, "raw_ref": item.warc_ref}] + [
+            {"url": p.url, "raw_ref": p.warc_ref} for p in item.pages
+        ]
+        if not item.pages_complete:
+            doc.extra["pages_incomplete"] = True
+        doc.aliases = [canonical_url(p.url) for p in item.pages]
 
 
 class RelevancePipeline(_Base):
@@ -108,10 +146,13 @@ class StorePipeline(_Base):
             raise DropItem(f"not stored: {self.ctx.writer.fatal}")
         prof = self.profile
         doc = item.document
-        doc.source_key = prof.key
-        doc.source_name = prof.name
-        doc.source_kind = prof.kind
-        doc.source_domain = prof.domains[0] if prof.domains else None
+        attribute(
+            doc,
+            site_key=prof.key,
+            site_name=prof.name,
+            site_kind=prof.kind,
+            site_domain=prof.domains[0] if prof.domains else None,
+        )
         doc.raw_ref = item.warc_ref
         doc.extra["site"] = prof.key
         self.ctx.writer.add_document(item.site, doc, canonical_url(item.request_url))

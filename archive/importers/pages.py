@@ -12,21 +12,29 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from ..document import Document
 from ..errors import InputError
 from ..extract.encoding import canonical_encoding, decode_html
 from ..extract.html import MIN_ARTICLE_CHARS as _MIN_CHARS
-from ..extract.html import Extracted, extract
+from ..extract.html import Extracted, extract, visible_lines
 from ..extract.html import is_article as _is_article
 from ..extract.relevance import classify
-from ..extract.urls import canonical_url
+from ..extract.urls import canonical_url, join_url
 
 log = logging.getLogger(__name__)
 
 # re-exported for the crawler: the one place it takes them from
-__all__ = ["PageResult", "canonical_url", "classify", "decode_page", "is_article", "page_document"]
+__all__ = [
+    "PageResult",
+    "canonical_url",
+    "classify",
+    "decode_page",
+    "is_article",
+    "more_pages_text",
+    "page_document",
+]
 
 MIN_ARTICLE_CHARS = _MIN_CHARS
 
@@ -69,9 +77,9 @@ def _stored_url(ex: Any, url: str) -> str:
     target = url
     canon = getattr(ex, "canonical_url", None)
     if canon:
-        canon = urljoin(url, canon.strip())
-        parts = urlsplit(canon)
-        if parts.scheme in ("http", "https") and parts.path not in ("", "/"):
+        canon = join_url(url, canon.strip())
+        parts = urlsplit(canon) if canon else None
+        if parts and parts.scheme in ("http", "https") and parts.path not in ("", "/"):
             target = canon
     return canonical_url(target)
 
@@ -121,3 +129,48 @@ def page_document(
     if doc.url != canonical_url(url):
         doc.extra["fetched_url"] = url
     return PageResult(ARTICLE, document=doc, encoding=used)
+
+
+def more_pages_text(
+    first: Document,
+    first_body: bytes,
+    pages: list[tuple[str, bytes, str | None]],
+    *,
+    header_charset: str | None = None,
+    encoding: str | None = None,
+    selectors: dict[str, str] | None = None,
+) -> list[str]:
+    """The main texts of pages 2, 3, ... of an article split over pages.
+
+    ``pages`` are (url, body, header charset). A short further page can make the
+    extractor take in the page furniture around its text (the dateline, say); lines
+    that the first page shows outside its own main text are dropped for that reason:
+    the pages of one article share their template.
+    """
+    try:
+        html, _ = decode_page(first_body, header_charset, encoding)
+    except InputError:
+        html = ""
+    kept = set(first.text.split("\n"))
+    furniture = [ln.split() for ln in visible_lines(html, first.url) if ln not in kept]
+    texts = []
+    for url, body, charset in pages:
+        result = page_document(
+            body, url, header_charset=charset, encoding=encoding, selectors=selectors, judge=False
+        )
+        doc = result.document
+        lines = doc.text.split("\n") if doc else []
+        texts.append("\n".join(ln for ln in lines if not _is_furniture(ln.split(), furniture)))
+    return texts
+
+
+def _is_furniture(words: list[str], furniture: list[list[str]]) -> bool:
+    """Whether a line's words appear, in order, in one furniture line of the first page
+    (the extractor may have dropped a share bar or a button from the middle of it)."""
+    if not words:
+        return False
+    for line in furniture:
+        it = iter(line)
+        if all(w in it for w in words):
+            return True
+    return False

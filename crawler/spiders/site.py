@@ -31,7 +31,8 @@ from archive.importers.pages import canonical_url
 
 from ..context import CrawlContext, get_context
 from ..errors import UnknownSite
-from ..items import PageItem
+from ..items import ContinuationPage, PageItem
+from ..pagination import Pager, find_pager, next_page, pager_pages
 from ..profiles import SiteProfile, load_profiles, select_profiles
 
 log = logging.getLogger(__name__)
@@ -213,11 +214,17 @@ class SiteSpider(Spider):
         return True
 
     def parse_page(self, response: Response) -> Iterator[Any]:
+        split: _SplitArticle | None = response.meta.get("split")
         if not self._answered(response):
+            if split is not None:  # a further page failed: keep the pages we have
+                yield split.item(complete=False)
             return
         hint = response.meta.get("hint", AUTO)
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         if ctype and not any(t in ctype for t in _HTML_TYPES):
+            if split is not None:
+                yield split.item(complete=False)
+                return
             if any(t in ctype for t in _XML_TYPES) and hint != ARTICLE:
                 yield from self.parse_feed(response, counted=True)
                 return
@@ -226,21 +233,81 @@ class SiteSpider(Spider):
                 self.ctx.writer.add_seen(self.key, canonical_url(response.url), "not-html")
             return
         if hint != LIST:
-            yield PageItem(
-                site=self.key,
-                url=response.url,
-                # the link as followed: the next crawl asks for it again, not the redirect target
-                request_url=(response.meta.get("redirect_urls") or [response.url])[0],
-                status=response.status,
-                body=response.body,
-                fetched_at=datetime.now(UTC),
-                header_charset=_charset(ctype),
-                warc_ref=response.meta.get("warc_ref"),
-                hint=hint,
-            )
+            yield from self.article_pages(response, hint, split)
         if hint == ARTICLE and self._article_re is not None:
             return  # article pages of a patterned site lead nowhere new
         yield from self.follow_links(response)
+
+    def article_pages(
+        self, response: Response, hint: str, split: _SplitArticle | None
+    ) -> Iterator[Any]:
+        """The page as an item, or, for an article split over pages, a request for its
+        next page (the item, all pages joined, comes with the last page)."""
+        links = self.page_links(response)
+        if split is None:
+            pager = find_pager(response.url, links)
+            if pager is None:
+                yield self.page_item(response, hint)
+                return
+            split = _SplitArticle(pager, self.page_item(response, hint))
+            # the pager's other pages belong to this article: never crawl them alone
+            for url in pager_pages(pager, links):
+                self.scheduled.update((url, canonical_url(url)))
+        else:
+            split.add(response)
+        nxt = next_page(split.pager, split.count, links)
+        if nxt is None or not self.in_domain(nxt) or nxt in split.urls:
+            yield split.item(complete=True)
+            return
+        self.scheduled.update((nxt, canonical_url(nxt)))
+        yield Request(
+            nxt,
+            callback=self.parse_page,
+            errback=self.on_page_error,
+            meta={"hint": hint, "split": split},
+            priority=2,
+            dont_filter=True,
+        )
+
+    def page_item(self, response: Response, hint: str) -> PageItem:
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        return PageItem(
+            site=self.key,
+            url=response.url,
+            # the link as followed: the next crawl asks for it again, not the redirect target
+            request_url=(response.meta.get("redirect_urls") or [response.url])[0],
+            status=response.status,
+            body=response.body,
+            fetched_at=datetime.now(UTC),
+            header_charset=_charset(ctype),
+            warc_ref=response.meta.get("warc_ref"),
+            hint=hint,
+        )
+
+    def page_links(self, response: Response) -> list[tuple[str, str]]:
+        """The page's links as (absolute URL, anchor text)."""
+        try:
+            if self.profile.encoding:
+                response = response.replace(encoding=self.profile.encoding)
+            anchors = response.xpath("//a[@href]")
+            return [
+                (
+                    urljoin(response.url, a.attrib["href"].strip()),
+                    " ".join(a.xpath("string()").get().split()),
+                )
+                for a in anchors
+            ]
+        except (AttributeError, ValueError, etree.ParserError) as exc:
+            log.debug("no links in %s: %s", response.url, exc)
+            return []
+
+    def on_page_error(self, failure: Failure) -> Iterator[PageItem]:
+        """A further page of a split article failed: record it, keep the pages we have."""
+        self.on_error(failure)
+        request = getattr(failure, "request", None)
+        split = request.meta.get("split") if request is not None else None
+        if split is not None:
+            yield split.item(complete=False)
 
     def follow_links(self, response: Response) -> Iterator[Request]:
         try:
@@ -349,6 +416,35 @@ class SiteSpider(Spider):
         log.info("%s: %s: %s", self.key, url, error)
         if self.ctx is not None:
             self.ctx.record_error(self.key, url, error, status)
+
+
+class _SplitArticle:
+    """The pages of one article split over pages, gathered while they are fetched."""
+
+    def __init__(self, pager: Pager, first: PageItem) -> None:
+        self.pager = pager
+        self.first = first
+        self.urls = {first.url, pager.first_url}
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.first.pages)
+
+    def add(self, response: Response) -> None:
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        self.urls.add(response.url)
+        self.first.pages.append(
+            ContinuationPage(
+                url=response.url,
+                body=response.body,
+                header_charset=_charset(ctype),
+                warc_ref=response.meta.get("warc_ref"),
+            )
+        )
+
+    def item(self, *, complete: bool) -> PageItem:
+        self.first.pages_complete = complete
+        return self.first
 
 
 def _charset(content_type: str) -> str | None:
