@@ -12,6 +12,7 @@ import copy
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -20,7 +21,7 @@ from lxml.etree import ParserError
 from lxml.html import HtmlElement
 
 from . import metadata as md
-from .dates import ParsedDate, parse_date
+from .dates import ParsedDate, parse_date, parse_relative
 from .density import (
     block_lines,
     clean_tree,
@@ -29,6 +30,7 @@ from .density import (
     iter_images,
     main_text,
 )
+from .pubdate import find_published, labelled_date
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +93,18 @@ def parse_page(page: str, url: str | None = None) -> HtmlElement | None:
         return None
 
 
-def extract(page: str, url: str | None = None, selectors: dict | None = None) -> Extracted:
+def extract(
+    page: str,
+    url: str | None = None,
+    selectors: dict | None = None,
+    fetched_at: datetime | None = None,
+) -> Extracted:
     """Extract an article from HTML text; an empty Extracted for an empty page.
 
     ``selectors`` maps ``title``/``body``/``published``/``source``/``author`` to a CSS
     selector or an XPath (starting with ``/`` or ``(``); a selector that matches
-    nothing falls back to the generic extractor for that field.
+    nothing falls back to the generic extractor for that field. ``fetched_at`` is the
+    moment the page was fetched: relative dates (``昨天 09:30``) are read against it.
     """
     doc = parse_page(page, url)
     if doc is None:
@@ -121,10 +129,12 @@ def extract(page: str, url: str | None = None, selectors: dict | None = None) ->
     byline = _byline(body, generic_title, headline)
 
     sel_pub = _select_text(doc, sel.get("published"))
-    out.published = (md.labelled_date(sel_pub) or parse_date(sel_pub)) if sel_pub else None
+    out.published = (labelled_date(sel_pub) or parse_date(sel_pub)) if sel_pub else None
+    if out.published is None and sel_pub and fetched_at is not None:
+        out.published = parse_relative(sel_pub, fetched_at)
     if out.published is None:
-        out.published = md.published(
-            doc, page[:300_000], byline, url, page_text=body.text_content()[:20_000]
+        out.published = find_published(
+            doc, page, byline, url, page_text=body.text_content()[:20_000], fetched_at=fetched_at
         )
     out.source = _clean_field(_select_text(doc, sel.get("source"))) or md.source_of(doc, byline)
     out.author = _clean_field(_select_text(doc, sel.get("author"))) or md.author_of(doc, byline)
