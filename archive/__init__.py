@@ -6,7 +6,9 @@ A pure library: it knows nothing of Scrapy, the web UI or the command line.
 from .db import Archive
 from .document import Document
 from .errors import (
+    ArchiveCorrupt,
     ArchiveError,
+    ArchiveMissing,
     DatabaseUnavailable,
     DiskFull,
     HomeNotWritable,
@@ -18,7 +20,9 @@ from .store import Outcome, store
 
 __all__ = [
     "Archive",
+    "ArchiveCorrupt",
     "ArchiveError",
+    "ArchiveMissing",
     "DatabaseUnavailable",
     "DiskFull",
     "Document",

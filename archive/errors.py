@@ -17,6 +17,14 @@ class DatabaseUnavailable(ArchiveError):
     """The database URL is malformed, or the server cannot be reached."""
 
 
+class ArchiveMissing(ArchiveError):
+    """A read command was pointed at a home (or SQLite file) holding no archive."""
+
+
+class ArchiveCorrupt(ArchiveError):
+    """The SQLite file is damaged (bad header, malformed page): restore or recover it."""
+
+
 class DiskFull(ArchiveError):
     """The disk holding the archive has no space left; nothing half-written was kept."""
 

@@ -7,16 +7,25 @@ Public API (the Search contract of HELPERS.md / DESIGN.md):
   all_copies, sort) -> dict``
 - ``search.export.export_articles(archive, fmt, out, query=None) -> int``
 
-Errors are ``search.errors.QueryError`` (bad query, exit 2), ``IndexMissing`` and
-``IndexBusy`` (exit 3), all ``archive.errors.ArchiveError``.
+Errors are ``search.errors.QueryError`` (bad query, exit 2), ``IndexMissing``,
+``IndexCorrupt`` (a damaged index: ``fanzha index --rebuild``) and ``IndexBusy``
+(exit 3), all ``archive.errors.ArchiveError``.
 """
 
-from .errors import IndexBusy, IndexMissing, IndexOutdated, QueryError, SearchError
+from .errors import (
+    IndexBusy,
+    IndexCorrupt,
+    IndexMissing,
+    IndexOutdated,
+    QueryError,
+    SearchError,
+)
 from .indexer import IndexReport, update_index
 from .results import search
 
 __all__ = [
     "IndexBusy",
+    "IndexCorrupt",
     "IndexMissing",
     "IndexOutdated",
     "IndexReport",

@@ -25,3 +25,7 @@ class IndexBusy(SearchError):
     """Another process is writing the index."""
 
     exit_code = 3
+
+
+class IndexCorrupt(SearchError):
+    """The index's files are damaged (truncated, overwritten): ``fanzha index --rebuild``."""

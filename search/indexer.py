@@ -17,7 +17,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
@@ -33,6 +33,7 @@ from archive.models import Article, Cluster, Member, Source
 from archive.normalize import normalize
 
 from .analysis import fold, run_key
+from .damage import READ_ERRORS, damaged, first_truncated, mapped_segments, reading_index
 from .errors import IndexBusy, IndexMissing, IndexOutdated
 from .fastwriter import FastSegmentWriter
 from .rows import article_select
@@ -85,46 +86,77 @@ def _outdated(archive: Archive) -> IndexOutdated:
 
 def open_index(archive: Archive) -> Index:
     """The live index; ``IndexMissing`` when ``fanzha index`` has not run,
-    ``IndexOutdated`` when it is of an older format."""
-    path = current_dir(index_root(archive))
-    if path is None:
-        raise IndexMissing(f"no search index in {archive.home}: run 'fanzha index' first")
-    ix = whoosh_index.open_dir(str(path))
-    if not is_current(ix.schema):
-        raise _outdated(archive)
-    return ix
+    ``IndexOutdated`` when it is of an older format, ``IndexCorrupt`` when damaged."""
+    with reading_index(archive.home):
+        path = current_dir(index_root(archive))
+        if path is None:
+            raise IndexMissing(f"no search index in {archive.home}: run 'fanzha index' first")
+        ix = whoosh_index.open_dir(str(path))
+        if not is_current(ix.schema):
+            raise _outdated(archive)
+        return ix
 
 
 _local = threading.local()
 
 
+@dataclass
+class _Live:
+    """A kept searcher and the segment files it maps (checked before each use)."""
+
+    searcher: Any
+    maps: list[tuple[Path, int]]
+
+    def close(self) -> None:
+        with suppress(Exception):  # Whoosh raises a bare Exception when closed twice
+            self.searcher.close()
+
+
+def _open_live(archive: Archive, path: Path, kwargs: dict[str, Any]) -> _Live:
+    ix = whoosh_index.open_dir(str(path))
+    if not is_current(ix.schema):
+        raise _outdated(archive)
+    s = ix.searcher(**kwargs)
+    return _Live(s, mapped_segments(s, path))
+
+
 @contextmanager
 def live_searcher(archive: Archive, **kwargs: Any) -> Iterator[Any]:
     """A searcher on the live generation, kept between calls in this thread and
-    refreshed when the index changed (opening one costs milliseconds per segment)."""
-    path = current_dir(index_root(archive))
-    if path is None:
-        raise IndexMissing(f"no search index in {archive.home}: run 'fanzha index' first")
-    cache: dict[str, Any] = _local.__dict__.setdefault("searchers", {})
-    key = str(path)
-    s = cache.get(key)
-    if s is None:
-        stale = [k for k in cache if k.startswith(str(path.parent))]
-        stale += list(cache)[: max(0, len(cache) - 3)]  # a few homes at most
-        for k in set(stale):
-            cache.pop(k).close()
-        ix = whoosh_index.open_dir(key)
-        if not is_current(ix.schema):
-            raise _outdated(archive)
-        s = ix.searcher(**kwargs)
-    elif not s.up_to_date():
-        # A new searcher, not ``s.refresh()``: Whoosh's refresh adds the old reader's
-        # segments that are no longer in the index back into the new reader (segments
-        # merged away by the writer come back: deleted or replaced articles match again).
-        s.close()
-        s = whoosh_index.open_dir(key).searcher(**kwargs)
-    cache[key] = s
-    yield s
+    refreshed when the index changed (opening one costs milliseconds per segment).
+
+    A damaged index is ``IndexCorrupt`` (see ``search.damage``), and its searcher is
+    not kept: a segment file truncated under it is never read past its new end."""
+    with reading_index(archive.home):
+        path = current_dir(index_root(archive))
+        if path is None:
+            raise IndexMissing(f"no search index in {archive.home}: run 'fanzha index' first")
+        cache: dict[str, _Live] = _local.__dict__.setdefault("searchers", {})
+        key = str(path)
+        live = cache.pop(key, None)
+        if live is None:
+            stale = [k for k in cache if k.startswith(str(path.parent))]
+            stale += list(cache)[: max(0, len(cache) - 3)]  # a few homes at most
+            for k in set(stale):
+                cache.pop(k).close()
+            live = _open_live(archive, path, kwargs)
+        elif not live.searcher.up_to_date():
+            # A new searcher, not ``s.refresh()``: Whoosh's refresh adds the old reader's
+            # segments that are no longer in the index back into the new reader (segments
+            # merged away by the writer come back: deleted or replaced articles match again).
+            live.close()
+            live = _open_live(archive, path, kwargs)
+        truncated = first_truncated(live.maps)
+        if truncated is not None:
+            live.close()
+            raise damaged(archive.home, f"{truncated.name} is shorter than when it was opened")
+        cache[key] = live
+        try:
+            yield live.searcher
+        except READ_ERRORS:
+            cache.pop(key, None)
+            live.close()
+            raise
 
 
 def _swap(root: Path, new: Path) -> None:
@@ -287,10 +319,11 @@ def update_index(
     if not lock.acquire(blocking=False):
         raise IndexBusy("another 'fanzha index' is writing the index; try again later")
     try:
-        live = current_dir(root)
-        if live is not None and not rebuild and not _is_current(live):
-            log.info("index in %s is of an older format: rebuilding it", live)
-            rebuild = True
+        with reading_index(archive.home):  # --rebuild never reads the live index
+            live = current_dir(root) if not rebuild else _live_name_only(root)
+            if live is not None and not rebuild and not _is_current(live):
+                log.info("index in %s is of an older format: rebuilding it", live)
+                rebuild = True
         if rebuild or live is None:
             return _rebuild(archive, root, live, progress, procs)
         return _incremental(archive, live, progress, procs)
@@ -298,6 +331,16 @@ def update_index(
         raise IndexBusy(f"the index in {root} is locked by another writer") from exc
     finally:
         lock.release()
+
+
+def _live_name_only(root: Path) -> Path | None:
+    """The folder ``CURRENT`` names, unread (a rebuild replaces it, damaged or not)."""
+    try:
+        name = (root / "CURRENT").read_text().strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    path = root / name
+    return path if name and "/" not in name and path.is_dir() else None
 
 
 def _is_current(path: Path) -> bool:
@@ -339,32 +382,33 @@ def _rebuild(
 def _incremental(
     archive: Archive, live: Path, progress: Progress | None, procs: int | None
 ) -> IndexReport:
-    ix = whoosh_index.open_dir(str(live))
     flagged = _count(archive, only_flagged=True)
     with archive.session() as s:
         in_archive = {str(i) for i in s.scalars(select(Article.id))}
-    writer = _writer(ix, procs)
-    try:
-        deleted = 0
-        with ix.reader() as r:
-            gone = [t.decode() for t in r.lexicon("id") if t.decode() not in in_archive]
-        for aid in gone:
-            deleted += writer.delete_by_term("id", aid) or 0
-        done = _write(
-            writer,
-            _iter_rows(archive, only_flagged=True),
-            update_existing=True,
-            total=flagged,
-            progress=progress,
-        )
-    except BaseException:
-        writer.cancel()
-        raise
-    if done or deleted:
-        writer.commit()
-    else:
-        writer.cancel()
+    with reading_index(archive.home):  # the update reads the live segments
+        ix = whoosh_index.open_dir(str(live))
+        writer = _writer(ix, procs)
+        try:
+            deleted = 0
+            with ix.reader() as r:
+                gone = [t.decode() for t in r.lexicon("id") if t.decode() not in in_archive]
+            for aid in gone:
+                deleted += writer.delete_by_term("id", aid) or 0
+            done = _write(
+                writer,
+                _iter_rows(archive, only_flagged=True),
+                update_existing=True,
+                total=flagged,
+                progress=progress,
+            )
+        except BaseException:
+            writer.cancel()
+            raise
+        if done or deleted:
+            writer.commit()
+        else:
+            writer.cancel()
     _clear_flags(archive, done)
-    with ix.searcher() as s:
+    with reading_index(archive.home), ix.searcher() as s:
         count = s.doc_count()
     return IndexReport(indexed=len(done), deleted=deleted, total=count)

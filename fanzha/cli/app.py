@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -24,6 +24,9 @@ from sqlalchemy.exc import OperationalError
 from archive.errors import ArchiveError
 
 from ..config import Settings
+
+if TYPE_CHECKING:
+    from archive import Archive
 
 app = typer.Typer(
     name="fanzha",
@@ -52,6 +55,15 @@ err_console = Console(stderr=True, highlight=False)
 
 def settings(home: Path | None, db: str | None, sites: Path | None = None) -> Settings:
     return Settings.load(home, db, sites)
+
+
+def read_archive(conf: Settings) -> Archive:
+    """The archive of a read command (search, dups, export, runs, serve…): one that
+    exists, or ``ArchiveMissing`` (exit 2) naming the home; a mistyped ``--home``
+    never becomes a new empty archive. Write commands use ``conf.open_archive()``."""
+    from archive import Archive
+
+    return Archive.open(conf.home, conf.db_url, create=False)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

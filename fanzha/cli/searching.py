@@ -7,7 +7,18 @@ from typing import Annotated, Any
 
 import typer
 
-from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, err_console, settings
+from .app import (
+    DbOpt,
+    HomeOpt,
+    JsonOpt,
+    app,
+    cli_errors,
+    console,
+    emit_json,
+    err_console,
+    read_archive,
+    settings,
+)
 
 
 @app.command()
@@ -27,7 +38,7 @@ def index(
     from search import update_index
 
     with cli_errors():
-        archive = settings(home, db).open_archive()
+        archive = read_archive(settings(home, db))
 
         def progress(done: int, total: int) -> None:
             if not json_ and sys.stderr.isatty():
@@ -95,7 +106,7 @@ def search(
     from search import search as run_search
 
     with cli_errors():
-        archive = settings(home, db).open_archive()
+        archive = read_archive(settings(home, db))
         result = run_search(
             archive,
             query,
@@ -128,7 +139,7 @@ def export(
     from search.export import export_articles
 
     with cli_errors():
-        archive = settings(home, db).open_archive()
+        archive = read_archive(settings(home, db))
         try:
             export_articles(archive, format_, sys.stdout, query=query)
         except BrokenPipeError:  # the reader stopped early (| head): not an error

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from search import search
+from search import IndexCorrupt, IndexMissing, search
 
 from ...errors import UsageError
 from .. import data
@@ -43,7 +43,12 @@ def listing_filters(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_search(request: Request, query: str, params: dict[str, Any], limit: int, offset: int):
-    return search(archive_of(request), query, limit=limit, offset=offset, **params)
+    """The search, or 503 with the reason when the index is missing or damaged (the
+    rest of the site keeps working: it reads the archive, not the index)."""
+    try:
+        return search(archive_of(request), query, limit=limit, offset=offset, **params)
+    except (IndexMissing, IndexCorrupt) as exc:
+        raise HTTPException(503, f"search is unavailable: {exc}") from exc
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -71,7 +76,13 @@ def search_page(request: Request) -> HTMLResponse:
         "filtered": bool(listing_filters(params)),
     }
     if query:
-        result = run_search(request, query, params, PER_PAGE, (page - 1) * PER_PAGE)
+        try:
+            result = run_search(request, query, params, PER_PAGE, (page - 1) * PER_PAGE)
+        except HTTPException as exc:  # the page still offers the form and the latest
+            with archive.session() as s:
+                ctx["recent"] = data.recent_articles(s, **listing_filters(params))
+            ctx["unavailable"] = exc.detail
+            return render(request, "search.html", ctx, exc.status_code)
         for hit in result.get("hits", []):
             hit["segments"] = hit_segments(hit, query)
         total = int(result.get("total") or 0)
