@@ -136,7 +136,8 @@ BOILERPLATE_LINE = re.compile(
     r"特别声明|发布时间|发布日期|发稿时间|实习编辑|监制|统筹|策划|终审|初审|复审|纠错|打印|关闭|收藏|返回顶部|分享到|分享至|"
     r"扫一扫|扫描二维码|点击进入|相关阅读|相关新闻|相关链接|延伸阅读|推荐阅读|热点推荐|"
     r"热门推荐|上一篇|下一篇|上一页|下一页|版权所有|版权声明|免责声明|Copyright|©|"
-    r"举报|我要纠错|字号|小\s*中\s*大)\s*[】\]）)]?\s*[:：]?)",
+    r"举报|我要纠错|字号|小\s*中\s*大|本文来源|文章来源|信息来源|内容来源|素材来源|来源|转自|转载自)"
+    r"\s*[】\]）)]?\s*[:：]?)",
     re.IGNORECASE,
 )
 # disclaimers and reprint notices, wherever they stand in a line
@@ -145,6 +146,12 @@ DISCLAIMER = re.compile(
     r"转载请注明|未经(?:本网)?(?:书面)?(?:授权|许可)[^。]{0,12}不得(?:转载|使用)|"
     r"版权归原作者|联系(?:我们)?删除|is uploaded and posted by a user"
 )
+# a WeChat account's sign-off: "点击上方蓝字关注我们" above the text, "- END -" below it
+FOLLOW_PROMPT = re.compile(
+    r"^[\s▲△↑☝👆]*(?:点击|点)[^，。]{0,6}(?:上方|下方|蓝字|标题下)[^。]{0,12}关注[^。]{0,12}$"
+    r"|^[\s▲△↑☝]*(?:关注我们|长按(?:识别)?二维码[^。]{0,8}关注.*|扫码关注.*)$"
+)
+END_MARK = re.compile(r"^[\s\-—–_=·•~～*#]*(?:END|End|end|完|结束)[\s\-—–_=·•~～*#]*$")
 _SHORT_FURNITURE = re.compile(
     r"^(?:分享|分享到[:：]?.*|打印|关闭|收藏|返回|顶部|\[?打印本页\]?|\[?关闭窗口\]?|"
     r"扫一扫.*|微信扫一扫.*|点击.*查看.*|.*ICP备.*|.*版权所有.*|.*公网安备.*)$"
@@ -527,7 +534,7 @@ def _drop_chrome_runs(lines: list[str]) -> list[str]:
 
 def filter_lines(lines: list[str], title: str = "") -> list[str]:
     """Drop furniture lines, interface chrome and the headline repeated at the top."""
-    lines = _drop_chrome_runs(lines)
+    lines = _cut_after_end_mark(_drop_chrome_runs(lines))
     out = []
     t = _squash(title)
     for i, line in enumerate(lines):
@@ -536,7 +543,7 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
             continue
         if BOILERPLATE_LINE.match(line) and len(sq) < 80:
             continue
-        if len(sq) < 40 and _SHORT_FURNITURE.match(sq):
+        if len(sq) < 40 and (_SHORT_FURNITURE.match(sq) or FOLLOW_PROMPT.match(sq)):
             continue
         if len(sq) < 300 and DISCLAIMER.search(line):
             continue
@@ -544,6 +551,15 @@ def filter_lines(lines: list[str], title: str = "") -> list[str]:
             continue
         out.append(line)
     return out
+
+
+def _cut_after_end_mark(lines: list[str]) -> list[str]:
+    """Drop a ``- END -`` line in the second half of the text and all that follows it
+    (a WeChat account's sign-off: source, editor, 往期推荐, QR codes)."""
+    for i in range(len(lines) - 1, len(lines) // 2 - 1, -1):
+        if END_MARK.match(lines[i]):
+            return lines[:i]
+    return lines
 
 
 def _squash(s: str) -> str:

@@ -21,6 +21,7 @@ from lxml.etree import ParserError
 from lxml.html import HtmlElement
 
 from . import metadata as md
+from .author import author_of
 from .dates import ParsedDate, parse_date, parse_relative
 from .density import (
     block_lines,
@@ -31,6 +32,7 @@ from .density import (
     main_text,
 )
 from .pubdate import find_published, labelled_date
+from .publisher import publisher_of
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +138,7 @@ def extract(
         out.published = find_published(
             doc, page, byline, url, page_text=body.text_content()[:20_000], fetched_at=fetched_at
         )
-    out.source = _clean_field(_select_text(doc, sel.get("source"))) or md.source_of(doc, byline)
-    out.author = _clean_field(_select_text(doc, sel.get("author"))) or md.author_of(doc, byline)
+    page_text = " ".join(body.itertext())
 
     body_el = _select_one(doc, sel.get("body"))
     if body_el is not None:
@@ -149,6 +150,12 @@ def extract(
     else:
         result = main_text(body, title=out.title, headline=headline)
         out.text, out.link_density, parts = result.text, result.link_density, result.parts
+    out.source = _clean_field(_select_text(doc, sel.get("source"))) or publisher_of(
+        doc, page[:300_000], byline, page_text, out.text
+    )
+    out.author = _clean_field(_select_text(doc, sel.get("author"))) or author_of(
+        doc, byline, page_text, out.text, out.source
+    )
     out.images = _images(parts, url)
     out.dated_lines = sum(1 for ln in out.text.split("\n") if _DATE_IN_LINE.search(ln))
     return out

@@ -1,8 +1,7 @@
-"""Article metadata from a page: title, published time, author, source, canonical URL.
+"""Article metadata from a page: meta tags, JSON-LD and the title.
 
-Each field is read from the most reliable place first: structured metadata (Open
-Graph and article meta tags, JSON-LD), then the visible byline near the headline
-(``来源：…``, ``记者 …``). The published time is ``pubdate.find_published``'s.
+The published time is ``pubdate.find_published``'s, the publisher
+``publisher.publisher_of``'s and the author ``author.author_of``'s.
 """
 
 from __future__ import annotations
@@ -13,17 +12,6 @@ import re
 from lxml.html import HtmlElement
 
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[-_|｜—–]{1,2}|::|——)\s*")
-_SOURCE = re.compile(
-    r"(?:来源|稿源|出处|转自|转载自|来源于|信息来源|文章来源|Source)\s*[:：]\s*"
-    r"(?P<v>[^\s|｜/:：,，;；\]】)）]{2,30}?)"
-    r"(?=\s|$|[|｜/,，;；\]】)）]|作者|记者|编辑|发布|时间|日期|浏览|阅读|点击|字号|\d{4})"
-)
-_NAME = r"[\u4e00-\u9fff·]{2,4}?"
-_AUTHOR = re.compile(
-    r"(?:(?:作者|撰稿|撰文|Author|By)\s*[:：/|｜]\s*|(?:记者|通讯员)\s*[:：/]?\s*|(?<![\u4e00-\u9fff])文\s*[/|｜:：]\s*)"
-    rf"(?P<v>{_NAME}(?:\s*[、,，和]\s*{_NAME}){{0,3}}|[A-Za-z][A-Za-z .]{{1,30}}[A-Za-z])"
-    r"(?=$|[\s)）\]】,，、。;；|｜/]|报道|摄|通讯员|编辑|实习生)"
-)
 
 
 def meta_content(doc: HtmlElement, *names: str) -> str | None:
@@ -97,35 +85,6 @@ def strip_site_suffix(title: str) -> str:
     longest = max(parts, key=len)
     # the headline is usually first; a site name is rarely longer than the headline
     return first if len(first) >= 0.6 * len(longest) or len(first) >= 8 else longest
-
-
-def source_of(doc: HtmlElement, byline: str) -> str | None:
-    m = _SOURCE.search(byline)
-    if m:
-        return m.group("v").strip()
-    for obj in json_ld(doc):
-        pub = obj.get("publisher")
-        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
-            return pub["name"].strip()
-    return meta_content(doc, "article:source", "source", "og:site_name", "SiteName")
-
-
-def author_of(doc: HtmlElement, byline: str) -> str | None:
-    v = meta_content(doc, "author", "article:author", "Author")
-    if v and not v.startswith("http") and len(v) <= 40:
-        return v
-    for obj in json_ld(doc):
-        a = obj.get("author")
-        if isinstance(a, list) and a:
-            a = a[0]
-        if isinstance(a, dict):
-            a = a.get("name")
-        if isinstance(a, str) and a.strip():
-            return a.strip()
-    m = _AUTHOR.search(byline)
-    if m:
-        return m.group("v").strip()
-    return None
 
 
 def _text(el: HtmlElement | None) -> str:

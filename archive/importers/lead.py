@@ -10,14 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..extract.names import is_person_name
+from ..extract.publisher import DATELINE, strip_city
 from ..normalize import split_sentences
 
-_LEAD = re.compile(
-    r"^\s*(?P<source>[\u4e00-\u9fffA-Za-z]{2,16})"
-    r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日\s*(?:电|讯|消息)"
-    r"\s*(?:[（(](?P<credit>[^）)]{1,60})[）)])?"
-)
-_CITY_SUFFIX = re.compile(r"(?:社|网|台|报|客户端|日报|晚报|新闻)(?=[\u4e00-\u9fff]{2,3}$)")
 _CREDIT_AUTHOR = re.compile(
     r"(?:记者|作者|通讯员|文|撰稿)[\s:：]*([\u4e00-\u9fff·]{2,4}(?:[\s、,，][\u4e00-\u9fff·]{2,4})*)"
 )
@@ -44,16 +40,17 @@ def read_lead(text: str) -> LeadInfo:
     info = LeadInfo()
     head_lines = [ln for ln in text.split("\n")[:12] if ln.strip()]
     for line in head_lines[:6]:
-        m = _LEAD.match(line)
+        m = DATELINE.match(line)
         if m:
-            info.source = _strip_city(m["source"])
+            info.source = strip_city(m["source"])
             info.month, info.day = int(m["m"]), int(m["d"])
             info.year = int(m["y"]) if m["y"] else None
             info.lead = m.group(0)
             if m["credit"]:
                 a = _CREDIT_AUTHOR.search(m["credit"])
-                if a:
-                    info.author = re.split(r"[\s、,，]", a.group(1))[0]
+                name = re.split(r"[\s、,，]", a.group(1))[0] if a else ""
+                if is_person_name(name):  # 记者调查发现 names nobody
+                    info.author = name
             break
     for line in head_lines:
         for part in re.split(r"\s{2,}|[|｜]", line):
@@ -71,15 +68,13 @@ def read_lead(text: str) -> LeadInfo:
     return info
 
 
-def _strip_city(source: str) -> str:
-    """``新华社北京`` -> ``新华社``: drop a place name written after the publisher."""
-    m = _CITY_SUFFIX.search(source)
-    return source[: m.end()] if m else source
-
-
 def guess_title(text: str, lead: str | None = None, limit: int = 40) -> str:
     """A title for a text that has none: its first sentence, without the dateline lead."""
-    body = text
+    # attribution lines (来源：平安日报, 作者：…) are metadata, not the title
+    lines = text.split("\n")
+    while lines and (not lines[0].strip() or _ATTR.match(lines[0])):
+        lines.pop(0)
+    body = "\n".join(lines)
     if lead and body.lstrip().startswith(lead):
         body = body.lstrip()[len(lead) :]
     body = re.sub(r"^\s*记者从[^，,。]{1,20}获悉[，,]", "", body)
