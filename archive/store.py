@@ -91,6 +91,7 @@ def store(session: Session, doc: Document, raw: RawStore | None = None) -> Store
         session.add(article)
         outcome = Outcome.NEW
     article.source = source
+    article.site = doc.site
     article.title = doc.title
     article.author = doc.author
     article.published_at = doc.published_at
