@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.server
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -103,17 +104,25 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def recording_server(
-    routes: dict[str, tuple[int, dict[str, str], bytes]], host: str = "127.0.0.1", port: int = 0
+    routes: dict[str, tuple[int, dict[str, str], bytes]],
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[Recorded]:
-    """``routes`` (path -> status, headers, body) served on ``host``; requests recorded."""
+    """``routes`` (path -> status, headers, body) served on ``host`` (over TLS with
+    ``tls``, a server context); requests recorded."""
     log: list[tuple[str, dict[str, str]]] = []
     handler = type("R", (_Recorder,), {"routes": routes, "log": log})
     httpd = http.server.ThreadingHTTPServer((host, port), handler)
     httpd.daemon_threads = True
+    scheme = "http"
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+        scheme = "https"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Recorded(f"http://{host}:{httpd.server_address[1]}", log)
+        yield Recorded(f"{scheme}://{host}:{httpd.server_address[1]}", log)
     finally:
         httpd.shutdown()
         httpd.server_close()

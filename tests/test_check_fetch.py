@@ -5,12 +5,13 @@ credentials, and the connection pinned to the address that was checked."""
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 import time
 
 import pytest
 
-from fanzha.checking import Fetcher, FetchBusy, FetchRefused
+from fanzha.checking import FetchBusy, Fetcher, FetchRefused
 
 from .check_servers import recording_server, slow_header_server
 
@@ -49,7 +50,7 @@ def test_a_slow_name_lookup_counts_against_the_deadline():
 
     fetcher = Fetcher(allow_private=True, timeout=0.5, resolve=stuck)
     started = time.monotonic()
-    with pytest.raises(FetchRefused, match="cannot resolve host 'slow.test' within 0.5"):
+    with pytest.raises(FetchRefused, match=r"cannot resolve host 'slow\.test' within 0\.5"):
         fetcher.fetch("http://slow.test/")
     assert time.monotonic() - started < 3
 
@@ -133,3 +134,32 @@ def test_the_connection_goes_to_the_address_that_was_checked():
             assert site.paths() == ["/page"]
             assert site.requests[0][1]["host"] == f"bulletins.test:{port}"
             assert inside.requests == []
+
+
+def test_a_pinned_https_connection_still_checks_the_certificate_of_the_url_host():
+    """The connection goes to the checked address; TLS still names (and verifies) the
+    URL's host, not the address."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    client_tls = ssl.create_default_context()
+    ca.configure_trust(client_tls)
+
+    def serving(name: str) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(name).configure_cert(ctx)
+        return ctx
+
+    def resolve(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    fetcher = Fetcher(allow_private=True, resolve=resolve, ssl_context=client_tls)
+    with recording_server({"/page": PAGE}, tls=serving("bulletins.test")) as site:
+        port = site.url.rsplit(":", 1)[1]
+        got = fetcher.fetch(f"https://bulletins.test:{port}/page")
+        assert got.status == 200 and "反诈".encode() in got.body
+        assert site.requests[0][1]["host"] == f"bulletins.test:{port}"
+    with recording_server({"/page": PAGE}, tls=serving("other.test")) as site:
+        port = site.url.rsplit(":", 1)[1]
+        with pytest.raises(FetchRefused, match="CERTIFICATE_VERIFY_FAILED"):
+            fetcher.fetch(f"https://bulletins.test:{port}/page")
+        assert site.requests == []

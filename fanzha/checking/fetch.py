@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 import typing
@@ -194,6 +195,7 @@ class Fetcher:
     max_concurrent: int = MAX_CONCURRENT
     resolve: Resolver = system_resolver
     is_blocked: Callable[[IPAddress], bool] = blocked
+    ssl_context: ssl.SSLContext | None = None  # None: httpcore's (certifi's CAs)
     _slots: threading.BoundedSemaphore = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -299,7 +301,9 @@ class Fetcher:
         headers = [(b"User-Agent", USER_AGENT.encode()), (b"Accept-Encoding", b"identity")]
         target = httpx.URL(url)
         with (
-            httpcore.ConnectionPool(network_backend=backend, retries=0) as pool,
+            httpcore.ConnectionPool(
+                ssl_context=self.ssl_context, network_backend=backend, retries=0
+            ) as pool,
             pool.stream(
                 "GET",
                 httpcore.URL(
