@@ -23,7 +23,7 @@ Tracking parameters dropped (exact names, case-insensitive, or prefixes ending i
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
     p.lower()
@@ -100,6 +100,14 @@ def is_tracking_param(name: str) -> bool:
     return n in TRACKING_PARAMS or n.startswith(TRACKING_PREFIXES)
 
 
+def join_url(base: str, ref: str) -> str | None:
+    """``ref`` resolved against ``base``; None when either is not a URL (``http://[::1``)."""
+    try:
+        return urljoin(base, ref)
+    except ValueError:
+        return None
+
+
 def canonical_url(url: str) -> str:
     """``url`` without fragment, default port and tracking parameters; host lower-cased.
 
@@ -107,10 +115,14 @@ def canonical_url(url: str) -> str:
     'https://example.com/a?id=3&page=2'
     """
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an unclosed IPv6 bracket, a port out of range: kept as it is
+        return url
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port if parts.port and (scheme, parts.port) not in _DEFAULT_PORTS else None
+    port = port if port and (scheme, port) not in _DEFAULT_PORTS else None
     netloc = host + (f":{port}" if port else "")
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
