@@ -319,6 +319,29 @@ class ArticleAlias(Base):
     kind: Mapped[str] = mapped_column(String(20), default="page")
 
 
+class Indicator(Base):
+    """Something a bulletin names: a phone number, web address, app, QQ or WeChat id,
+    bank account or amount of money, with its role (archive/extract/indicators.py).
+
+    Written with the article's text (replaced when the text changes), so each kind of
+    import and the crawler give the same rows; ``fanzha retag`` fills an older archive.
+    """
+
+    __tablename__ = "indicator"
+    __table_args__ = (
+        UniqueConstraint("article_id", "kind", "value", name="uq_indicator_article_kind_value"),
+        Index("ix_indicator_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(512))
+    role: Mapped[str] = mapped_column(String(10))
+
+
 class SeenUrl(Base):
     """A URL the crawler fetched that is not an article (so it need not judge it again)."""
 

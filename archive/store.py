@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .document import Document
+from .extract.relevance import classify
+from .indicators import record as record_indicators
 from .models import Article, ArticleAlias, Source, Version, utcnow
 from .normalize import normalize
 from .rawstore import RawStore, sha256
@@ -102,7 +104,8 @@ def store(session: Session, doc: Document, raw: RawStore | None = None) -> Store
     article.content_hash = digest
     article.raw_hash = raw_hash
     article.raw_ref = raw_ref
-    article.fraud_types = list(doc.fraud_types)
+    # every way in is tagged: the crawler classifies already, an imported file here
+    article.fraud_types = list(doc.fraud_types or classify(doc.title, doc.text).fraud_types)
     article.image_urls = list(doc.images)
     article.extra = dict(doc.extra)
     article.changed_at = now
@@ -112,6 +115,7 @@ def store(session: Session, doc: Document, raw: RawStore | None = None) -> Store
     for alias in dict.fromkeys(doc.aliases):
         if alias != article.url:
             session.merge(ArticleAlias(url=alias, article_id=article.id, kind="page"))
+    record_indicators(session, article)
     return Stored(article, outcome)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import crawling, dedup, demo, importing, jobs, searching, web  # noqa: F401  (registers)
+from . import crawling, dedup, demo, importing, intel, jobs, searching, web  # noqa: F401  (registers)
 from .app import app
 
 
