@@ -21,6 +21,7 @@ from .indicators import record as record_indicators
 from .models import Article, ArticleAlias, Source, Version, utcnow
 from .normalize import normalize
 from .rawstore import RawStore, sha256
+from .scrub import scrub_document
 
 
 class Outcome(enum.StrEnum):
@@ -60,7 +61,8 @@ def get_source(session: Session, doc: Document) -> Source | None:
 
 
 def store(session: Session, doc: Document, raw: RawStore | None = None) -> Stored:
-    """Insert or update the article at ``doc.url``."""
+    """Insert or update the article at ``doc.url`` (its strings scrubbed first)."""
+    doc = scrub_document(doc)
     norm = normalize(doc.text)
     digest = content_hash(norm, doc.title)
     raw_hash = sha256(doc.raw) if doc.raw is not None else None

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,17 +70,20 @@ def read_response(warc_dir: Path, ref: str) -> WarcResponse:
     try:
         fh = path.open("rb")
     except FileNotFoundError:
-        raise NotFound(f"WARC file {name} is missing from {warc_dir}") from None
+        raise NotFound(f"WARC file {name} is missing from the archive's warc folder") from None
     with fh:
         fh.seek(offset)
-        for rec in _iter(fh, name, offset_base=offset, path=str(path)):
+        for rec in _iter(fh, name, offset_base=offset, path=f"warc/{name}"):
             return rec
     raise NotFound(f"no WARC response record at {ref}")
 
 
 def _iter(fh, name: str, *, offset_base: int = 0, path: str = "") -> Iterator[WarcResponse]:
+    """Response records of an open WARC file; ``path`` (as the user gave it) names it
+    in messages. A malformed record ends the reading: every record before it is given."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
+    from warcio.statusandheaders import StatusAndHeadersParserException
 
     it = ArchiveIterator(fh, check_digests=False)
     records = 0
@@ -91,18 +95,46 @@ def _iter(fh, name: str, *, offset_base: int = 0, path: str = "") -> Iterator[Wa
             body = record.content_stream().read()
             offset = offset_base + it.get_record_offset()
             headers = {k.lower(): v for k, v in record.http_headers.headers}
-            status = int((record.http_headers.get_statuscode() or "0")[:3] or 0)
-            date = record.rec_headers.get_header("WARC-Date")
-            when = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
+            status = _status(record.http_headers.get_statuscode())
+            when = _warc_time(record.rec_headers.get_header("WARC-Date"))
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
             yield WarcResponse(url, status, headers, body, when, name, offset)
-    except ArchiveLoadFailed as exc:
+    # warcio fails on malformed headers with its own errors and with ValueError,
+    # AttributeError (a record without a target URI) or TypeError
+    except (
+        ArchiveLoadFailed,
+        StatusAndHeadersParserException,
+        ValueError,
+        AttributeError,
+        TypeError,
+    ) as exc:
+        reason = (
+            "a record with malformed headers"
+            if isinstance(exc, AttributeError | TypeError)
+            else " ".join(str(exc).split())[:200]
+        )
         if not records:
-            raise InputError(path or name, f"not a readable WARC file: {exc}") from None
+            raise InputError(path or name, f"not a readable WARC file: {reason}") from None
         # a record cut off by a killed writer: every complete one before it was given
         log.warning("%s: WARC file ends in a broken record (%s)", path or name, exc)
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         log.warning("%s: WARC stream ends early (%s)", path or name, exc)
+
+
+def _status(code: str | None) -> int:
+    """The HTTP status of a record; 0 when its status line holds no number."""
+    digits = (code or "")[:3]
+    return int(digits) if digits.isdigit() else 0
+
+
+def _warc_time(value: str | None) -> datetime | None:
+    """A record's WARC-Date; None when it is missing or not a date."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def iter_responses(path: Path) -> Iterator[WarcResponse]:

@@ -6,18 +6,20 @@ One bad file never stops the others, and a file that fails leaves nothing behind
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..db import Archive
 from ..errors import ArchiveError, DiskFull, InputError
 from ..models import Article
 from ..rawstore import RawStore, sha256
+from ..scrub import one_line
 from ..store import Outcome, Stored, store
 from .files import is_warc, read_bytes, read_document
 
@@ -81,6 +83,7 @@ def import_paths(
     for path in iter_files(paths):
         if progress:
             progress(path)
+        shown = shown_path(path)
         try:
             if is_warc(path):
                 from .warc import import_warc
@@ -91,14 +94,26 @@ def import_paths(
         except DiskFull:
             raise
         except InputError as exc:
-            report.errors.append({"path": str(path), "error": exc.reason})
+            report.errors.append({"path": shown, "error": one_line(exc.reason)})
         except OperationalError as exc:
             if "full" in str(exc.orig).lower():
                 raise DiskFull(f"database: {exc.orig}") from exc
-            report.errors.append({"path": str(path), "error": f"database error: {exc.orig}"})
+            report.errors.append({"path": shown, "error": f"database error: {one_line(exc.orig)}"})
+        except DBAPIError as exc:  # the database refused a value (DataError, IntegrityError)
+            report.errors.append(
+                {"path": shown, "error": f"database refused: {one_line(exc.orig)}"}
+            )
         except ArchiveError as exc:
-            report.errors.append({"path": str(path), "error": str(exc)})
+            report.errors.append({"path": shown, "error": one_line(exc)})
+        except (ValueError, RecursionError) as exc:  # a parser's own failure on odd input
+            log.warning("%s: %s", shown, exc, exc_info=True)
+            report.errors.append({"path": shown, "error": f"cannot read: {one_line(exc)}"})
     return report
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as given, printable: a file name that is not UTF-8 gets U+FFFD marks."""
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def _import_one(
@@ -114,9 +129,14 @@ def _import_one(
         dup = s.scalar(select(Article).where(Article.raw_hash == sha256(data)).limit(1))
         if dup is not None and (url is None or dup.url == url):
             report.skipped.append(
-                {"path": str(path), "id": dup.id, "url": dup.url, "reason": "already imported"}
+                {
+                    "path": shown_path(path),
+                    "id": dup.id,
+                    "url": dup.url,
+                    "reason": "already imported",
+                }
             )
             return
         doc = read_document(path, data, source=source, url=url)
         result = store(s, doc, raw)
-        report.add(result, str(path))
+        report.add(result, shown_path(path))

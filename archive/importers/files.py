@@ -12,10 +12,15 @@ from ..extract.dates import CST, infer_year, parse_date, parse_month_day
 from ..extract.encoding import decode_html, decode_text, looks_binary
 from ..extract.html import extract
 from ..normalize import clean_markup
+from ..scrub import clip
 from .frontmatter import split_front_matter
 from .lead import guess_title, read_lead
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+#: limits on front matter fields (title, author and source are capped at storing)
+MAX_URL_CHARS = 2048
+MAX_TAGS = 50
+MAX_TAG_CHARS = 100
 WARC_SUFFIXES = (".warc", ".warc.gz")
 
 
@@ -75,10 +80,11 @@ def _from_text(path: Path, raw_text: str, url: str | None) -> Document:
     cleaned = clean_markup(body)
     lead = read_lead(cleaned.text)
     title = _str(meta.get("title")) or ""
+    meta_url = _str(meta.get("url") or meta.get("permalink") or meta.get("original_url"))
+    if meta_url and len(meta_url) > MAX_URL_CHARS:
+        raise InputError(str(path), f"front matter url longer than {MAX_URL_CHARS} characters")
     doc = Document(
-        url=url
-        or _str(meta.get("url") or meta.get("permalink") or meta.get("original_url"))
-        or file_url(path),
+        url=url or meta_url or file_url(path),
         title=title,
         text=cleaned.text,
         images=cleaned.images + _images(meta),
@@ -93,7 +99,8 @@ def _from_text(path: Path, raw_text: str, url: str | None) -> Document:
         doc.extra["title_guessed"] = True
     tags = meta.get("tags") or meta.get("categories")
     if tags:
-        doc.extra["tags"] = [str(t) for t in (tags if isinstance(tags, list) else [tags])]
+        tags = tags if isinstance(tags, list) else [tags]
+        doc.extra["tags"] = [clip(str(t), MAX_TAG_CHARS) for t in tags[:MAX_TAGS]]
     return doc
 
 
@@ -153,4 +160,6 @@ def _author(value: str | None) -> str | None:
 
 
 def _images(meta: dict[str, Any]) -> list[str]:
-    return [str(meta[k]) for k in ("image", "header-img", "cover") if meta.get(k)]
+    return [
+        clip(str(meta[k]), MAX_URL_CHARS) for k in ("image", "header-img", "cover") if meta.get(k)
+    ]
