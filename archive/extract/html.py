@@ -13,7 +13,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -32,6 +31,8 @@ from .density import (
     main_text,
 )
 from .pubdate import find_published, labelled_date
+from .repair import repair_swallowed
+from .urls import join_url
 from .publisher import publisher_of
 
 log = logging.getLogger(__name__)
@@ -90,9 +91,11 @@ def parse_page(page: str, url: str | None = None) -> HtmlElement | None:
     if page.lstrip().startswith("<?xml"):
         page = re.sub(r"^\s*<\?xml[^>]*\?>", "", page)
     try:
-        return lxml_html.document_fromstring(page, base_url=url)
+        doc = lxml_html.document_fromstring(page, base_url=url)
     except (ParserError, ValueError, etree.ParserError):
         return None
+    repair_swallowed(doc)
+    return doc
 
 
 def extract(
@@ -121,7 +124,7 @@ def extract(
     out.lang = (doc.get("lang") or md.meta_content(doc, "language", "og:locale") or None) or None
     out.site_name = md.meta_content(doc, "og:site_name", "SiteName", "sitename")
     canon = next(iter(doc.xpath("//link[@rel='canonical']/@href")), None)
-    out.canonical_url = urljoin(url, canon.strip()) if canon and url else canon
+    out.canonical_url = join_url(url, canon.strip()) if canon and url else canon
     work = copy.deepcopy(doc)
     clean_tree(work)
     body = work.find("body")
@@ -165,7 +168,9 @@ def _images(parts: list[HtmlElement], url: str | None) -> list[str]:
     seen: list[str] = []
     for el in parts:
         for src in iter_images(el):
-            absolute = urljoin(url, src) if url else src
+            absolute = join_url(url, src) if url else src
+            if absolute is None:
+                continue
             if absolute not in seen:
                 seen.append(absolute)
     return seen
