@@ -17,6 +17,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .webutil import _Handler
+
 
 @dataclass
 class SlowHeaders:
@@ -83,23 +85,12 @@ class Recorded:
         return [p for p, _ in self.requests]
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    routes: ClassVar[dict[str, tuple[int, dict[str, str], bytes]]] = {}
+class _Recorder(_Handler):
     log: ClassVar[list[tuple[str, dict[str, str]]]] = []
 
     def do_GET(self) -> None:
         self.log.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-        status, headers, body = self.routes.get(self.path, (404, {}, b"not here"))
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
+        super().do_GET()
 
 
 @contextmanager
