@@ -21,8 +21,10 @@ class ArchiveMissing(ArchiveError):
     """A read command was pointed at a home (or SQLite file) holding no archive."""
 
 
-class ArchiveCorrupt(ArchiveError):
-    """The SQLite file is damaged (bad header, malformed page): restore or recover it."""
+class ArchiveCorrupt(DatabaseUnavailable):
+    """The SQLite file is damaged (bad header, malformed page): restore or recover it.
+
+    A kind of unavailable database: the web app answers 503, the CLI exits 2."""
 
 
 class DiskFull(ArchiveError):

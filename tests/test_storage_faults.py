@@ -199,6 +199,18 @@ def test_sqlite_file_with_a_bad_header_is_one_line_exit_2(cli, home):
         assert_says_damaged(run(cli, *args), db)
 
 
+def test_web_app_on_a_damaged_sqlite_file_answers_503(home):
+    from fanzha.config import Settings
+    from fanzha.web import create_app
+
+    garble(home / "fanzha.db", 0, 100)
+    client = TestClient(create_app(Settings(home=home)))
+    for path in ("/api/articles/1", "/api/search?q=x", "/api/runs"):
+        resp = client.get(path)
+        assert resp.status_code == 503, resp.text
+        assert "damaged" in resp.json()["error"] and ".recover" in resp.json()["error"]
+
+
 def test_sqlite_file_with_a_malformed_page_is_one_line_exit_2(cli, tmp_path):
     home = tmp_path / "home"
     arc = Archive.open(home)
