@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..db import Archive
-from ..errors import ArchiveError, DiskFull, InputError
+from ..errors import ArchiveCorrupt, ArchiveError, DiskFull, InputError
 from ..models import Article
 from ..rawstore import RawStore, sha256
 from ..scrub import one_line
@@ -91,7 +91,7 @@ def import_paths(
                 import_warc(archive, path, report)
                 continue
             _import_one(archive, raw, path, source, url, report)
-        except DiskFull:
+        except (DiskFull, ArchiveCorrupt):  # every further file would fail the same way
             raise
         except InputError as exc:
             report.errors.append({"path": shown, "error": one_line(exc.reason)})

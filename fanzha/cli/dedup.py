@@ -12,7 +12,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, fail, settings
+from .app import (
+    DbOpt,
+    HomeOpt,
+    JsonOpt,
+    app,
+    cli_errors,
+    console,
+    emit_json,
+    fail,
+    read_archive,
+    settings,
+)
 
 
 @app.command()
@@ -42,7 +53,7 @@ def dedup(
         from ..jobs.lock import WriterLock
 
         config = settings(home, db)
-        archive = config.open_archive()
+        archive = read_archive(config)  # nothing to dedup in no archive
         with WriterLock(archive, "dedup"):  # never two writers at once (exit 3)
             processes = config.workers if workers is None else workers
             report = run_dedup(archive, rebuild=rebuild, workers=processes)
@@ -76,7 +87,7 @@ def dups(
     with cli_errors():
         from archive.dedup import queries
 
-        archive = settings(home, db).open_archive()
+        archive = read_archive(settings(home, db))
         with archive.session() as s:
             if cluster is None:
                 data: Any = queries.list_clusters(s, limit=limit, offset=offset)
@@ -134,7 +145,7 @@ def diff(
         from archive.dedup import queries
         from archive.lookup import find_article
 
-        archive = settings(home, db).open_archive()
+        archive = read_archive(settings(home, db))
         with archive.session() as s:
             ida, idb = find_article(s, a).id, find_article(s, b).id
             data = queries.diff_articles(s, ida, idb)
@@ -205,7 +216,7 @@ def check(
         if allow_private:
             config = replace(config, allow_private_fetch=True)
         url, title, text = _read_target(target)
-        archive = config.open_archive()
+        archive = read_archive(config)
         data = run_check(archive, fetcher_for(config), text=text, url=url, title=title)
     data["input"].pop("text", None)  # the caller has it; the matches are the answer
     if json_:

@@ -29,6 +29,7 @@ from .app import (
     emit_json,
     err_console,
     fail,
+    read_archive,
     settings,
 )
 
@@ -170,7 +171,7 @@ def runs(
     from ..jobs.runs import list_runs, run_detail
 
     with cli_errors():
-        archive = settings(home, db).open_archive()
+        archive = read_archive(settings(home, db))
         if run is not None:
             detail = run_detail(archive, run)
             if detail is None:

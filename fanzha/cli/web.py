@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .app import DbOpt, HomeOpt, app, cli_errors, err_console, fail, settings
+from .app import DbOpt, HomeOpt, app, cli_errors, err_console, fail, read_archive, settings
 
 
 def _is_loopback(host: str) -> bool:
@@ -64,7 +64,7 @@ def serve(
         import uvicorn
 
         conf = settings(home, db)
-        conf.open_archive().close()  # a bad --db or home fails here, in one line
+        read_archive(conf).close()  # a bad --db or home fails here, in one line
         if not _is_loopback(host):
             err_console.print(
                 f"fanzha: warning: serving on {host}, reachable from other machines", markup=False
