@@ -8,13 +8,19 @@ from sqlalchemy.orm import Session
 from .errors import NotFound
 from .models import Article, ArticleAlias
 
+# Ids are INTEGER columns: 32 bits on PostgreSQL, so no row has a larger id on either
+# database. A larger number names nothing (and would overflow the driver).
+MAX_ID = 2**31 - 1
+
 
 def find_article(session: Session, ref: str) -> Article:
     """The article with id ``ref`` (digits) or URL ``ref``; raises NotFound."""
     ref = str(ref).strip()
     if not ref:
         raise NotFound("no article given: pass an id or a URL")
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit():
+        if int(ref) > MAX_ID:
+            raise NotFound(f"no article with id {ref}")
         article = session.get(Article, int(ref))
         if article is not None:
             return article

@@ -38,6 +38,18 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def inside(base: Path, path: Path, ref: str) -> Path:
+    """``path`` resolved (symbolic links followed), or NotFound when that leaves ``base``.
+
+    Raw references are read from the database: one altered there (``raw:../../x``, a
+    WARC name that is a link out of the store) must not read files elsewhere.
+    """
+    resolved = path.resolve()
+    if not resolved.is_relative_to(Path(base).resolve()):
+        raise NotFound(f"raw reference {ref!r} points outside the raw store; refused")
+    return resolved
+
+
 class RawStore:
     """Content-addressed raw files under ``root``."""
 
@@ -58,7 +70,7 @@ class RawStore:
         kind, _, rest = ref.partition(":")
         if kind == "raw":
             try:
-                return self.path_for(rest).read_bytes()
+                return inside(self.root, self.path_for(rest), ref).read_bytes()
             except FileNotFoundError:
                 raise NotFound(f"raw copy {ref} is missing from {self.root}") from None
         if kind == "warc":

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import DiskFull, InputError, NotFound
+from .rawstore import inside
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def read_record(warc_dir: Path, ref: str) -> bytes:
 def read_response(warc_dir: Path, ref: str) -> WarcResponse:
     """The response record at ``<file>#<offset>`` in ``warc_dir``."""
     name, offset = _parse_ref(ref)
-    path = Path(warc_dir) / name
+    path = inside(warc_dir, Path(warc_dir) / name, ref)
     try:
         fh = path.open("rb")
     except FileNotFoundError:

@@ -296,6 +296,15 @@ def build_query(query: str, reader: Any) -> tuple[wq.Query, list[str]]:
 # -- filters -------------------------------------------------------------------------
 
 _DATE = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?$")
+# The years a date filter may name: wide enough for any bulletin, narrow enough that the
+# period's end and its shift to UTC stay within what datetime and the databases hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def check_year(year: int, option: str, value: str) -> None:
+    """QueryError unless ``year`` is within FIRST_YEAR..LAST_YEAR."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise QueryError(f"{option} {value!r} is out of range (years {FIRST_YEAR} to {LAST_YEAR})")
 
 
 def parse_date(value: str, option: str, *, end: bool = False) -> datetime:
@@ -305,6 +314,7 @@ def parse_date(value: str, option: str, *, end: bool = False) -> datetime:
     if not m:
         raise QueryError(f"{option} {value!r} is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)")
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    check_year(y, option, value)
     try:
         if d is not None:
             start = datetime(y, int(mo), int(d), tzinfo=CST)

@@ -20,6 +20,25 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _check_bindable(host: str, port: int) -> None:
+    """Exit 2 with one line when ``host:port`` cannot be listened on (taken, no such address).
+
+    Uvicorn would log the error and exit 3, which in fanzha's exit-code table means
+    "another writer holds the lock".
+    """
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            sock.bind(address)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (pick another --port)")
+
+
 def default_workers() -> int:
     """One worker process per core this process may run on."""
     try:
@@ -65,6 +84,7 @@ def serve(
 
         conf = settings(home, db)
         read_archive(conf).close()  # a bad --db or home fails here, in one line
+        _check_bindable(host, port)
         if not _is_loopback(host):
             err_console.print(
                 f"fanzha: warning: serving on {host}, reachable from other machines", markup=False
@@ -73,11 +93,16 @@ def serve(
         os.environ["FANZHA_HOME"] = str(conf.home.resolve())
         if conf.db_url:
             os.environ["FANZHA_DB"] = conf.db_url
-        uvicorn.run(
-            "fanzha.web.app:app_from_env",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
-        )
+        try:
+            uvicorn.run(
+                "fanzha.web.app:app_from_env",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="info",
+            )
+        except SystemExit as exc:  # uvicorn's startup failure is 3: fanzha's lock code
+            if exc.code == 3:
+                fail(f"the server on {host}:{port} did not start (see the log above)")
+            raise

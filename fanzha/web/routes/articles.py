@@ -18,6 +18,7 @@ from archive.rawstore import RawStore
 
 from .. import data
 from ..deps import archive_of, render
+from ..inputs import Id
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,7 +26,7 @@ RAW_CSP = "sandbox; default-src 'none'; frame-ancestors 'self'"
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def article_page(request: Request, article_id: int) -> HTMLResponse:
+def article_page(request: Request, article_id: Id) -> HTMLResponse:
     with archive_of(request).session() as s:
         article = data.get_article(s, article_id)
         info = data.article_json(s, article)
@@ -40,7 +41,7 @@ def looks_html(body: bytes) -> bool:
 
 
 @router.get("/raw/{article_id}")
-def raw_snapshot(request: Request, article_id: int, as_text: bool = False) -> Response:
+def raw_snapshot(request: Request, article_id: Id, as_text: bool = False) -> Response:
     archive = archive_of(request)
     with archive.session() as s:
         article = data.get_article(s, article_id)

@@ -12,6 +12,7 @@ from archive.dedup.queries import cluster_detail, diff_articles, list_clusters
 from ...errors import UsageError
 from .. import data
 from ..deps import archive_of, int_param, render
+from ..inputs import Id
 from ..sidebyside import side_by_side
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,7 @@ def clusters_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/clusters/{cluster_id}", response_class=HTMLResponse)
-def cluster_page(request: Request, cluster_id: int) -> HTMLResponse:
+def cluster_page(request: Request, cluster_id: Id) -> HTMLResponse:
     with archive_of(request).session() as s:
         cluster = cluster_detail(s, cluster_id)
     members = cluster.get("members", [])

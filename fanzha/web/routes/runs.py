@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from .. import data
 from ..deps import archive_of, int_param, render
+from ..inputs import Id
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 30
@@ -23,7 +24,7 @@ def runs_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: int) -> HTMLResponse:
+def run_page(request: Request, run_id: Id) -> HTMLResponse:
     with archive_of(request).session() as s:
         run = data.get_run(s, run_id)
     return render(request, "run.html", {"run": run})
