@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from archive import Archive
 from archive.dedup import run_dedup
-from fanzha.checking.check import MAX_MATCHES
+from fanzha.checking.check import MAX_CHANGE_CHARS, MAX_CHANGES, MAX_MATCHES, bounded
 from fanzha.config import Settings
 from fanzha.web import create_app
 from fanzha.web.sidebyside import side_by_side
@@ -156,3 +156,16 @@ def test_inline_diffs_of_a_long_archived_copy_are_cut_and_say_so():
     assert any("paragraphs" in n and "only in the archived copy, not shown" in n for n in notes)
     assert " … (500 characters not shown)" in notes
     assert view.counts == side_by_side(long_copy + "\n" + STORY, checked).counts
+
+
+def test_a_long_diff_in_the_answer_is_bounded_and_says_what_was_left_out():
+    change = {"op": "replace", "a": "甲" * 1500, "b": "乙", "before": "前" * 1200, "after": ""}
+    result = {"matches": [], "diff": {"a": 1, "changes": [change] * (MAX_CHANGES + 5)}}
+    got = bounded(result)
+    assert len(got["diff"]["changes"]) == MAX_CHANGES
+    first = got["diff"]["changes"][0]
+    assert first["a"] == "甲" * MAX_CHANGE_CHARS + "…"
+    assert first["before"] == "…" + "前" * MAX_CHANGE_CHARS  # the context next to the change
+    assert first["b"] == "乙"
+    assert got["omitted"] == {"changes": 5, "change_chars": MAX_CHANGES * (500 + 200)}
+    assert bounded({"matches": [{"id": 1}]})["omitted"] == {}
