@@ -18,17 +18,21 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from archive.errors import ArchiveError, DatabaseUnavailable, DiskFull, HomeNotWritable, NotFound
 
+from ..checking import FetchBusy, fetcher_for
 from ..config import Settings
 from . import api
 from .deps import STATIC, ArchiveHolder, make_templates, render
+from .inputs import MAX_BODY, BodyLimit, refuse_bad_text
+from .origin import same_origin
 from .routes import articles, check, clusters, runs, search, stats
 
 log = logging.getLogger(__name__)
@@ -49,7 +53,7 @@ SECURITY_HEADERS = {
 def status_for(exc: Exception) -> int:
     if isinstance(exc, NotFound):
         return 404
-    if isinstance(exc, DatabaseUnavailable | DiskFull | HomeNotWritable):
+    if isinstance(exc, DatabaseUnavailable | DiskFull | HomeNotWritable | FetchBusy):
         return 503
     return 400
 
@@ -80,10 +84,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
         lifespan=lifespan,
+        redirect_slashes=False,  # Starlette's would send the client to the Host header's name
+        # same_origin: a POST from another site's page is 403; refuse_bad_text: NUL, surrogates
+        dependencies=[Depends(same_origin), Depends(refuse_bad_text)],
     )
     app.state.settings = settings
+    app.state.fetcher = fetcher_for(settings)  # shared: its concurrency cap is the app's
     app.state.archive = holder
     app.state.templates = make_templates()
+
+    # Larger bodies: 413, never parsed. Added first, so it runs inside the middleware
+    # below, whose task group would wrap the 413 into an ExceptionGroup.
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -113,17 +125,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         parts = []
         for e in exc.errors():
             where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
-            parts.append(
-                f"{where}: {e.get('msg', 'invalid')}" if where else e.get("msg", "invalid")
-            )
+            msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+            parts.append(f"{where}: {msg}" if where else msg)
         return error(request, 400, "; ".join(parts) or "bad request")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and message == "Not Found":
+            target = without_slash(request)
+            if target:
+                return RedirectResponse(target, status_code=307)
             message = f"no page at {request.url.path}"
+        if exc.status_code == 413:
+            message = f"request body too large (at most {MAX_BODY // (1024 * 1024)} MB)"
         return error(request, exc.status_code, message)
+
+    def without_slash(request: Request) -> str | None:
+        """A relative URL for ``/page/`` when ``/page`` exists (never one naming a host)."""
+        path = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
+        target = "/" + path.strip("/")
+        if not path.endswith("/") or target == "/" or target.startswith(("//", "/\\")):
+            return None
+        scope = {**request.scope, "path": request.url.path.rstrip("/")}
+        if not any(r.matches(scope)[0] == Match.FULL for r in app.router.routes):
+            return None
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        return target + ("?" + query if query else "")
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
