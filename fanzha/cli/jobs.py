@@ -171,6 +171,10 @@ def runs(
     from ..jobs.runs import list_runs, run_detail
 
     with cli_errors():
+        from archive.lookup import MAX_ID
+
+        if run is not None and not 1 <= run <= MAX_ID:  # no such id column value
+            fail(f"no run {run}")
         archive = read_archive(settings(home, db))
         if run is not None:
             detail = run_detail(archive, run)
