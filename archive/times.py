@@ -53,17 +53,27 @@ def show_time(value: datetime | None, offset: str | None = None) -> str | None:
 
 
 def show_published(
-    value: datetime | None, precision: str | None, extra: Mapping[str, Any] | None = None
+    value: datetime | None, precision: str | None, offset: str | None = None
 ) -> str | None:
     """A published time as shown everywhere: ``2022-05-15`` for a date-only value,
-    else ISO 8601 in China time or in the page's own zone (``extra``'s offset)."""
+    else ISO 8601 in China time, or in the page's own zone ``offset`` (``+09:00``)."""
     if value is None:
         return None
     if precision in DATE_ONLY:
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(CST).date().isoformat()
-    return show_time(value, (extra or {}).get(OFFSET_KEY))
+    return show_time(value, offset)
+
+
+def published_of(item: Any) -> str | None:
+    """``show_published`` of an article, or of a row with ``published_at``,
+    ``published_precision`` and either ``extra`` or a ``published_offset`` column."""
+    offset = getattr(item, OFFSET_KEY, None)
+    if offset is None:
+        extra = getattr(item, "extra", None)
+        offset = extra.get(OFFSET_KEY) if isinstance(extra, Mapping) else None
+    return show_published(item.published_at, getattr(item, "published_precision", None), offset)
 
 
 def with_offset(extra: dict[str, Any], published: datetime | None) -> dict[str, Any]:

@@ -3,9 +3,11 @@
 Without a query, every stored article (in id order, read in batches: the whole
 archive never sits in memory); with one, every article that matches it (all
 copies, in relevance order). One record per article, DESIGN's export shape:
-``{"id","url","title","source","author","published","fetched","fraud_types","text",
-"cluster"}`` with ``published``/``fetched`` in ISO 8601 with their time zone (China
-time) and ``text`` the clean text (paragraphs separated by newlines).
+``{"id","url","title","source","site","author","published","fetched","fraud_types",
+"text","cluster"}`` (``source``: the publisher the page names, else the site's name;
+``site``: the site profile it was crawled from, empty for imported files) with ``published``/``fetched`` as ``archive.times`` shows them (ISO 8601
+in China time or the page's own zone; a date-only ``published`` as ``YYYY-MM-DD``) and
+``text`` the clean text (paragraphs separated by newlines).
 
 CSV cells are neutralised against formula injection as OWASP advises: archived
 titles and texts are hostile input, and a spreadsheet runs a cell that begins with
@@ -22,12 +24,13 @@ from typing import Any, TextIO
 
 from archive import Archive
 from archive.models import Article, Member, Source
+from archive.times import published_of
 
 from . import fastpath
 from .errors import QueryError
 from .indexer import open_index
 from .query import build_query
-from .rows import article_select, iso
+from .rows import article_select, iso, published_columns
 
 FORMATS = ("jsonl", "csv")
 FIELDS = [
@@ -35,6 +38,7 @@ FIELDS = [
     "url",
     "title",
     "source",
+    "site",
     "author",
     "published",
     "fetched",
@@ -60,8 +64,9 @@ def _stmt() -> Any:
         Article.url,
         Article.title,
         Source.name,
+        Article.site,
         Article.author,
-        Article.published_at,
+        *published_columns(),
         Article.fetched_at,
         Article.fraud_types,
         Article.text,
@@ -75,8 +80,9 @@ def _record(r: Any) -> dict[str, Any]:
         "url": r.url,
         "title": r.title,
         "source": r.name,
+        "site": r.site,
         "author": r.author,
-        "published": iso(r.published_at),
+        "published": published_of(r),
         "fetched": iso(r.fetched_at),
         "fraud_types": list(r.fraud_types or []),
         "text": r.text,

@@ -27,6 +27,7 @@ from whoosh.scoring import BM25F
 
 from archive import Archive
 from archive.models import Article, Cluster, Member, Source
+from archive.times import published_of
 
 from . import fastpath
 from .docvalues import collapse, doc_values
@@ -34,7 +35,7 @@ from .errors import QueryError
 from .highlight import snippet
 from .indexer import live_searcher
 from .query import build_query, filter_query
-from .rows import article_select, iso
+from .rows import article_select, published_columns
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +78,11 @@ def search(
     all_copies: bool = False,
     sort: str = "relevance",
     facets: bool = True,
+    site: str | None = None,
 ) -> dict[str, Any]:
     """Search the index; DESIGN's ``search`` shape plus ``facets`` (see the module doc)."""
     _check(limit, offset, sort)
-    fq = filter_query(source=source, fraud_type=fraud_type, since=since, until=until)
+    fq = filter_query(source=source, fraud_type=fraud_type, since=since, until=until, site=site)
     with live_searcher(archive, weighting=BM25F()) as s:
         q, texts = build_query(query, s.reader())
         dv = doc_values(s)
@@ -144,9 +146,10 @@ def _hits(
                 Article.title,
                 Article.text,
                 Article.author,
-                Article.published_at,
+                *published_columns(),
                 Article.fraud_types,
                 Source.name,
+                Article.site,
                 Member.cluster_id,
                 Cluster.size,
                 Cluster.canonical_id,
@@ -165,8 +168,9 @@ def _hits(
                 "url": r.url,
                 "title": r.title,
                 "source": r.name,
+                "site": r.site,
                 "author": r.author,
-                "published": iso(r.published_at),
+                "published": published_of(r),
                 "fraud_types": list(r.fraud_types or []),
                 "snippet": snip.marked,
                 "snippet_text": snip.text,

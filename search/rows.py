@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from archive.models import Article, Cluster, Member, Source
-
-CST = timezone(timedelta(hours=8), "CST")
+from archive.times import OFFSET_KEY, show_time
 
 
 def article_select(*columns: Any) -> Any:
@@ -23,10 +22,16 @@ def article_select(*columns: Any) -> Any:
     )
 
 
+def published_columns() -> tuple[Any, ...]:
+    """The columns ``archive.times.published_of`` reads from a row: the time, its
+    precision and the page's own zone (only that key of ``extra``, not all of it)."""
+    return (
+        Article.published_at,
+        Article.published_precision,
+        Article.extra[OFFSET_KEY].as_string().label(OFFSET_KEY),
+    )
+
+
 def iso(dt: datetime | None) -> str | None:
     """ISO 8601 in China time, with its offset (``2022-05-11T09:00:00+08:00``)."""
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(CST).isoformat()
+    return show_time(dt)

@@ -122,8 +122,16 @@ def test_safe_href(url, ok):
     assert (safe_href(url) is not None) is ok
 
 
-def test_day_in_china_time():
-    assert day("2022-05-10T16:00:00+00:00") == "2022-05-11"
+def test_day_in_china_time_or_the_zone_the_text_names():
+    from datetime import UTC, datetime
+
+    from fanzha.web.deps import minute
+
+    assert day(datetime(2022, 5, 10, 16, 0, tzinfo=UTC)) == "2022-05-11"
+    assert day("2022-05-11T00:30:00+08:00") == "2022-05-11"
+    assert day("2022-05-10T23:30:00+09:00") == "2022-05-10"  # the page's own zone
+    assert day("2022-05-11") == "2022-05-11" and minute("2022-05-11") == "2022-05-11"
+    assert minute("2022-05-10T23:30:00+09:00") == "2022-05-10 23:30 +09:00"
     assert day("not a date") == "not a date" and day(None) == ""
 
 

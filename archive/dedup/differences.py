@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..diff import diff_meta
 from ..models import Article, Cluster, DedupPendingDiff, Difference, Member, Source, utcnow
+from ..times import show_published
 from .workers import Workers, diffs_of
 
 Pending = list[tuple[int, int, float]]  # (canonical, member, similarity)
@@ -165,18 +166,19 @@ def article_info(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
                 Article.author,
                 Article.image_urls,
                 Source.name,
+                Article.published_precision,
             )
             .outerjoin(Source, Article.source_id == Source.id)
             .where(Article.id.in_(ids[i : i + 500]))
         )
-        for aid, text, chash, title, pub, author, images, source in rows:
+        for aid, text, chash, title, pub, author, images, source, precision in rows:
             info[aid] = {
                 "id": aid,
                 "text": text or "",
                 "hash": chash,
                 "meta": {
                     "title": title,
-                    "published": pub.isoformat() if pub else None,
+                    "published": show_published(pub, precision),
                     "source": source,
                     "author": author,
                     "images": len(images or []),

@@ -26,15 +26,12 @@ from ..models import (
     Source,
 )
 from ..normalize import normalize
+from ..times import OFFSET_KEY, published_of
 from .boilerplate import Boilerplate
 from .candidates import best
 from .differences import article_info
 from .signatures import band_keys, estimate, from_bytes
 from .verify import Features, measure, worth_verifying
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def list_clusters(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
@@ -59,16 +56,23 @@ def list_clusters(session: Session, *, limit: int = 50, offset: int = 0) -> list
             Article.url,
             Article.title,
             Article.published_at,
+            Article.published_precision,
+            Article.extra[OFFSET_KEY].as_string().label(OFFSET_KEY),
         )
         .join(Article, Article.id == Member.article_id)
         .where(Member.cluster_id.in_(ids))
     ).all()
     members: dict[int, list[dict[str, Any]]] = {cid: [] for cid in ids}
-    for cid, rel, sim, aid, url, title, _pub in sorted(
-        rows, key=lambda r: (r[1] != "canonical", r[6] is None, r[6] or 0, r[3])
-    ):
-        members[cid].append(
-            {"id": aid, "url": url, "title": title, "similarity": sim, "relation": rel}
+    for r in sorted(rows, key=lambda r: (r[1] != "canonical", r[6] is None, r[6] or 0, r[3])):
+        members[r.cluster_id].append(
+            {
+                "id": r.id,
+                "url": r.url,
+                "title": r.title,
+                "similarity": r.similarity,
+                "relation": r.relation,
+                "published": published_of(r),
+            }
         )
     return [
         {"id": c.id, "canonical": c.canonical_id, "size": c.size, "members": members[c.id]}
@@ -86,7 +90,15 @@ def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
     if cluster is None:
         raise NotFound(f"no cluster with id {cluster_id}")
     rows = session.execute(
-        select(Member, Article.url, Article.title, Article.published_at, Source.name)
+        select(
+            Member,
+            Article.url,
+            Article.title,
+            Article.published_at,
+            Source.name,
+            Article.published_precision,
+            Article.extra[OFFSET_KEY].as_string().label(OFFSET_KEY),
+        )
         .join(Article, Article.id == Member.article_id)
         .outerjoin(Source, Source.id == Article.source_id)
         .where(Member.cluster_id == cluster_id)
@@ -94,16 +106,17 @@ def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
     rows.sort(key=lambda r: (r[3] is None, r[3] or 0, r[0].article_id))
     members = [
         {
-            "id": m.article_id,
-            "url": url,
-            "title": title,
-            "published": _iso(pub),
-            "source": source,
-            "similarity": m.similarity,
-            "containment": m.containment,
-            "relation": m.relation,
+            "id": r.Member.article_id,
+            "url": r.url,
+            "title": r.title,
+            "published": published_of(r),
+            "published_precision": r.published_precision,
+            "source": r.name,
+            "similarity": r.Member.similarity,
+            "containment": r.Member.containment,
+            "relation": r.Member.relation,
         }
-        for m, url, title, pub, source in rows
+        for r in rows
     ]
     return {
         "id": cluster.id,
@@ -119,7 +132,8 @@ def _summary(session: Session, article: Article) -> dict[str, Any]:
         "url": article.url,
         "title": article.title,
         "source": article.source.name if article.source else None,
-        "published": _iso(article.published_at),
+        "published": published_of(article),
+        "published_precision": article.published_precision,
     }
 
 
@@ -161,6 +175,7 @@ def diff_articles(session: Session, a_id: int, b_id: int) -> dict[str, Any]:
             if forward
             else {k: {"a": v["b"], "b": v["a"]} for k, v in stored.meta.items()}
         )
+        meta = _shown_published(meta, a, b)
         result.update(similarity=stored.similarity, changes=changes, metadata=meta, recorded=True)
         return result
     info = article_info(session, [a_id, b_id])
@@ -170,10 +185,24 @@ def diff_articles(session: Session, a_id: int, b_id: int) -> dict[str, Any]:
         containment=match.containment,
         relation=match.relation,
         changes=diff_texts(info[a_id]["text"], info[b_id]["text"]),
-        metadata=diff_meta(info[a_id]["meta"], info[b_id]["meta"]),
+        metadata=_shown_published(diff_meta(info[a_id]["meta"], info[b_id]["meta"]), a, b),
         recorded=False,
     )
     return result
+
+
+def _shown_published(meta: dict[str, Any], a: Article, b: Article) -> dict[str, Any]:
+    """``meta`` with a changed published time as ``archive.times`` shows it (a recorded
+    difference may hold it in another form); dropped when the two show alike."""
+    if "published" not in meta:
+        return meta
+    meta = dict(meta)
+    shown = {"a": published_of(a), "b": published_of(b)}
+    if shown["a"] == shown["b"]:
+        del meta["published"]
+    else:
+        meta["published"] = shown
+    return meta
 
 
 def candidates_for(

@@ -6,24 +6,30 @@ says. Everything here only reads; sessions are the caller's.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.errors import NotFound
-from archive.extract.dates import CST
 from archive.lookup import find_article
 from archive.models import Article, Cluster, CrawlError, CrawlRun, Member, Source
+from archive.times import published_of, show_time
+from search.errors import QueryError
+from search.query import parse_date
 
 from ..errors import UsageError
 from ..jobs.runs import run_json as jobs_run_json
 
+#: what a since/until filter may look like (ASCII: ``int`` would take other digits too)
+FILTER_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
+
 
 def iso(value: datetime | None) -> str | None:
     """ISO 8601 with the China time zone (+08:00), as the CLI's JSON gives dates."""
-    return value.astimezone(CST).isoformat() if value else None
+    return show_time(value)
 
 
 def source_name(article: Article) -> str | None:
@@ -44,8 +50,9 @@ def article_json(session: Session, article: Article, *, text: bool = True) -> di
         "title": article.title,
         "source": source_name(article),
         "source_kind": article.source.kind if article.source else None,
+        "site": article.site,
         "author": article.author,
-        "published": iso(article.published_at),
+        "published": published_of(article),
         "published_precision": article.published_precision,
         "fetched": iso(article.fetched_at),
         "fraud_types": list(article.fraud_types or []),
@@ -83,20 +90,24 @@ def recent_articles(
     limit: int = 20,
     *,
     source: str | None = None,
+    site: str | None = None,
     fraud_type: str | None = None,
     since: str | None = None,
     until: str | None = None,
 ) -> list[dict[str, Any]]:
     """The latest archived articles (every copy), narrowed by the search page's filters.
 
-    ``since``/``until`` are YYYY-MM-DD days in China time on the published date, as
-    the search filters are. Fraud types are a JSON list, matched here in Python.
+    ``since``/``until`` are YYYY-MM-DD, YYYY-MM or YYYY in China time on the published
+    date, as the search filters are (``since`` from the start of that period, ``until`` to
+    its end). Fraud types are a JSON list, matched here in Python.
     """
     stmt = select(Article).options(selectinload(Article.source))
     if source:
         stmt = stmt.join(Source, Article.source_id == Source.id).where(Source.name == source)
-    start = datetime.fromisoformat(since).replace(tzinfo=CST) if since else None
-    stop = datetime.fromisoformat(until).replace(tzinfo=CST) + timedelta(days=1) if until else None
+    if site:
+        stmt = stmt.where(Article.site == site)
+    start = parse_date(since, "since") if since else None
+    stop = parse_date(until, "until", end=True) if until else None
     if start and stop and start >= stop:
         raise UsageError(f"since {since} is after until {until}")
     if start:
@@ -162,10 +173,21 @@ def run_error_count(session: Session) -> int:
 
 
 def parse_day(value: str | None, name: str) -> str | None:
-    """A YYYY-MM-DD filter value checked (returned as given), or UsageError."""
+    """A date filter as the CLI takes it, ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (China
+    time; ASCII digits only), checked and returned as given, or UsageError.
+
+    ``search.query.parse_date`` judges it, so the web and the CLI accept the same dates
+    and years."""
     if value is None or not value.strip():
         return None
+    text = value.strip()
+    if not FILTER_DATE.fullmatch(text):
+        raise UsageError(f"{name} must be a date as YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}")
     try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise UsageError(f"{name} must be a date as YYYY-MM-DD, not {value!r}") from None
+        parse_date(text, name)
+        parse_date(text, name, end=True)
+    except QueryError as exc:
+        raise UsageError(f"{name} must be a date as YYYY-MM-DD, YYYY-MM or YYYY: {exc}") from None
+    except OverflowError:
+        raise UsageError(f"{name} {text} is out of range") from None
+    return text

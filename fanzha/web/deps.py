@@ -14,12 +14,11 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
 from archive import Archive
-from archive.extract.dates import CST
+from archive.times import CST, offset_of
 
 from ..checking import Fetcher
 from ..config import Settings
 from ..errors import UsageError
-from .inputs import whole_number
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -58,12 +57,14 @@ def safe_href(url: str | None) -> str | None:
 
 
 def _local(value: Any) -> datetime | str | None:
-    """A datetime (or ISO 8601 text) in China time; text that is no date comes back as is."""
+    """A datetime in China time, or ISO 8601 text as ``archive.times`` wrote it (in its
+    own zone; a date alone is a China day); text that is no date comes back as is."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             return value
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=CST)
     if isinstance(value, datetime):
         return value.astimezone(CST) if value.tzinfo else value
     return None
@@ -78,10 +79,14 @@ def day(value: Any) -> str:
 
 
 def minute(value: Any) -> str:
-    """An ISO date-time (or datetime) as YYYY-MM-DD HH:MM in China time; '' for none."""
+    """An ISO date-time (or datetime) as YYYY-MM-DD HH:MM in China time, or in the zone
+    the text names (then shown after it); a date alone stays a date; '' for none."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        return value.strip()
     local = _local(value) if value else None
     if isinstance(local, datetime):
-        return local.strftime("%Y-%m-%d %H:%M")
+        offset = offset_of(local)
+        return local.strftime("%Y-%m-%d %H:%M") + (f" {offset}" if offset else "")
     return local[:16] if local else ""
 
 
@@ -125,20 +130,8 @@ def pct(value: Any) -> str:
         return ""
 
 
-# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in
-# an archived title they can make the text around them read reversed ("Trojan Source").
-BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def without_bidi(value: Any) -> Any:
-    """Every value a template prints, bidi controls taken out of its text (Markup stays Markup)."""
-    return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value
-
-
 def make_templates() -> Jinja2Templates:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, finalize=without_bidi
-    )
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
     env.filters.update(
         safe_href=safe_href, day=day, minute=minute, pct=pct, meta_value=meta_value, after=after
     )
@@ -173,10 +166,13 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 def int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
-    """A whole-number query parameter (ASCII digits) within [lo, hi], or UsageError."""
+    """A whole-number query parameter within [lo, hi], or UsageError saying so."""
     if value is None or value == "":
         return default
-    number = whole_number(value, name)
+    try:
+        number = int(value)
+    except ValueError:
+        raise UsageError(f"{name} must be a whole number, not {value!r}") from None
     if not lo <= number <= hi:
         raise UsageError(f"{name} must be between {lo} and {hi}, not {number}")
     return number
