@@ -213,3 +213,14 @@ def test_warc_errors_name_the_path_as_given(cli, tmp_path, monkeypatch):
     out = json.loads(result.stdout)
     assert out["errors"][0]["path"] == "sub/bad.warc"
     assert str(tmp_path) not in result.stdout + result.stderr
+
+
+def test_titles_and_errors_are_printed_as_text_not_markup(cli, home, tmp_path):
+    """Rich markup in a title ("[/bold]") used to raise MarkupError in the table."""
+    path = tmp_path / "markup.md"
+    path.write_text('---\ntitle: "[/bold] [red]坏"\n---\n' + BODY, encoding="utf-8")
+    bad = tmp_path / "[red]x.txt"
+    bad.write_text("---\ndate: 2022-13-45\n---\n" + BODY, encoding="utf-8")
+    result = run(cli, "import", path, bad, "--home", home)
+    assert result.exit_code == 1, result.stderr
+    assert "[/bold] [red]坏" in result.stdout and "1 imported" in result.stdout

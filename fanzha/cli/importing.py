@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, fail, settings
 
@@ -43,15 +44,18 @@ def import_(
 
 
 def _print_report(report) -> None:
+    """A table of the files; their titles, paths and errors printed as text, not markup."""
     table = Table("status", "id", "title", "path", box=None, pad_edge=False)
     for row in report.imported:
-        table.add_row("[green]new[/]", str(row["id"]), row["title"], row["path"])
+        table.add_row("[green]new[/]", str(row["id"]), Text(row["title"]), Text(row["path"]))
     for row in report.updated:
-        table.add_row("[cyan]updated[/]", str(row["id"]), row["title"], row["path"])
+        table.add_row("[cyan]updated[/]", str(row["id"]), Text(row["title"]), Text(row["path"]))
     for row in report.skipped:
-        table.add_row("[dim]skipped[/]", str(row.get("id", "")), row.get("title", ""), row["path"])
+        table.add_row(
+            "[dim]skipped[/]", str(row.get("id", "")), Text(row.get("title", "")), Text(row["path"])
+        )
     for row in report.errors:
-        table.add_row("[red]error[/]", "", row["error"], row["path"])
+        table.add_row("[red]error[/]", "", Text(row["error"]), Text(row["path"]))
     if table.row_count:
         console.print(table)
     console.print(
