@@ -37,7 +37,7 @@ def page(client, path, status=200):
         and "frame-ancestors 'none'" in csp
     )
     assert resp.headers["x-content-type-options"] == "nosniff"
-    assert resp.headers["referrer-policy"] == "no-referrer"
+    assert resp.headers["referrer-policy"] == "same-origin"  # nothing to other sites
     return html
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from fanzha.checking import Fetcher, FetchRefused
 from fanzha.web.charts import stacked_bars
 from fanzha.web.deps import day, safe_href
-from fanzha.checking import Fetcher, FetchRefused
 from fanzha.web.sidebyside import side_by_side
 from fanzha.web.snippets import hit_segments, query_terms, segments
 
