@@ -16,9 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .document import Document
+from .extract.relevance import classify
+from .indicators import record as record_indicators
 from .models import Article, ArticleAlias, Source, Version, utcnow
 from .normalize import normalize
 from .rawstore import RawStore, sha256
+from .scrub import scrub_document
 from .times import with_offset
 
 
@@ -59,7 +62,8 @@ def get_source(session: Session, doc: Document) -> Source | None:
 
 
 def store(session: Session, doc: Document, raw: RawStore | None = None) -> Stored:
-    """Insert or update the article at ``doc.url``."""
+    """Insert or update the article at ``doc.url`` (its strings scrubbed first)."""
+    doc = scrub_document(doc)
     norm = normalize(doc.text)
     digest = content_hash(norm, doc.title)
     raw_hash = sha256(doc.raw) if doc.raw is not None else None
@@ -103,7 +107,8 @@ def store(session: Session, doc: Document, raw: RawStore | None = None) -> Store
     article.content_hash = digest
     article.raw_hash = raw_hash
     article.raw_ref = raw_ref
-    article.fraud_types = list(doc.fraud_types)
+    # every way in is tagged: the crawler classifies already, an imported file here
+    article.fraud_types = list(doc.fraud_types or classify(doc.title, doc.text).fraud_types)
     article.image_urls = list(doc.images)
     article.extra = with_offset(dict(doc.extra), doc.published_at)  # the page's zone
     article.changed_at = now
@@ -113,6 +118,7 @@ def store(session: Session, doc: Document, raw: RawStore | None = None) -> Store
     for alias in dict.fromkeys(doc.aliases):
         if alias != article.url:
             session.merge(ArticleAlias(url=alias, article_id=article.id, kind="page"))
+    record_indicators(session, article)
     return Stored(article, outcome)
 
 
