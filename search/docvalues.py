@@ -1,7 +1,7 @@
 """Per-document values as numpy arrays: collapsing and facets without per-hit Python.
 
 The index's ``info`` column (see ``search.schema``) holds, per document, its cluster,
-canonical flag, source, year, fraud types, date and article id. Decoding it per hit
+canonical flag, source, year, fraud types, date, site and article id. Decoding it per hit
 costs microseconds of Python each, which at tens of thousands of matches is most of a
 search. Here it is decoded once per segment into arrays indexed by docnum (cached per
 segment, so an incremental index run only decodes its new segment), and
@@ -26,7 +26,8 @@ class DocValues:
     ``cluster``: collapse key (cluster id, or minus the article id for an article in
     no cluster); ``canonical``; ``source``: index into ``sources`` (-1: none);
     ``year`` (0: none); ``date`` (unix seconds, ``NO_DATE``: none); ``aid``: article id;
-    fraud types as CSR: ``types_ptr`` / ``types_idx`` into ``types``.
+    fraud types as CSR: ``types_ptr`` / ``types_idx`` into ``types``; ``site``: index
+    into ``sites`` (-1: none, an imported article).
     """
 
     cluster: np.ndarray
@@ -39,6 +40,8 @@ class DocValues:
     types_idx: np.ndarray
     sources: list[str]
     types: list[str]
+    site: np.ndarray
+    sites: list[str]
 
 
 def _cluster_key(text: str) -> int:
@@ -56,23 +59,25 @@ class _Raw:
     date: list[int]
     aid: list[int]
     types: list[list[str]]
+    site: list[str]
 
 
 def _decode_segment(reader: Any) -> _Raw:
     n = reader.doc_count_all()
     col = reader.column_reader("info")
-    raw = _Raw([], [], [], [], [], [], [])
+    raw = _Raw([], [], [], [], [], [], [], [])
     for d in range(n):
         value = col[d]
         f = value.decode("utf-8").split("\t") if value else []
-        if len(f) < 7:  # a document without the column (should not happen)
-            f = (f + [""] * 7)[:7]
+        if len(f) < 8:  # a document without the column (should not happen)
+            f = (f + [""] * 8)[:8]
         raw.cluster.append(_cluster_key(f[0]) if f[0] else -(d + 1) - (1 << 40))
         raw.canonical.append(f[1] == "1")
         raw.source.append(f[2])
         raw.year.append(int(f[3]) if f[3] else 0)
         raw.date.append(int(f[5]) if f[5] else int(NO_DATE))
-        raw.aid.append(int(f[6]) if f[6] else -1)
+        raw.site.append(f[6])
+        raw.aid.append(int(f[7]) if f[7] else -1)
         raw.types.append(f[4].split("|") if f[4] else [])
     return raw
 
@@ -121,11 +126,15 @@ def _build(raws: list[_Raw]) -> DocValues:
     sources: dict[str, int] = {}
     types: dict[str, int] = {}
     src_codes: list[int] = []
+    sites: dict[str, int] = {}
+    site_codes: list[int] = []
     ptr = [0]
     idx: list[int] = []
     for r in raws:
         for name in r.source:
             src_codes.append(sources.setdefault(name, len(sources)) if name else -1)
+        for name in r.site:
+            site_codes.append(sites.setdefault(name, len(sites)) if name else -1)
         for ts in r.types:
             idx.extend(types.setdefault(t, len(types)) for t in ts)
             ptr.append(len(idx))
@@ -140,6 +149,8 @@ def _build(raws: list[_Raw]) -> DocValues:
         types_idx=np.asarray(idx, dtype=np.int32),
         sources=list(sources),
         types=list(types),
+        site=np.asarray(site_codes, dtype=np.int32),
+        sites=list(sites),
     )
 
 
@@ -186,7 +197,7 @@ def collapse(
     ids = np.asarray(ids, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     if not len(ids):
-        return Collapsed([], 0, {"source": {}, "year": {}, "fraud_type": {}}, {})
+        return Collapsed([], 0, {"source": {}, "site": {}, "year": {}, "fraud_type": {}}, {})
     key = ids if all_copies else dv.cluster[ids]
     canon = dv.canonical[ids]
     dates = dv.date[ids]
@@ -221,10 +232,12 @@ def collapse(
 
 def _facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any]:
     """Counts of the stories listed (``docs``, one per story; ``first``: their order of
-    appearance, for ties) by source, year and fraud type."""
+    appearance, for ties) by source, site, year and fraud type."""
     src = dv.source[docs]
     has = src >= 0
     source = _counts(src[has], first[has], dv.sources)
+    st = dv.site[docs]
+    site = _counts(st[st >= 0], first[st >= 0], dv.sites)
     yr = dv.year[docs]
     years = np.unique(yr[yr > 0], return_counts=True)
     year = dict(sorted(((str(y), int(c)) for y, c in zip(*years, strict=True)), reverse=True))
@@ -238,4 +251,4 @@ def _facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any
         fraud = _counts(codes.astype(np.int64), first[rep] * 1024 + within, dv.types)
     else:
         fraud = {}
-    return {"source": source, "year": year, "fraud_type": fraud}
+    return {"source": source, "site": site, "year": year, "fraud_type": fraud}

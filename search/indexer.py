@@ -192,6 +192,7 @@ def _rows_stmt() -> Any:
         Source.name,
         Source.key,
         Source.kind,
+        Article.site,
         Member.cluster_id,
         Cluster.canonical_id,
         Cluster.size,
@@ -215,6 +216,7 @@ def to_document(row: Any) -> dict[str, Any]:
             str(local.year) if local else "",
             "|".join(types),
             str(int(published.timestamp())) if published else "",
+            (row.site or "").replace("\t", " "),
             str(aid),
         ]
     )
@@ -236,6 +238,8 @@ def to_document(row: Any) -> dict[str, Any]:
     }
     if sources:
         doc["source"] = ",".join(s.replace(",", " ") for s in sources)
+    if row.site:
+        doc["site"] = row.site.replace(",", " ")
     if types:
         doc["fraud_type"] = ",".join(t.replace(",", " ") for t in types)
     if published is not None:

@@ -2,7 +2,8 @@
 
 Syntax: words and ``"phrases"``; ``AND`` (also implied between terms), ``OR``, ``NOT``
 (upper case), parentheses; ``field:value`` and ``field:"a phrase"`` for ``title``,
-``body``, ``source``, ``type``, ``kind``, ``url``, ``id``. Chinese quotes (“” 「」) are
+``body``, ``source`` (the publisher), ``site`` (the site crawled from), ``type``,
+``kind``, ``url``, ``id``. Chinese quotes (“” 「」) are
 phrase quotes too; full-width letters, digits and punctuation are read as their
 half-width forms (NFKC).
 
@@ -35,6 +36,7 @@ FIELDS = {
     "title": "title",
     "body": "body",
     "source": "source",
+    "site": "site",
     "type": "fraud_type",
     "fraud_type": "fraud_type",
     "kind": "kind",
@@ -235,8 +237,8 @@ class Builder:
             qs = [self.text(f, atom.text, ranked=not atom.phrase) for f in fields]
             return qs[0] if len(qs) == 1 else wq.Or(qs)
         value = atom.text.strip()
-        if atom.field == "source":
-            return wq.Term("source", value.lower())
+        if atom.field in ("source", "site"):
+            return wq.Term(atom.field, value.lower())
         return wq.Term(atom.field, value)
 
     def text(self, fieldname: str, text: str, ranked: bool = True) -> wq.Query:
@@ -335,6 +337,7 @@ def filter_query(
     fraud_type: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    site: str | None = None,
 ) -> wq.Query | None:
     """The filters as one Whoosh query (None: no filter)."""
     from datetime import UTC
@@ -342,6 +345,8 @@ def filter_query(
     parts: list[wq.Query] = []
     if source:
         parts.append(wq.Term("source", unicodedata.normalize("NFKC", source).strip().lower()))
+    if site:
+        parts.append(wq.Term("site", unicodedata.normalize("NFKC", site).strip().lower()))
     if fraud_type:
         parts.append(wq.Term("fraud_type", unicodedata.normalize("NFKC", fraud_type).strip()))
     if since or until:

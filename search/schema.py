@@ -7,9 +7,10 @@ document, against which phrase candidates are checked. The body indexed is the
 archive's normalised text; snippets are cut from the readable text in the archive, so
 the index stores no body.
 ``cluster`` is the collapse key (``c<cluster id>``, or ``a<article id>`` for an article
-in no cluster yet). ``source`` holds the source's name and key as two terms.
+in no cluster yet). ``source`` holds the source's name and key as two terms (the
+publisher the page names); ``site`` the site profile key it was crawled from.
 ``info`` is one column per document with what a result scan needs without touching
-stored fields (cluster, canonical flag, source name, year, fraud types, date): see
+stored fields (cluster, canonical flag, source name, year, fraud types, date, site): see
 ``search.query``.
 """
 
@@ -29,6 +30,7 @@ def build_schema() -> Schema:
         title=BigramField(field_boost=2.0, stored=True),
         body=BigramField(),
         source=KEYWORD(lowercase=True, commas=True, scorable=False, stored=True),
+        site=KEYWORD(lowercase=True, commas=True, scorable=False, stored=True),
         kind=ID(stored=True),
         published=DATETIME(stored=True),
         fraud_type=KEYWORD(commas=True, scorable=False, stored=True),
@@ -42,11 +44,12 @@ def build_schema() -> Schema:
 
 
 # The index format: bumped when the schema changes in a way old indexes cannot serve
-# (2: frequency-only bigram fields and run-key columns instead of positions).
-FORMAT = 2
+# (2: frequency-only bigram fields and run-key columns instead of positions; 3: a
+# ``site`` field and the site in ``info``).
+FORMAT = 3
 KEY_COLUMNS = {"title": "title_key", "body": "body_key"}
 
 
 def is_current(schema: Schema) -> bool:
     """Whether an index with this schema was written in the current ``FORMAT``."""
-    return all(col in schema for col in KEY_COLUMNS.values())
+    return "site" in schema and all(col in schema for col in KEY_COLUMNS.values())

@@ -36,7 +36,7 @@ def test_index_then_search_json(cli, home, seeds):
     assert res.exit_code == 0
     data = json.loads(res.stdout)
     assert set(data) >= {"total", "hits", "facets"}
-    assert set(data["facets"]) == {"source", "year", "fraud_type"}
+    assert set(data["facets"]) == {"source", "site", "year", "fraud_type"}
     assert data["total"] >= 2
     for hit in data["hits"]:
         assert set(hit) >= {
@@ -100,6 +100,7 @@ def test_export_jsonl_whole_archive(cli, home):
         "url",
         "title",
         "source",
+        "site",
         "author",
         "published",
         "fetched",

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from ..db import Archive
 from ..models import Article
+from ..provenance import attribute
 from ..rawstore import RawStore
 from ..store import store
 from ..warcstore import WarcResponse, iter_responses
@@ -100,9 +101,10 @@ def _store_batch(
                 src = existing.source
                 doc.source_key, doc.source_name = src.key, src.name
                 doc.source_kind, doc.source_domain = src.kind, src.domain
+                doc.site = existing.site
             else:
                 host = urlsplit(doc.url).hostname or "warc"
-                doc.source_key, doc.source_name, doc.source_domain = host, host, host
+                attribute(doc, site_key=host, site_name=host, site_domain=host)
             result = store(s, doc, raw)
             report.add(result, f"{path}#{rec.offset}")
     return left_out

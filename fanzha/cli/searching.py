@@ -81,7 +81,12 @@ def _print_hits(result: dict[str, Any]) -> None:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Query: words, "phrases", AND/OR/NOT, field:value.')],
-    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only this source (the publisher the page names).")
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option(help="Only articles crawled from this site (profile key).")
+    ] = None,
     type_: Annotated[str | None, typer.Option("--type", help="Only this fraud type.")] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
@@ -98,7 +103,7 @@ def search(
     """Full-text search, one hit per story.
 
     A run of Chinese characters matches where it occurs verbatim; title:, source:,
-    type:, kind: restrict a term to a field. Matches are marked 【】 in the JSON
+    site:, type:, kind: restrict a term to a field. Matches are marked 【】 in the JSON
     "snippet" ("highlights" gives the same as offsets into "snippet_text").
 
     Example: fanzha search '"一证通查" OR 96110' --since 2022-01-01 --json
@@ -111,6 +116,7 @@ def search(
             archive,
             query,
             source=source,
+            site=site,
             fraud_type=type_,
             since=since,
             until=until,

@@ -34,11 +34,19 @@ class ErrorOut(BaseModel):
     error: str = Field(description="One line saying what is wrong.")
 
 
+SOURCE_DOC = (
+    "The publisher the page names (来源, a dateline, a WeChat account), "
+    "else the display name of the site it was crawled from"
+)
+SITE_DOC = "The site profile key it was crawled from (null for imported files)"
+
+
 class Hit(Open):
     id: int
     url: str
     title: str
-    source: str | None
+    source: str | None = Field(description=SOURCE_DOC)
+    site: str | None = Field(None, description=SITE_DOC)
     published: str | None = Field(
         description="ISO 8601 in China time, or in the page's own zone; "
         "YYYY-MM-DD when only the day is known (published_precision)"
@@ -53,7 +61,8 @@ class SearchOut(Open):
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = Field(
-        default_factory=dict, description='{"source": {...}, "year": {...}, "fraud_type": {...}}'
+        default_factory=dict,
+        description='{"source": {...}, "site": {...}, "year": {...}, "fraud_type": {...}}',
     )
 
 
@@ -61,7 +70,8 @@ class ArticleOut(Open):
     id: int
     url: str
     title: str
-    source: str | None
+    source: str | None = Field(description=SOURCE_DOC)
+    site: str | None = Field(None, description=SITE_DOC)
     author: str | None
     published: str | None
     fetched: str | None
@@ -157,7 +167,8 @@ def api_search(
         max_length=MAX_QUERY,
         description='Words, "phrases", AND/OR/NOT, field:value',
     ),
-    source: str | None = None,
+    source: str | None = Query(None, description="Publisher (source name or key)"),
+    site: str | None = Query(None, description="Site profile key it was crawled from"),
     type: str | None = Query(None, description="Fraud type"),
     since: str | None = Query(None, description="YYYY-MM-DD, YYYY-MM or YYYY (China time)"),
     until: str | None = Query(None, description="YYYY-MM-DD, YYYY-MM or YYYY (to its end)"),
@@ -169,6 +180,7 @@ def api_search(
     """Full-text search, one hit per story unless ``all_copies``."""
     params = {
         "source": source or None,
+        "site": site or None,
         "fraud_type": type or None,
         "since": data.parse_day(since, "since"),
         "until": data.parse_day(until, "until"),

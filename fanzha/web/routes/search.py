@@ -28,6 +28,7 @@ def search_params(request: Request) -> dict[str, Any]:
         raise UsageError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     return {
         "source": qp.get("source") or None,
+        "site": qp.get("site") or None,
         "fraud_type": qp.get("type") or None,
         "since": data.parse_day(qp.get("since"), "since"),
         "until": data.parse_day(qp.get("until"), "until"),
@@ -38,7 +39,7 @@ def search_params(request: Request) -> dict[str, Any]:
 
 def listing_filters(params: dict[str, Any]) -> dict[str, Any]:
     """The filters the latest-articles listing (no query) applies: all but sort/copies."""
-    keys = ("source", "fraud_type", "since", "until")
+    keys = ("source", "site", "fraud_type", "since", "until")
     return {k: params[k] for k in keys if params.get(k)}
 
 
