@@ -143,7 +143,6 @@ class _PinnedBackend(httpcore.NetworkBackend):
         self._addresses = addresses
         self._deadline = deadline
         self._inner = httpcore.SyncBackend()
-        self.connected_to: str | None = None
 
     def connect_tcp(
         self,
@@ -166,7 +165,6 @@ class _PinnedBackend(httpcore.NetworkBackend):
             except httpcore.ConnectError as exc:  # try the next address of the host
                 error = exc
                 continue
-            self.connected_to = address
             return _BoundedStream(stream, self._deadline)
         raise error
 
@@ -315,7 +313,9 @@ class Fetcher:
                 headers=headers,
             ) as resp,
         ):
-            fields = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in resp.headers}
+            fields = {
+                k.decode("latin-1").lower(): v.decode("utf-8", "replace") for k, v in resp.headers
+            }
             if resp.status in REDIRECTS and "location" in fields:
                 return fields["location"]
             declared = fields.get("content-length", "")
