@@ -19,8 +19,9 @@ def _stories(seed: int, n: int) -> list[list[int]]:
 
 @pytest.mark.parametrize("empty", [True, False])
 def test_settle_matches_a_full_reselect_chunk_after_chunk(archive: Archive, empty: bool) -> None:
-    """Whether counts are kept in memory or upserted, the frequent set after each
-    chunk is exactly the sentences counted in ``MIN_DF`` stories or more."""
+    """Whether counts are kept in memory or not, the frequent set after each chunk is
+    exactly the sentences counted in ``MIN_DF`` stories or more, and the table holds
+    every count so far."""
     with archive.session() as s:
         if not empty:  # counts from an earlier run
             bp.upsert(s, bp.Counter({h: 3 for h in range(1, 30)}))
@@ -34,14 +35,14 @@ def test_settle_matches_a_full_reselect_chunk_after_chunk(archive: Archive, empt
                 boiler.count_story(story)
                 totals.update(set(story))
             before = boiler.version
-            old = set(boiler.frequent)
+            old = boiler.frequent - bp.built_in()
             boiler.settle(s)
             expected = {h for h, n in totals.items() if n >= bp.MIN_DF}
-            assert boiler.frequent == expected
+            assert boiler.frequent - bp.built_in() == expected
             assert (boiler.version != before) == (expected != old)
-        boiler.flush(s)
-        stored = {h: df for h, df in s.execute(select(DedupPhrase.hash, DedupPhrase.df))}
-    assert stored == dict(totals)
+            # the counts are written by each settle, in the caller's transaction
+            stored = dict(s.execute(select(DedupPhrase.hash, DedupPhrase.df)).all())
+            assert stored == dict(totals)
 
 
 def test_settle_reads_only_the_chunks_hashes(archive: Archive) -> None:
@@ -56,7 +57,7 @@ def test_settle_reads_only_the_chunks_hashes(archive: Archive) -> None:
 
     with archive.session() as s:
         boiler = bp.Boilerplate.load(s)
-        assert len(boiler.frequent) == 2000
+        assert len(boiler.frequent - bp.built_in()) == 2000
         event.listen(archive.engine, "before_cursor_execute", seen)
         try:
             for story in _stories(1, 12):
@@ -67,3 +68,77 @@ def test_settle_reads_only_the_chunks_hashes(archive: Archive) -> None:
     selects = [q for q in statements if q.lstrip().upper().startswith("SELECT")]
     # the chunk's hashes, joined from a temporary table: never a scan of every count
     assert selects and all("JOIN DEDUP_PHRASE D ON D.HASH = P.V" in q.upper() for q in selects)
+
+
+# the warning paragraph of a 警情通报, as bureaus print it under every bulletin
+WARNING = (
+    "警方提醒：凡是自称公检法要求汇款的，凡是叫你汇款到“安全账户”的，凡是通知中奖、领奖要你先交钱的，"
+    "凡是通知“家属”出事要先汇款的，凡是在电话中索要个人和银行卡信息及短信验证码的，一律是诈骗。\n"
+    "请牢记“三不一多”原则：未知链接不点击、陌生来电不轻信、个人信息不透露、转账汇款多核实。\n"
+    "请广大群众下载安装“国家反诈中心”APP，开启来电预警功能，及时识别诈骗电话和短信。\n"
+    "如接到96110来电，说明您或您的家人正在遭遇电信网络诈骗，请务必及时接听，耐心听取民警劝阻。"
+)
+SHORT = "近日，我市发生多起冒充电商客服以退款理赔为由实施诈骗的案件。\n" + WARNING
+LONG = (
+    "4月12日，大学生小刘在游戏群里看到低价出售游戏账号的信息，添加卖家后按要求转账保证金，"
+    "先后被骗3800元。\n小刘随后又被对方以账号冻结为由要求缴纳解冻费，察觉被骗后到派出所报警，"
+    "民警已立案侦查。\n经查，该卖家使用的是境外虚拟号码，涉案资金已被转移至多个账户。\n" + WARNING
+)
+
+
+def _store_and_dedup(archive: Archive, texts: list[str]) -> dict[int, int | None]:
+    from datetime import UTC, datetime
+
+    from archive.dedup import run_dedup
+    from archive.document import Document
+    from archive.models import Member
+    from archive.store import store
+
+    with archive.session() as s:
+        ids = [
+            store(
+                s,
+                Document(
+                    url=f"https://police.example.cn/jqtb/{i}.html",
+                    title=f"警情通报{i}",
+                    text=text,
+                    published_at=datetime(2024, 4, 1 + i, tzinfo=UTC),
+                ),
+            ).article.id
+            for i, text in enumerate(texts)
+        ]
+    run_dedup(archive, workers=0)
+    with archive.session() as s:
+        clusters = dict(s.execute(select(Member.article_id, Member.cluster_id)).all())
+    return {aid: clusters.get(aid) for aid in ids}
+
+
+def test_a_standard_warning_paragraph_alone_joins_nothing_in_a_fresh_archive(
+    archive: Archive,
+) -> None:
+    """Two different bulletins sharing only the warnings: apart from the first run on,
+    not only once five stories have taught dedup that the warnings are boilerplate."""
+    clusters = _store_and_dedup(archive, [SHORT, LONG])
+    assert set(clusters.values()) == {None}
+
+
+def test_real_reposts_carrying_the_warnings_still_join(archive: Archive) -> None:
+    repost = "转自：某某市公安局官方微博\n" + LONG.replace("民警已立案侦查", "警方已立案侦查")
+    clusters = _store_and_dedup(archive, [SHORT, LONG, repost])
+    first, long_id, repost_id = clusters
+    assert clusters[first] is None
+    assert clusters[long_id] is not None and clusters[long_id] == clusters[repost_id]
+
+
+def test_built_in_warnings_are_read_from_the_package_data() -> None:
+    from archive.dedup.shingles import sentence_hashes, sentence_keys
+    from archive.normalize import normalize
+
+    def hashes(text: str) -> set[int]:
+        return {h for h in sentence_hashes(sentence_keys(normalize(text))) if h}
+
+    warnings = bp.built_in()
+    assert hashes(WARNING) <= warnings  # each sentence, the prefixed one included
+    assert hashes("民警提醒：公检法机关不会通过电话办案，更没有所谓的“安全账户”。") <= warnings
+    assert not hashes(LONG.split("\n")[0]) & warnings
+    assert bp.Boilerplate().frequent >= warnings

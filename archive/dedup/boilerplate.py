@@ -12,38 +12,66 @@ run; only the frequent ones are read back (an indexed ``df >= MIN_DF`` query), o
 run. Counts only grow, so during a run the frequent set only gains the sentences whose
 count a chunk took over ``MIN_DF``: those are the only ones looked up (or, when the
 counts are kept in memory, noticed as they cross), never the whole table again.
+
+A small archive has not counted five stories yet: the standard warnings every police
+bureau repeats (``warnings.toml``: 五个凡是, 三不一多, 96110, 国家反诈中心APP, 公检法不会
+电话办案, ...) are boilerplate from the first article on (``BUILT_IN``), so two
+different bulletins sharing only such a paragraph are never joined.
 """
 
 from __future__ import annotations
 
+import tomllib
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
+from importlib.resources import files
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..models import DedupPhrase
+from ..normalize import normalize
 from .probe import driver_rows, mark, probe_table
+from .shingles import sentence_hashes, sentence_keys
 from .verify import Boiler
 
 MIN_DF = 5
+WARNINGS = "warnings.toml"  # the standard warning passages, next to this module
+
+
+@cache
+def built_in() -> frozenset[int]:
+    """Sentence hashes of the standard warnings (``warnings.toml``), each sentence
+    alone and after each reminder prefix ("警方提醒：…"), cut and keyed as dedup does."""
+    data = tomllib.loads(files(__package__).joinpath(WARNINGS).read_text(encoding="utf-8"))
+    prefixes = ["", *data.get("prefixes", [])]
+    out: set[int] = set()
+    for passage in data.get("passage", []):
+        for sentence in passage["sentences"]:
+            for prefix in prefixes:
+                text = normalize(f"{prefix}：{sentence}" if prefix else sentence)
+                out.update(h for h in sentence_hashes(sentence_keys(text)) if h)
+    return frozenset(out)
 
 
 class Boilerplate(Boiler):
-    """Frequent sentence hashes (stored) plus the counts added during this run."""
+    """Frequent sentence hashes (stored), the built-in warnings, and the counts added
+    during this run."""
 
     def __init__(
         self, frequent: Iterable[int] = (), min_df: int = MIN_DF, *, empty: bool = False
     ) -> None:
         super().__init__()
         self.min_df = min_df
-        self.frequent: set[int] = set(frequent)
-        self.pending: Counter[int] = Counter()
-        self._crossed: set[int] = set()  # in memory: counts that reached min_df
-        # The table was empty when the run began: counts stay in memory and are written
-        # once, in order, at the end (``flush``), instead of rewriting the table's pages
-        # at every chunk.
+        self.frequent: set[int] = set(frequent) | built_in()
+        self.pending: Counter[int] = Counter()  # counted since the last ``settle``
+        # The table was empty when the run began: every count is also kept in memory,
+        # so a chunk's settling notices the sentences crossing ``min_df`` without asking
+        # the table (whose counts are still written chunk by chunk, see ``settle``).
         self.in_memory = empty
+        self._totals: Counter[int] = Counter()
+        self._crossed: set[int] = set()  # in memory: counts that reached min_df
 
     @classmethod
     def load(cls, session: Session, min_df: int = MIN_DF) -> Boilerplate:
@@ -59,32 +87,31 @@ class Boilerplate(Boiler):
         for h in set(hashes):
             if h:
                 self.pending[h] += 1
-                if self.in_memory and self.pending[h] == self.min_df:
-                    self._crossed.add(h)
+                if self.in_memory:
+                    self._totals[h] += 1
+                    if self._totals[h] == self.min_df:
+                        self._crossed.add(h)
 
     def settle(self, session: Session) -> None:
-        """Make the counts so far count: the frequent set brought up to date."""
+        """Write the counts so far in ``session`` and bring the frequent set up to date.
+
+        Called once a chunk, in the chunk's own transaction: the counts are then stored
+        exactly when the chunk's articles are marked as seen, and an interrupted chunk
+        (rolled back) leaves no count behind for its articles to add again next run.
+        """
         if not self.pending:
             return
+        upsert(session, self.pending)
         if self.in_memory:
             crossed, self._crossed = self._crossed - self.frequent, set()
         else:
-            upsert(session, self.pending)
             crossed = frequent_among(
                 session, [h for h in self.pending if h not in self.frequent], self.min_df
             )
-            self.pending.clear()
+        self.pending.clear()
         if crossed:
             self.frequent |= crossed
             self.bump()
-
-    def flush(self, session: Session) -> None:
-        """Write the counts kept in memory (at the end of a run)."""
-        if self.in_memory and self.pending:
-            upsert(session, self.pending)
-            self.pending.clear()
-            self._crossed.clear()
-            self.in_memory = False
 
 
 def upsert(session: Session, counts: Counter[int]) -> None:

@@ -9,7 +9,8 @@ order, a chunk at a time (each chunk one transaction):
    of this run: in memory), at most ``MAX_CANDIDATES`` each, those sharing most first;
 3. a cheap filter on the estimated similarity from the two signatures;
 4. boilerplate: the sentences of each article that is not an obvious copy of one seen
-   before are counted (``dedup_phrase``) — the counts decide what is boilerplate;
+   before are counted (``dedup_phrase``, in the chunk's transaction) — the counts
+   decide what is boilerplate;
 5. exact verification (``verify.measure``) without boilerplate sentences;
 6. clustering in published order, merging clusters an article bridges; then the
    changed clusters are written back with their canonical member, measures and the
@@ -73,6 +74,10 @@ CACHE = 4000  # features kept in memory for candidates from earlier chunks
 MMAP_BYTES = 1 << 30
 SIG_VERSION = 2  # 2: signatures of the content, boilerplate left out
 Progress = Callable[[int, int], None]
+# called at named points of a run (``POINTS``) with the chunk's number: a test's way to
+# interrupt a run exactly there (raising) and check that nothing half-done is kept
+Checkpoint = Callable[[str, int], None]
+POINTS = ("signed", "counted", "clustered", "written", "committed", "drained")
 
 
 @dataclass
@@ -99,8 +104,15 @@ class _Run:
     """The state of one run: band index, boilerplate, clusters, signatures, caches."""
 
     def __init__(
-        self, order: list[int], stored: bool, boiler: bp.Boilerplate, workers: Workers
+        self,
+        order: list[int],
+        stored: bool,
+        boiler: bp.Boilerplate,
+        workers: Workers,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
+        self.checkpoint = checkpoint or _no_checkpoint
+        self.chunk_no = 0  # the chunk being processed
         self.pos = {aid: i for i, aid in enumerate(order)}
         ids = np.asarray(order, dtype=np.int64)
         self._by_id = np.argsort(ids)
@@ -113,6 +125,10 @@ class _Run:
         self.workers = workers
         self.clusters = Clusters(self.features, self.measure)
         self.differences = DifferenceWriter(workers, self.clusters.canonical_of)
+
+    def mark(self, point: str) -> None:
+        """Say that the chunk being processed reached ``point`` (see ``Checkpoint``)."""
+        self.checkpoint(point, self.chunk_no)
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Positions in published order of some of this run's articles (vectorised ``pos``)."""
@@ -153,11 +169,18 @@ def run_dedup(
     rebuild: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    chunk_size: int | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> DedupReport:
     """Cluster the articles not yet seen by dedup (all of them with ``rebuild``).
 
     ``workers``: worker processes for the CPU-bound parts of a large run (default:
-    one per core beside this one, at most two; 0: none; see ``workers``)."""
+    one per core beside this one, at most two; 0: none; see ``workers``).
+    ``chunk_size``: articles a transaction (``CHUNK``). ``checkpoint``: called at each of
+    ``POINTS`` (see ``Checkpoint``). Everything a chunk writes (signatures, bands,
+    sentence counts, clusters, differences or the list of those still computed
+    elsewhere) is in the chunk's transaction: a run interrupted anywhere leaves the
+    archive as of its last whole chunk, and the next run goes on from there."""
     report = DedupReport()
     with archive.session() as s:
         ensure_indexes(s)
@@ -173,12 +196,13 @@ def run_dedup(
     order = [aid for aid, _, _ in sorted(todo, key=lambda r: rank(r[1], r[2] or 0, r[0]))]
     processes = default_workers() if workers is None else workers
     pool = Workers(processes if len(order) >= PARALLEL_FROM else 0)
-    run = _Run(order, stored, boiler, pool)
+    run = _Run(order, stored, boiler, pool, checkpoint)
     bulk = not stored and len(order) >= BULK
     if bulk:  # an empty band table and many articles: load first, index after
         with archive.session() as s:
             drop_indexes(s)
-    chunks = [order[i : i + CHUNK] for i in range(0, len(order), CHUNK)]
+    size = chunk_size or CHUNK
+    chunks = [order[i : i + size] for i in range(0, len(order), size)]
     try:
         ahead: _Texts | None = None
         for k, chunk in enumerate(chunks):
@@ -187,18 +211,20 @@ def run_dedup(
                 ahead = None
                 if pool.parallel and k + 1 < len(chunks):  # the next chunk's features
                     ahead = _Texts.start(s, run, chunks[k + 1])  # while this one is done
+                run.chunk_no = k
                 _process_chunk(s, run, texts, report)
+            run.checkpoint("committed", k)
             report.processed += len(chunk)
             if progress:
                 progress(report.processed, len(order))
         with archive.session() as s:  # the diffs still in flight; any left by a dead run
             run.differences.drain(s, wait=True)
             run.differences.record_missing(s)
+            run.checkpoint("drained", len(chunks))
         report.differences = run.differences.written
     finally:
         pool.close()
         with archive.session() as s:
-            run.boiler.flush(s)
             if bulk:
                 ensure_indexes(s)
             merge_recent(s)
@@ -208,6 +234,10 @@ def run_dedup(
         report.clusters = s.scalar(select(func.count()).select_from(Cluster)) or 0
     log.info("dedup: %s", report.as_json())
     return report
+
+
+def _no_checkpoint(point: str, chunk: int) -> None:
+    pass
 
 
 @contextmanager
@@ -284,7 +314,9 @@ def _process_chunk(s: Session, run: _Run, texts: _Texts, report: DedupReport) ->
         s.execute(delete(Signature).where(Signature.article_id.in_(seen)))
         drop_bands(s, list(seen))
     feats, keys = _sign(s, run, texts, report)
+    run.mark("signed")
     survivors = _candidates(s, run, feats, keys, chunk)
+    run.mark("counted")
     # 5. exact verification and 6. clustering, in published order
     for aid, f in feats.items():
         run.remember(aid, f)
@@ -300,6 +332,7 @@ def _process_chunk(s: Session, run: _Run, texts: _Texts, report: DedupReport) ->
         if matched:
             report.merged += run.clusters.link(aid, matched)
     done = run.clusters.finalize(s)
+    run.mark("clustered")
     report.new_clusters += done.new_clusters
     run.differences.submit(s, done.pending)  # computed now, or in workers meanwhile
     run.differences.drain(s)
@@ -312,6 +345,7 @@ def _process_chunk(s: Session, run: _Run, texts: _Texts, report: DedupReport) ->
         s.execute(
             update(Article).where(Article.id.in_(reindex[i : i + 500])).values(needs_index=True)
         )
+    run.mark("written")
 
 
 def _sign(
