@@ -58,6 +58,17 @@ class CrawlReport:
     def exit_code(self) -> int:
         return 0 if self.status == "ok" else 1
 
+    def unreached(self) -> dict[str, str]:
+        """Sites that answered no request at all, each with its first error."""
+        out = {}
+        for key, fig in self.sites.items():
+            if not fig.get("ok_pages"):
+                first = next((e for e in self.error_list if e["site"] == key), None)
+                # The kind of error ("connection refused", "HTTP 500"), not its long text.
+                reason = first["error"].split(":", 1)[0].strip() if first else ""
+                out[key] = f"{reason} ({first['url']})" if first else "no page answered"
+        return out
+
     def as_json(self, max_errors: int = 200) -> dict[str, Any]:
         """DESIGN's crawl shape; ``error_list`` holds the first ``max_errors`` errors
         (all of them are in the run's crawl_error rows)."""
@@ -170,7 +181,10 @@ def crawl(
         if ctx.warc is not None:
             ctx.warc.close()
         _detach_log_handlers()
-    return _report(archive, ctx, summary, str(log_path))
+    report = _report(archive, ctx, summary, str(log_path))
+    for key, reason in report.unreached().items():  # one line each; details in the log
+        log.warning("site %s could not be crawled: %s; details in %s", key, reason, log_path)
+    return report
 
 
 def _mark(archive: Archive, run_id: int, **flags: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,10 +17,10 @@ from .app import (
     cli_errors,
     console,
     emit_json,
-    err_console,
     fail,
     settings,
 )
+from .output import StageProgress
 
 SitesOpt = Annotated[Path | None, typer.Option("--sites", help="TOML file of extra site profiles.")]
 
@@ -57,12 +58,14 @@ def crawl(
 
     Without site keys, crawls every site of --sites FILE (or all sites with --all).
     Articles already archived are not fetched again unless --refresh. Exit 0 when every
-    site was reached, 1 when a site could not be crawled at all; Scrapy's log is in
-    HOME/logs/crawl-<run>.log. -s NAME=VALUE sets a Scrapy setting (as scrapy crawl -s).
+    site was reached, 1 when a site could not be crawled at all (one line on stderr per
+    such site); Scrapy's log is in HOME/logs/crawl-<run>.log. -s NAME=VALUE sets a
+    Scrapy setting (as scrapy crawl -s).
 
     Example: fanzha crawl chinacom mps --json
     """
-    with cli_errors():
+    # Progress bars on a terminal; only warnings (a site not reached) as log lines.
+    with cli_errors(), StageProgress(bars=not json_, level=logging.WARNING) as progress:
         from crawler.runner import crawl as run_crawl
 
         from ..jobs.lock import WriterLock
@@ -71,11 +74,14 @@ def crawl(
         chosen = choose_profiles(site, sites, all_)
         overrides = _settings(set_ or [])
         archive = settings(home, db, sites).open_archive()
-        progress = None if json_ else _progress_printer()
         with WriterLock(archive, "crawl"):  # never two writers at once (exit 3)
             mark_dead_runs(archive)
             report = run_crawl(
-                archive, chosen, refresh=refresh, progress=progress, settings=overrides
+                archive,
+                chosen,
+                refresh=refresh,
+                progress=None if json_ else progress,
+                settings=overrides,
             )
     if json_:
         emit_json(report.as_json())
@@ -93,18 +99,6 @@ def _settings(pairs: list[str]) -> dict[str, str]:
             fail(f"--set wants NAME=VALUE, got {pair!r}")
         out[name.strip()] = value
     return out
-
-
-def _progress_printer() -> Any:
-    """progress(stage, done, total): one line on stderr per 100 pages of a site."""
-    last: dict[str, int] = {}
-
-    def show(stage: str, done: int, total: int | None) -> None:
-        if done - last.get(stage, 0) >= 100:
-            last[stage] = done
-            err_console.print(f"  {stage}: {done} pages", markup=False)
-
-    return show
 
 
 def _print_report(report: Any) -> None:

@@ -120,7 +120,7 @@ def _print_cluster(c: dict[str, Any], detail: bool = False) -> None:
         *(("published", "source") if detail else ()),
         "title",
     ):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # a long Chinese title wraps, cut nowhere
     for m in c["members"]:
         style = "bold" if m["relation"] == "canonical" else ""
         row = [str(m["id"]), m["relation"], f"{m['similarity']:.2f}"]

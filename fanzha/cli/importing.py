@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, fail, settings
@@ -45,7 +45,14 @@ def import_(
 
 def _print_report(report) -> None:
     """A table of the files; their titles, paths and errors printed as text, not markup."""
-    table = Table("status", "id", "title", "path", box=None, pad_edge=False)
+    table = Table(
+        "status",
+        "id",
+        Column("title", overflow="fold"),  # a long Chinese title wraps, cut nowhere
+        Column("path", overflow="fold"),
+        box=None,
+        pad_edge=False,
+    )
     for row in report.imported:
         table.add_row("[green]new[/]", str(row["id"]), Text(row["title"]), Text(row["path"]))
     for row in report.updated:

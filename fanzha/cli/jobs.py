@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.logging import RichHandler
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from .app import (
@@ -27,11 +16,11 @@ from .app import (
     cli_errors,
     console,
     emit_json,
-    err_console,
     fail,
     read_archive,
     settings,
 )
+from .output import StageProgress
 
 
 @app.command()
@@ -66,60 +55,6 @@ def nightly(
         _print_run(result.as_json())
     if result.status != "ok":
         raise typer.Exit(1)
-
-
-class StageProgress:
-    """Rich progress bars on a terminal; plain log lines on stderr otherwise (cron, pipes)."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.tasks: dict[str, Any] = {}
-        self.last: dict[str, int] = {}
-        self.bars: Progress | None = None
-        root = logging.getLogger()
-        root.setLevel(logging.INFO)
-        for noisy in ("scrapy", "twisted", "jieba", "alembic", "httpx", "urllib3", "filelock"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-        if self.tty:
-            self.bars = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description:<24}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err_console,
-            )
-            self.handler: logging.Handler = RichHandler(console=err_console, show_path=False)
-        else:
-            self.handler = logging.StreamHandler(sys.stderr)
-            self.handler.setFormatter(
-                logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S")
-            )
-        self.handler.setLevel(logging.INFO)
-
-    def __enter__(self) -> StageProgress:
-        logging.getLogger().addHandler(self.handler)
-        if self.bars is not None:
-            self.bars.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bars is not None:
-            self.bars.stop()
-        logging.getLogger().removeHandler(self.handler)
-
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if self.bars is not None:
-            if stage not in self.tasks:
-                self.tasks[stage] = self.bars.add_task(stage, total=total)
-            self.bars.update(self.tasks[stage], completed=done, total=total)
-            return
-        step = max(1, (total or 1000) // 10)
-        if done - self.last.get(stage, -step) >= step or (total and done == total):
-            self.last[stage] = done
-            logging.getLogger("fanzha.nightly").info(
-                "%s: %d%s", stage, done, f"/{total}" if total else ""
-            )
 
 
 def _print_run(summary: dict[str, Any]) -> None:

@@ -95,6 +95,7 @@ def _start(archive: Archive) -> tuple[int, Path]:
 
 def _log_to(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.INFO)  # Scrapy opens the root logger to DEBUG
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
@@ -122,7 +123,7 @@ def _run_stages(
             stage_figures[name] = {**result, "seconds": round(time.monotonic() - t0, 2)}
             if name == "crawl":
                 crawl_status = result.get("status", "ok")
-            log.info("stage %s: done %s", name, stage_figures[name])
+            log.info("stage %s: done %s", name, _brief(stage_figures[name]))
         except Exception as exc:  # a failed stage is recorded; the next stages still run
             log.exception("stage %s failed", name)
             failed.append(name)
@@ -154,6 +155,11 @@ def _run_stages(
         run.figures = {**(run.figures or {}), "stages": stage_figures}
         summary = run_json(run)
     return NightlyReport(run=run_id, status=status, summary=summary)
+
+
+def _brief(figures: dict[str, Any]) -> str:
+    """A stage's figures in one short line (per-site details are in the run's row)."""
+    return ", ".join(f"{k} {v}" for k, v in figures.items() if not isinstance(v, dict | list))
 
 
 def configured_profiles(sites_file: Path | None) -> list[Any]:
