@@ -118,6 +118,17 @@ class Archive:
         with self.sessions.begin() as s:
             yield s
 
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session for a look-up followed by a write (is this URL stored yet?). On
+        SQLite it takes the write lock first (``BEGIN IMMEDIATE``, waiting up to the busy
+        timeout), so two processes storing the same URL at once cannot both find it
+        absent; the second finds the first's row. Elsewhere the same as ``session``."""
+        with self.sessions.begin() as s:
+            if self.is_sqlite:
+                s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            yield s
+
     @property
     def raw_dir(self) -> Path:
         return self.home / "raw"

@@ -311,3 +311,29 @@ def test_two_imports_and_a_crawl_at_once_store_every_article_once(tmp_path):
         urls = [u for (u,) in db.execute("SELECT url FROM article")]
     assert len(urls) == len(set(urls)) == 24 + crawled["new"]
     assert sum(u.startswith("file://") for u in urls) == 24
+
+
+def test_two_imports_of_the_same_files_at_once_store_each_once(tmp_path):
+    """Both find every file absent at first: the second of each pair waits for the
+    first's write lock, then finds its row and skips the file (no UNIQUE error)."""
+    _write_files(tmp_path / "a", "网购", 16)
+    home = tmp_path / "home"
+    Archive.open(home).close()
+    opts = {"cwd": REPO, "env": env(), "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    procs = [
+        subprocess.Popen(fanzha_args("import", tmp_path / "a", "--home", home, "--json"), **opts)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    reports = []
+    for proc, (out, err) in zip(procs, outs, strict=True):
+        assert proc.returncode == 0, err.decode()
+        reports.append(json.loads(out))
+    assert all(not r["errors"] for r in reports)
+    assert sum(len(r["imported"]) for r in reports) == 16
+    assert sum(len(r["skipped"]) for r in reports) == 16
+    with sqlite3.connect(home / "fanzha.db") as db:
+        assert db.execute("SELECT count(*), count(DISTINCT url) FROM article").fetchone() == (
+            16,
+            16,
+        )

@@ -125,7 +125,7 @@ def _import_one(
     report: ImportReport,
 ) -> None:
     data = read_bytes(path)
-    with archive.session() as s:
+    with archive.writing() as s:  # another import of the same file waits, then skips it
         dup = s.scalar(select(Article).where(Article.raw_hash == sha256(data)).limit(1))
         if dup is not None and (url is None or dup.url == url):
             report.skipped.append(
