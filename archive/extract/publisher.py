@@ -179,7 +179,10 @@ def _class_elements(doc: HtmlElement) -> list[HtmlElement]:
     wanted = set(_SOURCE_CLASSES)
     return [
         el
-        for el in doc.xpath("//body//*[@class]")
+        for el in doc.xpath(
+            "//body//*[contains(@class, 'source') or contains(@class, 'name')"
+            " or contains(@class, 'media-user')]"
+        )
         if wanted.intersection((el.get("class") or "").split())
     ]
 

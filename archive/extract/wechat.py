@@ -12,18 +12,25 @@ import re
 from lxml.html import HtmlElement
 
 _NICKNAME_VAR = re.compile(r"""var\s+nickname\s*=\s*(?:htmlDecode\()?\s*["']([^"'\n]{1,40})["']""")
+# (a marker the page's source must contain, the XPath that finds the account there)
 _ACCOUNT_XPATH = (
-    "//*[@id='js_name']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' profile_nickname ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' rich_media_meta_nickname ')]",
+    ("", "//*[@id='js_name']"),  # cheap, and far down a page (past the inline CSS)
+    (
+        "profile_nickname",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' profile_nickname ')]",
+    ),
+    (
+        "rich_media_meta_nickname",
+        "//*[contains(concat(' ', normalize-space(@class), ' '), ' rich_media_meta_nickname ')]",
+    ),
 )
 
 
 def account_name(doc: HtmlElement, html_text: str) -> str | None:
     """The WeChat account that published the page, or None for other pages."""
-    if "nickname" not in html_text and "js_name" not in html_text:
-        return None
-    for xpath in _ACCOUNT_XPATH:
+    for marker, xpath in _ACCOUNT_XPATH:
+        if marker not in html_text:
+            continue
         for el in doc.xpath(xpath):
             name = " ".join(el.text_content().split())
             if 1 <= len(name) <= 40:
