@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from . import crawling, dedup, demo, importing, intel, jobs, searching, web  # noqa: F401  (registers)
+from . import (  # noqa: F401  (registers)
+    crawling,
+    dedup,
+    demo,
+    importing,
+    intel,
+    jobs,
+    searching,
+    versions,
+    web,
+)
 from .app import app
 
 

@@ -131,10 +131,13 @@ def _print_cluster(c: dict[str, Any], detail: bool = False) -> None:
     console.print(table)
 
 
+VERSION_REF = "Article id or URL; REF@N: version N of it (see fanzha versions)."
+
+
 @app.command()
 def diff(
-    a: Annotated[str, typer.Argument(help="Article id or URL.")],
-    b: Annotated[str, typer.Argument(help="Article id or URL.")],
+    a: Annotated[str, typer.Argument(help=VERSION_REF)],
+    b: Annotated[str, typer.Argument(help=VERSION_REF)],
     side_by_side: Annotated[
         bool, typer.Option("--side-by-side", help="Two columns instead of inline.")
     ] = False,
@@ -142,18 +145,23 @@ def diff(
     db: DbOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Show what changed between two articles (A's text on the left/red, B's green).
+    """Show what changed between two articles (A's text on the left/red, B's green),
+    or between two versions of one URL (REF@N: see fanzha versions).
 
-    Example: fanzha diff 1 2
+    Example: fanzha diff 1 2; fanzha diff 7@1 7@2
     """
     with cli_errors():
         from archive.dedup import queries
         from archive.lookup import find_article
+        from archive.versions import diff_versions, is_versioned
 
         archive = read_archive(settings(home, db))
         with archive.session() as s:
-            ida, idb = find_article(s, a).id, find_article(s, b).id
-            data = queries.diff_articles(s, ida, idb)
+            if is_versioned(a) or is_versioned(b):
+                data = diff_versions(s, a, b)
+            else:
+                ida, idb = find_article(s, a).id, find_article(s, b).id
+                data = queries.diff_articles(s, ida, idb)
     if json_:
         emit_json(data)
         return
@@ -162,8 +170,9 @@ def diff(
 
 def _print_diff(data: dict[str, Any], side_by_side: bool) -> None:
     a, b = data["a"], data["b"]
-    console.print(f"[red]A {a['id']}[/] {escape(a['title'] or '')}  ({a.get('source') or '-'})")
-    console.print(f"[green]B {b['id']}[/] {escape(b['title'] or '')}  ({b.get('source') or '-'})")
+    la, lb = (f"{x['id']}@{x['version']}" if x.get("version") else x["id"] for x in (a, b))
+    console.print(f"[red]A {la}[/] {escape(a['title'] or '')}  ({a.get('source') or '-'})")
+    console.print(f"[green]B {lb}[/] {escape(b['title'] or '')}  ({b.get('source') or '-'})")
     console.print(f"similarity {data['similarity']:.3f}, {len(data['changes'])} changes")
     for field, v in data["metadata"].items():
         console.print(f"  {field}: [red]{escape(str(v['a']))}[/] → [green]{escape(str(v['b']))}[/]")
