@@ -48,6 +48,9 @@ class SiteProfile:
     encoding: str | None = None
     download_delay: float | None = None
     selectors: dict[str, str] = field(default_factory=dict)
+    #: false: left out of ``crawl --all``, ``--sites FILE`` without keys and the nightly
+    #: (still crawled when named)
+    enabled: bool = True
     origin: str = "built-in"  # the file the profile came from
 
     @property
@@ -172,6 +175,10 @@ def parse_site(raw: Any, origin: str, index: int) -> SiteProfile:
         values["encoding"] = str(enc).lower()
     if "selectors" in raw:
         values["selectors"] = _selectors(origin, where, raw["selectors"])
+    if "enabled" in raw:
+        if not isinstance(raw["enabled"], bool):
+            raise _fail(origin, where, f"enabled must be true or false, got {raw['enabled']!r}")
+        values["enabled"] = raw["enabled"]
     return SiteProfile(**values)
 
 
@@ -242,6 +249,11 @@ def load_profiles(sites_file: str | Path | None = None) -> list[SiteProfile]:
         for prof in read_profiles_file(sites_file):
             merged[prof.key] = prof
     return list(merged.values())
+
+
+def enabled_profiles(profiles: list[SiteProfile]) -> list[SiteProfile]:
+    """The profiles a crawl of "every site" takes: those not marked ``enabled = false``."""
+    return [p for p in profiles if p.enabled]
 
 
 def select_profiles(

@@ -10,7 +10,7 @@ from . import (  # noqa: F401  (registers)
     intel,
     jobs,
     searching,
-    versions,
+    trying,
     web,
 )
 from .app import app

@@ -26,17 +26,23 @@ SitesOpt = Annotated[Path | None, typer.Option("--sites", help="TOML file of ext
 
 
 def choose_profiles(keys: list[str] | None, sites_file: Path | None, all_: bool) -> list[Any]:
-    """Sites named on the command line; else --all; else every site of --sites FILE."""
-    from crawler.profiles import load_profiles, read_profiles_file, select_profiles
+    """Sites named on the command line; else --all; else every site of --sites FILE
+    (without those marked ``enabled = false``: only a name crawls them)."""
+    from crawler.profiles import (
+        enabled_profiles,
+        load_profiles,
+        read_profiles_file,
+        select_profiles,
+    )
 
     profiles = load_profiles(sites_file)
     if keys:
         return select_profiles(profiles, keys)
     if all_:
-        return profiles
+        return enabled_profiles(profiles)
     if sites_file is not None:
         wanted = [p.key for p in read_profiles_file(sites_file)]
-        return select_profiles(profiles, wanted)
+        return enabled_profiles(select_profiles(profiles, wanted))
     fail("name the sites to crawl (see 'fanzha sites'), or give --all or --sites FILE")
 
 
@@ -138,8 +144,9 @@ def sites_(
     if json_:
         emit_json([p.as_json() for p in profiles])
         return
-    table = Table("key", "name", "kind", "relevance", "domains", "from", box=None)
+    table = Table("key", "name", "kind", "relevance", "enabled", "domains", "from", box=None)
     for p in profiles:
         origin = "built-in" if p.origin.startswith("built-in") else Path(p.origin).name
-        table.add_row(p.key, p.name, p.kind, p.relevance, " ".join(p.domains), origin)
+        on = "yes" if p.enabled else "no"
+        table.add_row(p.key, p.name, p.kind, p.relevance, on, " ".join(p.domains), origin)
     console.print(table)

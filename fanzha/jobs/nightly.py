@@ -163,13 +163,19 @@ def _brief(figures: dict[str, Any]) -> str:
 
 
 def configured_profiles(sites_file: Path | None) -> list[Any]:
-    """The sites a nightly crawls: those of ``sites_file``, else every built-in profile."""
-    from crawler.profiles import load_profiles, read_profiles_file, select_profiles
+    """The sites a nightly crawls: those of ``sites_file``, else every built-in profile;
+    never one marked ``enabled = false``."""
+    from crawler.profiles import (
+        enabled_profiles,
+        load_profiles,
+        read_profiles_file,
+        select_profiles,
+    )
 
     profiles = load_profiles(sites_file)
-    if sites_file is None:
-        return profiles
-    return select_profiles(profiles, [p.key for p in read_profiles_file(sites_file)])
+    if sites_file is not None:
+        profiles = select_profiles(profiles, [p.key for p in read_profiles_file(sites_file)])
+    return enabled_profiles(profiles)
 
 
 def _stage_crawl(
