@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (registers)
     jobs,
     searching,
     trying,
+    versions,
     web,
 )
 from .app import app
