@@ -14,6 +14,11 @@ extractor (``archive.extract.extract``):
 - the same two figures on even- and odd-numbered pages (a split-half check against
   tuning to particular pages).
 
+Then the same publisher figure on the crawler's fixture sites (``tests/sites/www``):
+each article page whose title is a corpus bulletin's is expected to name that
+bulletin's ``source`` (portal pages print ``来源：``; the police site reposts under its
+own name), a WeChat page its account, a blog post nothing.
+
 Comparison ignores whitespace. Usage:
 ``.venv/bin/python bench/metadata.py [--pages DIR] [--show]`` (``--show`` lists misses).
 """
@@ -29,6 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from archive.errors import InputError  # noqa: E402
 from archive.extract.encoding import decode_html  # noqa: E402
 from archive.extract.html import extract  # noqa: E402
 
@@ -100,7 +106,37 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  split-half {key}: even {e_hit}/{e_n}, odd {o_hit}/{o_n}")
     if args.show:
         print("\n".join(misses))
+    fixture_sites(args.show)
     return 0
+
+
+def fixture_sites(show: bool) -> None:
+    """Publisher right on the fixture sites' article pages (see the module doc)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from sites.corpus import BULLETINS
+    from sites.templates import wechat_article
+
+    account = wechat_article.__kwdefaults__["account"]
+    by_title = {b.title: b for b in BULLETINS}
+    www = ROOT / "tests" / "sites" / "www"
+    hit = n = 0
+    for path in sorted(www.rglob("*.html")):
+        try:
+            page, _ = decode_html(path.read_bytes())
+        except InputError:
+            continue  # the fixture of a binary page
+        ex = extract(page, None)
+        b = by_title.get(ex.title)
+        if b is None:
+            continue  # a list, tag or navigation page
+        part = path.relative_to(www).parts[0]
+        # the police site reposts under its own name (tests/sites/build.py, build_police)
+        want = {"wechat": account, "blog": None, "police": "平安市公安局"}.get(part, b.source)
+        n += 1
+        hit += ex.source == want
+        if show and ex.source != want:
+            print(f"  {path.relative_to(www)} got {ex.source!r} want {want!r}")
+    print(f"fixture sites: publisher right on {hit}/{n} article pages")
 
 
 if __name__ == "__main__":
