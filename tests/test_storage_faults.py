@@ -8,6 +8,7 @@ import json
 import shutil
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -265,6 +266,28 @@ def test_write_commands_still_create_the_archive(cli, tmp_path):
 
 
 # -- concurrent writers --------------------------------------------------------------
+
+
+def test_processes_opening_a_new_archive_at_once_migrate_it_once(tmp_path, db_url):
+    """Each would create the tables; the migration lock lets one, the others find them."""
+    home = tmp_path / "home"
+    code = "import sys; from archive import Archive; Archive.open(sys.argv[1], sys.argv[2] or None)"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(home), db_url or ""],
+            cwd=REPO,
+            env=env(),
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for proc in procs:
+        assert proc.wait(120) == 0, proc.communicate()[1]
+    arc = Archive.open(home, db_url)
+    with arc.engine.connect() as conn:
+        assert len(conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()) == 1
+    arc.close()
 
 
 def _write_files(folder: Path, prefix: str, n: int) -> None:
