@@ -21,6 +21,7 @@ from archive.dedup.queries import cluster_detail, list_clusters
 from ..checking import run_check
 from . import data
 from .deps import archive_of, fetcher_of
+from .inputs import MAX_BODY, Id
 from .routes.clusters import diff_context
 from .routes.search import MAX_QUERY, run_search
 from .stats import collect
@@ -191,7 +192,7 @@ def api_search(
 
 
 @router.get("/articles/{article_id}", responses={200: {"model": ArticleOut}})
-def api_article(request: Request, article_id: int) -> JSONResponse:
+def api_article(request: Request, article_id: Id) -> JSONResponse:
     """One article: metadata, text, cluster membership, earlier versions."""
     with archive_of(request).session() as s:
         return ok(data.article_json(s, data.get_article(s, article_id)))
@@ -207,7 +208,7 @@ def api_clusters(
 
 
 @router.get("/clusters/{cluster_id}", responses={200: {"model": ClusterOut}})
-def api_cluster(request: Request, cluster_id: int) -> JSONResponse:
+def api_cluster(request: Request, cluster_id: Id) -> JSONResponse:
     """One cluster, its members in published order."""
     with archive_of(request).session() as s:
         return ok(cluster_detail(s, cluster_id))
@@ -224,7 +225,13 @@ def api_diff(
         return ok(diff_context(s, a, b, view=False)["diff"])
 
 
-@router.post("/check", responses={200: {"model": CheckOut}})
+@router.post(
+    "/check",
+    responses={
+        200: {"model": CheckOut},
+        413: {"model": ErrorOut, "description": f"A body over {MAX_BODY // 2**20} MB"},
+    },
+)
 def api_check(request: Request, body: CheckIn) -> JSONResponse:
     """Near-duplicates already archived of a text, or of the page at a URL."""
     result = run_check(
@@ -243,7 +250,7 @@ def api_runs(
 
 
 @router.get("/runs/{run_id}", responses={200: {"model": RunOut}})
-def api_run(request: Request, run_id: int) -> JSONResponse:
+def api_run(request: Request, run_id: Id) -> JSONResponse:
     """One run with all its errors."""
     with archive_of(request).session() as s:
         return ok(data.get_run(s, run_id))

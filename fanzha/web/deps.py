@@ -19,6 +19,7 @@ from archive.times import CST, offset_of
 from ..checking import Fetcher
 from ..config import Settings
 from ..errors import UsageError
+from .inputs import whole_number
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -130,8 +131,20 @@ def pct(value: Any) -> str:
         return ""
 
 
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in
+# an archived title they can make the text around them read reversed ("Trojan Source").
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi(value: Any) -> Any:
+    """Every value a template prints, bidi controls taken out of its text (Markup stays Markup)."""
+    return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value
+
+
 def make_templates() -> Jinja2Templates:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, finalize=without_bidi
+    )
     env.filters.update(
         safe_href=safe_href, day=day, minute=minute, pct=pct, meta_value=meta_value, after=after
     )
@@ -166,13 +179,10 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
 
 
 def int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
-    """A whole-number query parameter within [lo, hi], or UsageError saying so."""
+    """A whole-number query parameter (ASCII digits) within [lo, hi], or UsageError."""
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise UsageError(f"{name} must be a whole number, not {value!r}") from None
+    number = whole_number(value, name)
     if not lo <= number <= hi:
         raise UsageError(f"{name} must be between {lo} and {hi}, not {number}")
     return number
