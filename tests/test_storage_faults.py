@@ -336,6 +336,22 @@ def test_two_imports_and_a_crawl_at_once_store_every_article_once(tmp_path):
     assert sum(u.startswith("file://") for u in urls) == 24
 
 
+def test_a_writer_kept_waiting_past_the_busy_timeout_is_one_line_exit_3(cli, home, monkeypatch):
+    import archive.db
+
+    monkeypatch.setattr(archive.db, "BUSY_TIMEOUT_S", 1)
+    holder = sqlite3.connect(home / "fanzha.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+    try:
+        result = run(cli, "dedup", "--home", home)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "database is locked" in lines[0] and "try again" in lines[0]
+
+
 def test_two_imports_of_the_same_files_at_once_store_each_once(tmp_path):
     """Both find every file absent at first: the second of each pair waits for the
     first's write lock, then finds its row and skips the file (no UNIQUE error)."""

@@ -87,6 +87,8 @@ def cli_errors() -> Iterator[None]:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         if "full" in reason.lower():
             fail(f"no space left for the database ({reason}); what was stored before is intact", 1)
+        if "locked" in reason.lower():  # waited the whole busy timeout for another writer
+            fail(f"{reason}: another process kept writing to the archive; try again later", 3)
         fail(f"database error: {reason}", 1)
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
