@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from archive import Archive
 from archive.errors import InputError
 from archive.extract.encoding import decode_html, decode_text
 from archive.extract.html import extract
+from archive.extract.relevance import classify
 from archive.importers.batch import import_paths
 from archive.importers.files import read_bytes, read_document
 from archive.importers.pages import page_document
@@ -118,6 +120,30 @@ HTML_PIECES = st.one_of(
     TEXT,
 )
 HTML = st.lists(HTML_PIECES, max_size=30).map("".join)
+FIXTURE_PAGES = [
+    p.read_bytes() for p in sorted((Path(__file__).parent / "data" / "pages").glob("*.html"))
+]
+
+
+@st.composite
+def mutated_page(draw: st.DrawFn) -> bytes:
+    """A fixture page (real-world shapes: GBK, BOM, JSON-LD, WeChat) cut, repeated and
+    spliced with odd pieces at random places."""
+    page = bytearray(draw(st.sampled_from(FIXTURE_PAGES)))
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(page)))
+        end = draw(st.integers(at, min(len(page), at + 400)))
+        op = draw(st.sampled_from(["cut", "repeat", "insert"]))
+        if op == "cut":
+            del page[at:end]
+        elif op == "repeat":
+            page[at:at] = page[at:end]
+        else:
+            piece = draw(st.one_of(HTML_PIECES, st.binary(max_size=20).map(repr)))
+            page[at:at] = piece.encode("utf-8", "surrogatepass")
+    return bytes(page)
+
+
 CHARSETS = st.sampled_from([None, "gbk", "gb2312", "utf-8", "big5", "latin-1", "utf-16", "x"])
 
 
@@ -129,6 +155,7 @@ def _gbk_page(text: str) -> bytes:
 
 PAGE_BYTES = st.one_of(
     st.binary(max_size=3000),
+    mutated_page(),
     HTML.map(lambda s: s.encode("utf-8", "surrogatepass")),
     HTML.map(lambda s: s.encode("gb18030", "replace")),
     st.text(alphabet=ZH).map(_gbk_page),
@@ -136,6 +163,16 @@ PAGE_BYTES = st.one_of(
         lambda t: t[0][: len(t[0]) // 2] + t[1] + t[0][len(t[0]) // 2 :]
     ),
 )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_caches() -> None:
+    """Load what the extractor and the classifier load once (jieba's dictionary, OpenCC)
+    outside the bounds: they hold per input, not for start-up (under tracemalloc the
+    dictionary alone takes minutes)."""
+    for page in FIXTURE_PAGES:
+        page_document(page, "http://a.test/x.html")
+    classify("反诈提醒", "民警提醒：谨防刷单返利诈骗。")
 
 
 # --- the decoder ----------------------------------------------------------------------
