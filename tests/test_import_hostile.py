@@ -224,3 +224,14 @@ def test_titles_and_errors_are_printed_as_text_not_markup(cli, home, tmp_path):
     result = run(cli, "import", path, bad, "--home", home)
     assert result.exit_code == 1, result.stderr
     assert "[/bold] [red]坏" in result.stdout and "1 imported" in result.stdout
+
+
+def test_file_over_the_size_limit_is_refused_unread(cli, home, seeds, monkeypatch):
+    from archive.importers import files
+
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 20_000)
+    (seeds / "big.txt").write_text(BODY * 400, encoding="utf-8")
+    result, out = _import(cli, home, None, seeds)
+    assert result.exit_code == 1 and len(out["imported"]) == 2
+    reason = "larger than 20,000 bytes, not imported"
+    assert out["errors"] == [{"path": str(seeds / "big.txt"), "error": reason}]

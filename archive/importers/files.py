@@ -17,6 +17,8 @@ from .frontmatter import split_front_matter
 from .lead import guess_title, read_lead
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+#: largest Markdown, text or HTML file imported (WARC files are read record by record)
+MAX_FILE_BYTES = 16 * 1024 * 1024
 #: limits on front matter fields (title, author and source are capped at storing)
 MAX_URL_CHARS = 2048
 MAX_TAGS = 50
@@ -29,9 +31,13 @@ def is_warc(path: Path) -> bool:
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or an InputError naming why they cannot be had."""
+    """The file's bytes, or an InputError naming why they cannot be had.
+
+    At most ``MAX_FILE_BYTES`` are read: a larger file is refused, not loaded.
+    """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InputError(str(path), "no such file") from None
     except IsADirectoryError:
@@ -40,6 +46,8 @@ def read_bytes(path: Path) -> bytes:
         raise InputError(str(path), "permission denied") from None
     except OSError as exc:
         raise InputError(str(path), exc.strerror or str(exc)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(str(path), f"larger than {MAX_FILE_BYTES:,} bytes, not imported")
     if not data.strip():
         raise InputError(str(path), "empty file")
     if looks_binary(data):
