@@ -107,3 +107,10 @@ def test_versions_of_an_unknown_article_is_exit_2(cli, stored):
     assert (
         result.stderr.strip() == "fanzha: error: no article with URL https://nowhere.example.cn/x"
     )
+
+
+def test_versions_of_a_home_without_an_archive_is_exit_2_and_creates_nothing(cli, tmp_path):
+    home = tmp_path / "no-such-home"
+    result = run(cli, "versions", "1", "--home", str(home))
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert not home.exists()

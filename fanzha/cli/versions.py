@@ -10,7 +10,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .app import DbOpt, HomeOpt, JsonOpt, app, cli_errors, console, emit_json, settings
+from .app import (
+    DbOpt,
+    HomeOpt,
+    JsonOpt,
+    app,
+    cli_errors,
+    console,
+    emit_json,
+    read_archive,
+    settings,
+)
 
 
 @app.command()
@@ -27,7 +37,7 @@ def versions(
     with cli_errors():
         from archive.versions import list_versions
 
-        archive = settings(home, db).open_archive()
+        archive = read_archive(settings(home, db))  # a read: never a new archive
         with archive.session() as s:
             data = list_versions(s, ref)
     if json_:
