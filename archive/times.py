@@ -76,6 +76,14 @@ def published_of(item: Any) -> str | None:
     return show_published(item.published_at, getattr(item, "published_precision", None), offset)
 
 
+def offset_column() -> Any:
+    """The page's zone read straight from ``Article.extra`` (one JSON key, not the whole
+    dict), labelled so that ``published_of`` finds it on the row."""
+    from .models import Article  # here: the models are not needed to show a time
+
+    return Article.extra[OFFSET_KEY].as_string().label(OFFSET_KEY)
+
+
 def with_offset(extra: dict[str, Any], published: datetime | None) -> dict[str, Any]:
     """``extra`` with the page's zone of ``published`` recorded (or dropped when China time)."""
     offset = offset_of(published)

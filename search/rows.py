@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from archive.models import Article, Cluster, Member, Source
-from archive.times import OFFSET_KEY, show_time
+from archive.times import offset_column, show_time
 
 
 def article_select(*columns: Any) -> Any:
@@ -28,7 +28,7 @@ def published_columns() -> tuple[Any, ...]:
     return (
         Article.published_at,
         Article.published_precision,
-        Article.extra[OFFSET_KEY].as_string().label(OFFSET_KEY),
+        offset_column(),
     )
 
 

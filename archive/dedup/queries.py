@@ -26,7 +26,7 @@ from ..models import (
     Source,
 )
 from ..normalize import normalize
-from ..times import OFFSET_KEY, published_of
+from ..times import offset_column, published_of
 from .boilerplate import Boilerplate
 from .candidates import best
 from .differences import article_info
@@ -57,7 +57,7 @@ def list_clusters(session: Session, *, limit: int = 50, offset: int = 0) -> list
             Article.title,
             Article.published_at,
             Article.published_precision,
-            Article.extra[OFFSET_KEY].as_string().label(OFFSET_KEY),
+            offset_column(),
         )
         .join(Article, Article.id == Member.article_id)
         .where(Member.cluster_id.in_(ids))
@@ -97,7 +97,7 @@ def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
             Article.published_at,
             Source.name,
             Article.published_precision,
-            Article.extra[OFFSET_KEY].as_string().label(OFFSET_KEY),
+            offset_column(),
         )
         .join(Article, Article.id == Member.article_id)
         .outerjoin(Source, Source.id == Article.source_id)
