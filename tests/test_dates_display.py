@@ -36,29 +36,32 @@ FILES = {
 SHOWN = {"a.md": DATE_ONLY, "b.md": CHINA, "c.md": TOKYO}
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[list[str], dict[str, int], Path]:
+def build(work: Path, db_url: str | None = None) -> tuple[list[str], dict[str, int], Path]:
     """Three copies of one story (a date-only, a China-time and a Tokyo-time one),
     imported, deduplicated and indexed with the CLI: (options, {file: id}, home)."""
     from typer.testing import CliRunner
 
     cli = CliRunner()
-    work = tmp_path_factory.mktemp("dates")
     for name, (title, date, source, body) in FILES.items():
         front = json.dumps(
             {"title": title, "date": date, "source": source, "url": f"https://x.example/{name}"},
             ensure_ascii=False,
         )
         (work / name).write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
-    opts = ["--home", str(work / "home")]
+    opts = ["--home", str(work / "home")] + (["--db", db_url] if db_url else [])
     for step in (["import", *(str(work / n) for n in FILES)], ["dedup"], ["index"]):
         result = run(cli, *step, *opts)
         assert result.exit_code == 0, result.stdout + result.stderr
-    arc = Archive.open(work / "home")
+    arc = Archive.open(work / "home", db_url)
     with arc.session() as s:
         ids = {Path(a.url).name: a.id for a in s.scalars(select(Article))}
     arc.close()
     return opts, ids, work / "home"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[list[str], dict[str, int], Path]:
+    return build(tmp_path_factory.mktemp("dates"))
 
 
 @pytest.fixture(scope="module")
@@ -164,3 +167,16 @@ def test_bad_filters_are_400_naming_the_forms(client, bad):
     response = client.get("/api/search", params={"q": "x", "since": bad})
     assert response.status_code == 400
     assert "since" in response.json()["error"]
+
+
+@pytest.mark.postgres
+def test_the_rule_on_postgresql(pg_url, tmp_path):
+    from typer.testing import CliRunner
+
+    cli = CliRunner()
+    opts, ids, _ = build(tmp_path, pg_url)
+    listed = json.loads(run(cli, "dups", *opts, "--json").stdout)
+    detail = json.loads(run(cli, "dups", str(listed[0]["id"]), *opts, "--json").stdout)
+    assert shown_by_id(detail["members"], ids) == SHOWN
+    found = json.loads(run(cli, "search", "冒充客服", "--all-copies", *opts, "--json").stdout)
+    assert shown_by_id(found["hits"], ids) == SHOWN
