@@ -154,7 +154,10 @@ def test_cli_far_dates_and_huge_ids_exit_2_in_one_line(site, cli):
         ["search", "反诈", "--until", "9999-12-31"],
         ["search", "反诈", "--since", "0001-01-01"],
         ["dups", "99999999999999999999"],
+        ["dups", "--limit", "99999999999999999999"],
+        ["dups", "--offset", "99999999999999999999"],
         ["runs", "99999999999999999999"],
+        ["runs", "--limit", "99999999999999999999"],
         ["diff", "99999999999999999999", "1"],
     ):
         result = run(cli, *args, "--home", home)

@@ -86,12 +86,13 @@ def dups(
     """
     with cli_errors():
         from archive.dedup import queries
-
         from archive.errors import NotFound
         from archive.lookup import MAX_ID
 
         if cluster is not None and not 1 <= cluster <= MAX_ID:  # no such id column value
             raise NotFound(f"no cluster with id {cluster}")
+        if max(limit, offset) > MAX_ID:  # the driver would overflow
+            fail(f"--limit and --offset must be at most {MAX_ID}")
         archive = read_archive(settings(home, db))
         with archive.session() as s:
             if cluster is None:

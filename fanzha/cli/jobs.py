@@ -110,6 +110,8 @@ def runs(
 
         if run is not None and not 1 <= run <= MAX_ID:  # no such id column value
             fail(f"no run {run}")
+        if limit > MAX_ID:  # the driver would overflow
+            fail(f"--limit must be at most {MAX_ID}")
         archive = read_archive(settings(home, db))
         if run is not None:
             detail = run_detail(archive, run)
