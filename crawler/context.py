@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from archive import Archive
-from archive.models import Article, ArticleAlias, CrawlRun, SeenUrl, Source, utcnow
+from archive.models import Article, ArticleAlias, CrawlRun, SeenUrl, utcnow
 from archive.warcstore import WarcWriter
 
 from .batch import BatchWriter
@@ -110,13 +110,12 @@ class CrawlContext:
         if self.refresh:
             return set()
         with self.archive.session() as s:
-            urls = set(s.scalars(select(Article.url).join(Source).where(Source.key == key)).all())
+            urls = set(s.scalars(select(Article.url).where(Article.site == key)).all())
             urls.update(  # the further pages of articles split over pages
                 s.scalars(
                     select(ArticleAlias.url)
                     .join(Article, Article.id == ArticleAlias.article_id)
-                    .join(Source)
-                    .where(Source.key == key)
+                    .where(Article.site == key)
                 ).all()
             )
             urls.update(
