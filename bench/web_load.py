@@ -6,7 +6,9 @@ imported beforehand, not yet deduplicated nor indexed), starts ``fanzha serve
 --workers N`` on 127.0.0.1, warms each worker up, then for ``--seconds`` runs
 ``--clients`` concurrent clients that send search requests back to back while a real
 ``fanzha nightly`` writes into the same archive (it crawls the bundled sample sites,
-served on 127.0.0.1, then dedups and indexes the new bulletins).
+served on 127.0.0.1 under a new port, so their 22 bulletins are new; then dedups and
+indexes those and the imported ones), followed, until the phase ends, by ``fanzha
+import`` of further batches of ``--batch`` generated bulletins.
 It prints req/s, p50/p95/max latency and errors per phase, and the ratio of the
 default to one worker (same archive, same writer, same run).
 
@@ -117,23 +119,27 @@ async def load(base: str, clients: int, seconds: float, max_requests: int) -> Lo
 
 
 class Writer(threading.Thread):
-    """``fanzha nightly`` writing into the archive, in a thread that waits for it."""
+    """``fanzha nightly``, then ``fanzha import`` of further batches until stopped."""
 
-    def __init__(self, home: Path, sites: Path, log: Path) -> None:
+    def __init__(self, home: Path, sites: Path, batches: list[Path], log: Path) -> None:
         super().__init__(daemon=True)
-        self.home, self.sites, self.log = home, sites, log
+        self.home, self.sites, self.batches, self.log = home, sites, batches, log
         self.steps: list[tuple[str, int, float]] = []  # (command, exit code, seconds)
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopped = threading.Event()
 
     def run(self) -> None:
         commands = [["nightly", "--sites", str(self.sites), "--home", str(self.home)]]
+        commands += [["import", str(b), "--home", str(self.home)] for b in self.batches]
+        # The sample sites are ours, on 127.0.0.1: no politeness delays (LOCAL_SITES).
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "tests.sites.settings"}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         with self.log.open("ab") as log:
             for cmd in commands:
                 if self.stopped.is_set():
                     return
                 t0 = time.monotonic()
-                self.proc = subprocess.Popen(FANZHA + cmd, stdout=log, stderr=log)
+                self.proc = subprocess.Popen(FANZHA + cmd, stdout=log, stderr=log, env=env)
                 code = self.proc.wait()
                 self.steps.append((cmd[0], code, time.monotonic() - t0))
 
@@ -154,8 +160,9 @@ def write_batch(folder: Path, n: int, seed: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for k, a in enumerate(generate(n, seed=seed)):
         title = a.title.replace('"', "'")
+        url = a.url.replace(".html", f"-s{seed}.html")  # a batch's own URLs: new articles
         (folder / f"b{k:04d}.md").write_text(
-            f'---\ntitle: "{title}"\nsource: {a.source}\nurl: {a.url}\n'
+            f'---\ntitle: "{title}"\nsource: {a.source}\nurl: {url}\n'
             f"date: {a.published.isoformat()}\n---\n{a.text}\n",
             encoding="utf-8",
         )
@@ -197,14 +204,21 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
 
 
-def phase(args: argparse.Namespace, workers: int, base_home: Path, work: Path, sites: Path):
+def phase(
+    args: argparse.Namespace,
+    workers: int,
+    base_home: Path,
+    work: Path,
+    sites: Path,
+    batches: list[Path],
+) -> tuple[LoadResult, Writer]:
     home = work / f"w{workers}" / "home"
     shutil.copytree(base_home, home)
     proc, base = start_server(home, workers, work / f"w{workers}" / "serve.log")
     try:
         # Warm-up (not counted): each worker opens the archive and index, loads jieba.
         asyncio.run(load(base, args.clients, args.warmup, args.max_requests))
-        writer = Writer(home, sites, work / f"w{workers}" / "writer.log")
+        writer = Writer(home, sites, batches, work / f"w{workers}" / "writer.log")
         writer.start()
         result = asyncio.run(load(base, args.clients, args.seconds, args.max_requests))
         writer.stop(timeout=args.writer_grace)
@@ -226,6 +240,9 @@ def report(workers: int, r: LoadResult, writer: Writer) -> float:
     )
     for err in r.errors[:5]:
         print(f"  error: {err}")
+    if any(code for _, code, _ in writer.steps):
+        tail = writer.log.read_text(encoding="utf-8", errors="replace").splitlines()[-5:]
+        print("  writer log:", *tail, sep="\n    ")
     return rate
 
 
@@ -236,9 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=20.0, help="measured seconds per phase")
     ap.add_argument("--warmup", type=float, default=4.0)
     ap.add_argument("--max-requests", type=int, default=20_000, help="per phase, a bound")
-    ap.add_argument("--write", type=int, default=60, help="new bulletins the nightly takes")
+    ap.add_argument("--write", type=int, default=100, help="new bulletins the nightly takes")
+    ap.add_argument("--batch", type=int, default=30, help="bulletins per import after it")
     ap.add_argument(
-        "--writer-grace", type=float, default=20.0, help="s a nightly may run past a phase"
+        "--writer-grace", type=float, default=30.0, help="s a nightly may run past a phase"
     )
     ap.add_argument(
         "--workers", type=int, nargs="+", help="worker counts to compare (default: 1 and cores)"
@@ -260,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             shutil.copytree(args.home, base_home)
+        batches = [write_batch(work / f"batch{k}", args.batch, seed=20 + k) for k in range(1, 6)]
         if args.write:
             batch = write_batch(work / "batch", args.write, seed=11)
             subprocess.run(
@@ -278,14 +297,15 @@ def main(argv: list[str] | None = None) -> int:
             sites = write_sample_sites(f"http://127.0.0.1:{port}", work / "sites.toml")
             print(
                 f"{args.clients} clients on /api/search for {args.seconds:.0f} s per phase, "
-                f"writer: fanzha nightly (sample sites, {args.write} new bulletins); "
+                f"writer: fanzha nightly (sample sites, {args.write} new bulletins), then "
+                f"imports of {args.batch}; "
                 f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
             rates = {}
             errors = 0
             for workers in counts:
-                result, writer = phase(args, workers, base_home, work, sites)
+                result, writer = phase(args, workers, base_home, work, sites, batches)
                 rates[workers] = report(workers, result, writer)
                 errors += len(result.errors)
         finally:
