@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 from archive import Archive
 from archive.db import alembic_config
@@ -110,38 +112,52 @@ def test_export_search_facets_and_api_carry_site_and_source(crawled):
         assert "xmnews" in page and "平安日报" in page
 
 
-def test_migration_backfills_site_and_publisher(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def test_migration_backfills_site_and_publisher(tmp_path: Path, db_url: str | None):
+    url = db_url or f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)
-    cfg = alembic_config(engine)
-    command.upgrade(cfg, "0006_article_alias")
+    command.upgrade(alembic_config(engine), "0006_article_alias")
+    source = sa.table("source", *(sa.column(c) for c in ("id", "key", "name", "kind")))
+    cols = ("id", "url", "source_id", "title", "text", "norm_text", "content_hash")
+    article = sa.table(
+        "article",
+        *(sa.column(c) for c in cols),
+        sa.column("fetched_at", sa.DateTime),
+        sa.column("changed_at", sa.DateTime),
+        sa.column("extra", sa.JSON),
+        sa.column("fraud_types", sa.JSON),
+        sa.column("image_urls", sa.JSON),
+        sa.column("version_count", sa.Integer),
+        sa.column("needs_dedup", sa.Boolean),
+        sa.column("needs_index", sa.Boolean),
+    )
+    when = datetime(2024, 1, 1)
+    rows = [
+        (1, 1, {"site": "xm", "publisher": "厦门日报"}),  # crawled, names a publisher
+        (2, 1, {"site": "xm"}),  # crawled, names none
+        (3, 2, {"path": "/tmp/a.md"}),  # imported
+        (4, 1, {"site": "xm", "publisher": "厦门日报"}),
+    ]
     with engine.begin() as c:
-        c.execute(
-            text("INSERT INTO source (id, key, name, kind) VALUES (1, 'xm', '厦门网', 'news')")
-        )
-        c.execute(text("INSERT INTO source (id, key, name) VALUES (2, '中国网', '中国网')"))
-        rows = [
-            (1, 1, {"site": "xm", "publisher": "厦门日报"}),  # crawled, names a publisher
-            (2, 1, {"site": "xm"}),  # crawled, names none
-            (3, 2, {"path": "/tmp/a.md"}),  # imported
-            (4, 1, {"site": "xm", "publisher": "厦门日报"}),
-        ]
+        # ids from the database (its sequence on PostgreSQL), as real rows get them
+        sid_of = {
+            1: c.execute(
+                sa.insert(source)
+                .values(key="xm", name="厦门网", kind="news")
+                .returning(source.c.id)
+            ).scalar_one(),
+            2: c.execute(
+                sa.insert(source).values(key="中国网", name="中国网").returning(source.c.id)
+            ).scalar_one(),
+        }
         for aid, sid, extra in rows:
             c.execute(
-                text(
-                    "INSERT INTO article (id, url, source_id, title, author, fetched_at, text,"
-                    " norm_text, content_hash, fraud_types, image_urls, extra, version_count,"
-                    " changed_at, needs_dedup, needs_index) VALUES (:id, :url, :sid, 't', NULL,"
-                    " '2024-01-01', 'x', 'x', :h, '[]', '[]', :extra, 1, '2024-01-01', 1, 1)"
-                ),
-                {
-                    "id": aid,
-                    "url": f"u{aid}",
-                    "sid": sid,
-                    "h": f"h{aid}",
-                    "extra": json.dumps(extra),
-                },
-            )
+                sa.insert(article).values(
+                    id=aid, url=f"u{aid}", source_id=sid_of[sid], title="t", text="x", norm_text="x",
+                    content_hash=f"h{aid}", fetched_at=when, changed_at=when, extra=extra,
+                    fraud_types=[], image_urls=[], version_count=1, needs_dedup=True,
+                    needs_index=True,
+                )
+            )  # fmt: skip
     engine.dispose()
     archive = Archive.open(tmp_path / "home", url)  # migrates to head
     with archive.session() as s:
