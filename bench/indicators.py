@@ -1,6 +1,6 @@
 """Precision and recall of indicator extraction, per kind, on the hand-labelled set.
 
-    .venv/bin/python bench/indicators.py [--show]
+    .venv/bin/python bench/indicators.py [--show] [--set tests/data/indicators/heldout.jsonl]
 
 Scores ``archive.extract.indicators`` on ``tests/data/indicators/bulletins.jsonl`` and,
 where jionlp is installed (``pip install jionlp``), jionlp's own extractors for the
@@ -63,8 +63,14 @@ def table(name: str, scores, roles: float, kinds) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--show", action="store_true", help="list every miss and wrong value")
+    ap.add_argument(
+        "--set",
+        type=Path,
+        default=SET,
+        help="labelled JSONL to score (default: the tuning set; heldout.jsonl was written blind)",
+    )
     args = ap.parse_args()
-    rows = load_labelled(SET)
+    rows = load_labelled(args.set)
     print(f"{len(rows)} bulletins, {sum(len(r['indicators']) for r in rows)} labelled indicators")
     t = time.perf_counter()
     scores, roles = score(rows, ours, ROWS)
