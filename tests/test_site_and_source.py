@@ -30,6 +30,8 @@ from search import search
 from search.export import export_articles
 from search.indexer import update_index
 
+from .conftest import run
+
 PAGES = Path(__file__).parent / "data" / "pages"
 
 
@@ -167,3 +169,22 @@ def test_migration_backfills_site_and_publisher(tmp_path: Path, db_url: str | No
     assert got[3] == (None, "中国网", "中国网")
     assert got[4] == got[1]
     archive.close()
+
+
+def test_cli_search_site_option(crawled, cli):
+    archive, ids = crawled
+    update_index(archive)
+    res = run(
+        cli,
+        "search",
+        "骗",
+        "--site",
+        "xmnews",
+        "--all-copies",
+        "--json",
+        "--home",
+        str(archive.home),
+    )
+    data = json.loads(res.stdout)
+    assert [h["id"] for h in data["hits"]] == [ids["news"]]
+    assert data["facets"]["site"] == {"xmnews": 1}
