@@ -16,15 +16,17 @@ from archive.extract.indicators_eval import load_labelled, score
 from archive.models import Article, Indicator
 from tests.conftest import run
 
-SET = Path(__file__).parent / "data" / "indicators" / "bulletins.jsonl"
+DATA = Path(__file__).parent / "data" / "indicators"
+SET = DATA / "bulletins.jsonl"
 
 
 def triples(text: str) -> set[tuple[str, str, str]]:
     return {(i.kind, i.value, i.role) for i in extract_indicators(text)}
 
 
-def test_the_labelled_set_meets_the_goals():
-    rows = load_labelled(SET)
+@pytest.mark.parametrize("name", ["bulletins.jsonl", "heldout.jsonl"])
+def test_the_labelled_sets_meet_the_goals(name):
+    rows = load_labelled(DATA / name)
     assert len(rows) >= 40
     scores, roles = score(
         rows, lambda t: [(i.kind, i.value, i.role) for i in extract_indicators(t)], [*KINDS, "loss"]
@@ -74,6 +76,18 @@ def test_urls_apps_and_accounts_are_normalised():
     assert ("qq", "12345678", "suspect") in got
     assert ("wechat", "fake_kefu01", "suspect") in got
     assert ("bank_account", "6222021234567890123", "suspect") in got
+
+
+def test_traditional_and_financial_numerals():
+    got = triples(
+        "受害人請致電110報警。其帳戶6228480012345678901被轉走五萬八千元，另被騙壹万贰仟元。"
+    )
+    assert {
+        ("phone", "110", "official"),
+        ("bank_account", "6228480012345678901", "suspect"),
+        ("amount", "58000", "loss"),
+        ("amount", "12000", "loss"),
+    } <= got
 
 
 def test_official_numbers_sites_and_apps():

@@ -174,7 +174,10 @@ _Q = r"[“\"「『《]"
 _QE = r"[”\"」』》]"
 _NAME = r"([^“”\"「」『』《》，。；、\s]{1,16})"
 _APP_WORD = r"(?:APP|App|app|ＡＰＰ|软件|平台|网站|小程序|客户端|直播平台)"
-_APP_AFTER = re.compile(_Q + _NAME + _QE + r"(?:[一-龥]{0,4}?)" + _APP_WORD)
+# a short descriptor may stand between the name and the word (“蜜语”交友APP), but no
+# "的": “某某”的钓鱼网站 names what a fake imitates, not the fake
+_APP_AFTER = re.compile(_Q + _NAME + _QE + r"(?:(?!的)[一-龥]){0,4}?" + _APP_WORD)
+_APP_PLATFORM = re.compile(r"(?:平台|APP|App|app|软件)" + _Q + _NAME + _QE)
 _APP_ON = re.compile(r"在" + _Q + _NAME + _QE + r"上")
 _APP_DOWNLOAD = re.compile(
     r"(?:下载|安装|注册)(?:了)?(?:一款|一个)?(?:名为|叫做?)?" + _Q + _NAME + _QE
@@ -183,12 +186,13 @@ _APP_LIST = re.compile(
     "((?:" + _Q + r"[^“”\"」』》]{1,16}" + _QE + r"[、，]?){2,})等[一-龥]{0,6}?" + _APP_WORD
 )
 _APP_BARE = re.compile(r"(国家反诈中心)\s*(?:APP|App|app|ＡＰＰ)")
+_INSTITUTION = re.compile(r"(院|局|部|委|厅|署|所|银行|公司|集团|政府|法院|检察院)$")
 _NOT_APPS = {"APP", "App", "app", "平台", "软件", "网站", "安全账户", "刷单", "客服"}
 
 
 def _apps(text: str) -> list[Indicator]:
     names: list[tuple[int, str]] = []
-    for rx in (_APP_AFTER, _APP_ON, _APP_DOWNLOAD):
+    for rx in (_APP_AFTER, _APP_ON, _APP_DOWNLOAD, _APP_PLATFORM):
         names += [(m.start(1), m.group(1)) for m in rx.finditer(text)]
     for m in _APP_LIST.finditer(text):
         for q in re.finditer(_Q + _NAME + _QE, m.group(1)):
@@ -198,6 +202,8 @@ def _apps(text: str) -> list[Indicator]:
     for _, name in sorted(names):
         name = re.sub(r"\s*(APP|App|app|ＡＰＰ)$", "", name).strip()
         if not name or name in _NOT_APPS or name.startswith("某") or name.isdigit():
+            continue
+        if _INSTITUTION.search(name):  # “最高人民检察院”网站: whom the fraud impersonates
             continue
         name = _simplified(name)
         role = "official" if "反诈中心" in name or name.startswith("官方") else "suspect"
@@ -237,28 +243,32 @@ def _accounts(text: str) -> list[Indicator]:
 
 # -- money --------------------------------------------------------------------------
 
-_CN_NUM = "零〇一二两三四五六七八九十百千万亿"
+_CN_DIGITS = "零〇一二两三四五六七八九十壹贰叁肆伍陆柒捌玖拾"
+_CN_NUM = _CN_DIGITS + "百千万亿佰仟"
 _AMOUNT = re.compile(
     r"(?<![\d.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(余|多)?\s*(亿|万|千)?\s*(余|多)?\s*(元|块钱)"
-    r"|(?<![\d.])(\d+)(\.\d+)?\s*(余|多)?\s*(亿|万)(?![元\w%])"
-    r"|([" + _CN_NUM + r"]{2,})(元)"
+    r"|(?<![\d.])(\d+)(\.\d+)?\s*(余|多)?\s*(亿|万)(?![元A-Za-z0-9_%])"
+    r"|([" + _CN_NUM + r"]*[" + _CN_DIGITS + r"][" + _CN_NUM + r"]*)(余|多)?(万|亿)?(余|多)?元"
 )
 _UNITS = {"亿": Decimal(100_000_000), "万": Decimal(10_000), "千": Decimal(1000), None: Decimal(1)}
 _MONEY_CUE = re.compile(r"(被骗|损失|转账|转走|骗走|金额|投入|充值|支付|汇款|共计|合计|资金)")
-_LOSS = re.compile(r"(被骗|损失|被转走|转走|骗走|盗刷|骗光|骗取|被诈骗)")
+_LOSS = re.compile(r"(被骗|损失|被转走|转走|骗走|盗刷|骗光|骗取|被诈骗|敲诈|勒索)")
 _PAID = re.compile(r"(转账|转入|充值|投入|支付|汇款|付款)")
-_OUTCOME = re.compile(r"(被骗|无法提现|无法登录|失联|拉黑|才发现|发现被骗|上当|受害人|事主)")
+_OUTCOME = re.compile(
+    r"(被骗|无法提现|无法登录|无法取回|无法追回|血本无归|失联|拉黑|才发现|发现被骗|上当|受害人|事主)"
+)
 _RECOVERED = re.compile(r"(挽回|避免|止付|冻结|追回|返还|劝阻|获利|价值)")
 
 
 def _money_value(m: re.Match[str]) -> Decimal | None:
-    if m.group(11):  # Chinese numerals
+    if m.group(11):  # Chinese numerals, the financial forms too (壹万贰仟)
         try:
             import cn2an
 
-            return Decimal(str(cn2an.cn2an(m.group(11), "normal")))
+            number = Decimal(str(cn2an.cn2an(m.group(11), "normal")))
         except (ValueError, KeyError, InvalidOperation):
             return None
+        return number * _UNITS[m.group(13)]
     if m.group(1):
         num, frac, unit = m.group(1).replace(",", ""), m.group(2) or "", m.group(4)
     else:
@@ -297,7 +307,8 @@ def extract_indicators(text: str) -> list[Indicator]:
     (a real service number that fraudsters impersonate is still the real one) and
     ``loss`` over ``other``.
     """
-    text = unicodedata.normalize("NFKC", text or "")
+    # full-width digits and punctuation to ASCII, Traditional to Simplified (請致電, 萬元)
+    text = _simplified(unicodedata.normalize("NFKC", text or ""))
     found = _phones(text) + _urls(text) + _apps(text) + _accounts(text) + _amounts(text)
     best: dict[tuple[str, str], Indicator] = {}
     rank = {"official": 2, "loss": 2, "suspect": 1, "other": 1}
