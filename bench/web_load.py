@@ -127,6 +127,7 @@ class Writer(threading.Thread):
         self.steps: list[tuple[str, int, float]] = []  # (command, exit code, seconds)
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopped = threading.Event()
+        self.interrupted = False  # still writing when the phase ended: stopped by SIGINT
 
     def run(self) -> None:
         commands = [["nightly", "--sites", str(self.sites), "--home", str(self.home)]]
@@ -148,6 +149,7 @@ class Writer(threading.Thread):
         self.stopped.set()
         self.join(timeout)
         if self.is_alive() and self.proc is not None:
+            self.interrupted = True
             self.proc.send_signal(signal.SIGINT)  # a nightly flushes and records on SIGINT
             self.join(15)
             if self.is_alive():
@@ -231,6 +233,8 @@ def report(workers: int, r: LoadResult, writer: Writer) -> float:
     n = len(r.latencies)
     rate = n / r.seconds if r.seconds else 0.0
     steps = ", ".join(f"{c} exit {code} in {s:.1f} s" for c, code, s in writer.steps)
+    if writer.interrupted:
+        steps += " (still writing when the phase ended: interrupted)"
     print(
         f"workers {workers}: {n} requests in {r.seconds:.1f} s = {rate:.1f} req/s, "
         f"p50 {pct(r.latencies, 50) * 1000:.0f} ms, p95 {pct(r.latencies, 95) * 1000:.0f} ms, "
@@ -240,7 +244,7 @@ def report(workers: int, r: LoadResult, writer: Writer) -> float:
     )
     for err in r.errors[:5]:
         print(f"  error: {err}")
-    if any(code for _, code, _ in writer.steps):
+    if any(code for _, code, _ in writer.steps) and not writer.interrupted:
         tail = writer.log.read_text(encoding="utf-8", errors="replace").splitlines()[-5:]
         print("  writer log:", *tail, sep="\n    ")
     return rate
@@ -256,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", type=int, default=100, help="new bulletins the nightly takes")
     ap.add_argument("--batch", type=int, default=30, help="bulletins per import after it")
     ap.add_argument(
-        "--writer-grace", type=float, default=30.0, help="s a nightly may run past a phase"
+        "--writer-grace", type=float, default=8.0, help="s a nightly may run past a phase"
     )
     ap.add_argument(
         "--workers", type=int, nargs="+", help="worker counts to compare (default: 1 and cores)"
