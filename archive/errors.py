@@ -44,3 +44,8 @@ class InputError(ArchiveError):
 
 class NotFound(ArchiveError):
     """An article, cluster or run named by the user does not exist."""
+
+
+class UnknownFraudType(ArchiveError):
+    """A fraud type named by the user (``--type``, ``type:``, ``?type=``) is not in the
+    taxonomy under any name or alias (``archive.extract.relevance.resolve_type``)."""

@@ -5,7 +5,8 @@ Syntax: words and ``"phrases"``; ``AND`` (also implied between terms), ``OR``, `
 ``body``, ``source`` (the publisher), ``site`` (the site crawled from), ``type``,
 ``kind``, ``url``, ``id``. Chinese quotes (“” 「」) are
 phrase quotes too; full-width letters, digits and punctuation are read as their
-half-width forms (NFKC).
+half-width forms (NFKC). ``type:`` (and the ``fraud_type`` filter) takes a type's name
+or a short alias (``type:杀猪盘``); an unknown type is ``UnknownFraudType``.
 
 Chinese: a run of Chinese characters is a phrase of its character bigrams
 (``search.analysis``), so it matches exactly the texts containing it verbatim; a
@@ -25,6 +26,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from whoosh import query as wq
+
+from archive.extract.relevance import resolve_type
 
 from .analysis import RUNS, fold, words
 from .errors import QueryError
@@ -158,6 +161,8 @@ class _Parser:
             tok = tok.strip('"')
             if not tok.strip():
                 raise QueryError('empty phrase "" in query')
+        if fld == "fraud_type":
+            tok = resolve_type(tok)  # 杀猪盘 -> 网络婚恋交友(杀猪盘); UnknownFraudType
         return Atom(tok, fld, phrase)
 
 
@@ -348,7 +353,7 @@ def filter_query(
     if site:
         parts.append(wq.Term("site", unicodedata.normalize("NFKC", site).strip().lower()))
     if fraud_type:
-        parts.append(wq.Term("fraud_type", unicodedata.normalize("NFKC", fraud_type).strip()))
+        parts.append(wq.Term("fraud_type", resolve_type(fraud_type)))
     if since or until:
         start = parse_date(since, "--since") if since else None
         stop = parse_date(until, "--until", end=True) if until else None

@@ -38,7 +38,7 @@ def test_article_json_has_the_export_fields(client, ids):
     assert got["title"] == "警惕！冒充客服退款诈骗"
     assert got["source"] == "平安北京" and got["url"] == "https://example.org/story/b.html"
     assert got["published"] == "2023-05-06"  # a date-only value (published_precision)
-    assert got["fraud_types"] == ["冒充客服"]
+    assert got["fraud_types"] == ["冒充电商物流客服"]
     assert got["text"].startswith("【平安北京】转发提醒") and "来源：平安北京" in got["text"]
     assert got["raw"] is True and "cluster" in got and got["versions"] == []
 
@@ -91,7 +91,7 @@ def test_stats_count_articles_per_month_and_types(client):
     june_2021 = stats["months"].index("2021-06")
     assert stats["by_source"]["平安北京"][june_2021] == 1
     assert stats["years"] == ["2021", "2022", "2023"]
-    assert stats["by_fraud_type"]["冒充客服"] == [0, 0, 3]
+    assert stats["by_fraud_type"]["冒充电商物流客服"] == [0, 0, 3]
 
 
 @pytest.mark.parametrize(
@@ -268,7 +268,11 @@ def test_article_runs_and_stats_on_both_databases(archive, tmp_path):
         assert art["source"] == "中国网" and art["published"] == "2022-05-11"
         assert art["published_precision"] == "inferred-year"
         stats = c.get("/api/stats").json()
-        assert stats["totals"]["articles"] == 15 and stats["by_fraud_type"]["冒充客服"] == [0, 0, 3]
+        assert stats["totals"]["articles"] == 15 and stats["by_fraud_type"]["冒充电商物流客服"] == [
+            0,
+            0,
+            3,
+        ]
         runs = c.get("/api/runs").json()
         assert [r["status"] for r in runs] == ["partial", "ok"] and runs[0]["errors"] == 2
         page = c.get(f"/articles/{ids['xss.md']}").text

@@ -167,7 +167,7 @@ def test_stats_page_draws_svg_charts(client):
     html = page(client, "/stats")
     assert html.count("<svg") == 2
     assert "2021-02 · 公安部刑侦局: 1" in html  # a bar's hover title
-    assert "冒充客服 (3)" in html  # legend with totals
+    assert "冒充电商物流客服 (3)" in html  # legend with totals
     assert "15 articles" in html
 
 

@@ -34,7 +34,7 @@ from search import update_index
 from .conftest import SEEDS, run
 
 SOURCES = ["公安部刑侦局", "平安北京", "中国网"]
-TYPES = ["刷单返利", "冒充客服", "虚假投资理财"]
+TYPES = ["刷单返利", "冒充电商物流客服", "虚假投资理财"]  # canonical names (fraud_types.toml)
 XSS_TITLE = '<script>document.title="PWNED";window.__pwned=1</script>冒充客服退款诈骗预警'
 XSS_BODY = '<img src=x onerror="window.__pwned=2">'
 STORY = (

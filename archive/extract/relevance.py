@@ -18,6 +18,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from archive.errors import UnknownFraudType
+
 GROUPS = ("fraud", "method", "prevention")
 
 
@@ -50,6 +52,7 @@ class FraudType:
     description: str
     phrases: dict[str, float]
     min_score: float
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Model:
     groups: dict[str, dict[str, float]]
     types: tuple[FraudType, ...]
     pattern: re.Pattern[str]
+    names: dict[str, str] = field(default_factory=dict)  # folded name or alias -> type
 
 
 def _norm_phrase(p: str) -> str:
@@ -85,8 +89,13 @@ def load_model(path: str | None = None) -> Model:
             description=t.get("description", ""),
             phrases={_norm_phrase(k): float(v) for k, v in t["phrases"].items()},
             min_score=float(t.get("min_score", m.get("type_min_score", 4.0))),
+            aliases=tuple(t.get("aliases", ())),
         )
         for t in data.get("type", [])
+    )
+    names = _names(
+        [(t.name, t.aliases) for t in types]
+        + [(m["general_type"], tuple(m.get("general_aliases", ())))]
     )
     phrases = set().union(*groups.values(), *(t.phrases for t in types))
     pattern = re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
@@ -98,14 +107,50 @@ def load_model(path: str | None = None) -> Model:
         groups=groups,
         types=types,
         pattern=pattern,
+        names=names,
     )
+
+
+def _names(entries: list[tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+    """Every folded name and alias -> its type; an alias naming two types is an error
+    in the taxonomy file (it would make ``--type`` ambiguous)."""
+    out: dict[str, str] = {}
+    for name, aliases in entries:
+        for alias in (name, *aliases):
+            key = _prepare(alias).strip()
+            if out.get(key, name) != name:
+                raise ValueError(f"alias {alias!r} names both {out[key]!r} and {name!r}")
+            out[key] = name
+    return out
+
+
+def resolve_type(name: str, *, model: Model | None = None) -> str:
+    """The canonical fraud type for a name or alias typed by a user (``杀猪盘`` ->
+    ``网络婚恋交友(杀猪盘)``), folded as the classifier folds text (NFKC, lower case,
+    Simplified); ``UnknownFraudType`` names the choices when nothing matches."""
+    model = model or load_model()
+    found = model.names.get(_prepare(name).strip())
+    if found is None:
+        choices = ", ".join([t.name for t in model.types] + [model.general_type])
+        raise UnknownFraudType(
+            f"unknown fraud type {name.strip()!r} (types: {choices}; "
+            "short names such as 杀猪盘, 刷单, 贷款 work too)"
+        )
+    return found
 
 
 def taxonomy() -> list[dict[str, str]]:
     """The fraud types, with their descriptions (for docs, the web UI, facets)."""
     model = load_model()
-    return [{"name": t.name, "description": t.description} for t in model.types] + [
-        {"name": model.general_type, "description": "Telecom or online fraud of no listed kind."}
+    return [
+        {"name": t.name, "description": t.description, "aliases": list(t.aliases)}
+        for t in model.types
+    ] + [
+        {
+            "name": model.general_type,
+            "description": "Telecom or online fraud of no listed kind.",
+            "aliases": [k for k, v in model.names.items() if v == model.general_type][1:],
+        }
     ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from archive.extract.relevance import resolve_type
 from search import IndexCorrupt, IndexMissing, search
 
 from ...errors import UsageError
@@ -21,15 +22,17 @@ SORTS = ("relevance", "date")
 
 
 def search_params(request: Request) -> dict[str, Any]:
-    """The search filters of a request, checked (UsageError names a bad one)."""
+    """The search filters of a request, checked (UsageError names a bad one; a type is
+    resolved from a short name, ``?type=杀猪盘``, or is ``UnknownFraudType``: 400)."""
     qp = request.query_params
+    fraud_type = qp.get("type")
     sort = qp.get("sort") or "relevance"
     if sort not in SORTS:
         raise UsageError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     return {
         "source": qp.get("source") or None,
         "site": qp.get("site") or None,
-        "fraud_type": qp.get("type") or None,
+        "fraud_type": resolve_type(fraud_type) if fraud_type else None,
         "since": data.parse_day(qp.get("since"), "since"),
         "until": data.parse_day(qp.get("until"), "until"),
         "all_copies": bool_param(qp.get("all_copies")),
