@@ -47,6 +47,9 @@ class SiteProfile:
     max_pages: int = 500
     encoding: str | None = None
     download_delay: float | None = None
+    #: requests at once to the site, over all workers of a distributed crawl (and per
+    #: process in ``fanzha crawl``); None: the CONCURRENT_REQUESTS_PER_DOMAIN setting
+    concurrency: int | None = None
     selectors: dict[str, str] = field(default_factory=dict)
     #: false: left out of ``crawl --all``, ``--sites FILE`` without keys and the nightly
     #: (still crawled when named)
@@ -161,6 +164,11 @@ def parse_site(raw: Any, origin: str, index: int) -> SiteProfile:
         if isinstance(mp, bool) or not isinstance(mp, int) or mp < 1:
             raise _fail(origin, where, f"max_pages must be a positive integer, got {mp!r}")
         values["max_pages"] = mp
+    if "concurrency" in raw:
+        cc = raw["concurrency"]
+        if isinstance(cc, bool) or not isinstance(cc, int) or cc < 1:
+            raise _fail(origin, where, f"concurrency must be a positive integer, got {cc!r}")
+        values["concurrency"] = cc
     if "download_delay" in raw:
         dd = raw["download_delay"]
         if isinstance(dd, bool) or not isinstance(dd, int | float) or dd < 0:

@@ -121,6 +121,10 @@ class SiteSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.profile.download_delay is not None:  # settings are not frozen yet
             crawler.settings.set("DOWNLOAD_DELAY", spider.profile.download_delay, "spider")
+        if spider.profile.concurrency is not None:
+            crawler.settings.set(
+                "CONCURRENT_REQUESTS_PER_DOMAIN", spider.profile.concurrency, "spider"
+            )
         spider.ctx = get_context(crawler.settings)
         spider.known = spider.ctx.known_urls(spider.key)
         spider.ctx.site(spider.key)

@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (registers)
     crawling,
     dedup,
     demo,
+    distributed,
     importing,
     intel,
     jobs,
