@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import logging
-import socket
 import subprocess
 from pathlib import Path
 
@@ -17,29 +16,19 @@ from rich.console import Console
 
 from fanzha.cli.output import StageProgress
 from tests.sites.harness import REPO, WWW, env, fanzha_args, fixture_server, write_sites
+from tests.test_crawl_e2e import WECHAT_ONLY, closed_port
 
 from .conftest import run
 
-SITES = """
-[[site]]
-key = "wechat"
-name = "平安反诈"
-start_urls = ["{base}/wechat/index.html"]
-article_pattern = '/wechat/s/'
-relevance = "all"
-
+SITES = (
+    WECHAT_ONLY
+    + """
 [[site]]
 key = "refused"
 name = "拒绝连接"
 start_urls = ["http://127.0.0.1:{closed}/"]
 """
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 that refuses connections (bound, then closed)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+)
 
 
 @pytest.fixture(scope="module")
