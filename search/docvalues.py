@@ -1,7 +1,7 @@
 """Per-document values as numpy arrays: collapsing and facets without per-hit Python.
 
 The index's ``info`` column (see ``search.schema``) holds, per document, its cluster,
-canonical flag, source, year, fraud types, date, site and article id. Decoding it per hit
+canonical flag, source, year, fraud types, date, site, indicators and article id. Decoding it per hit
 costs microseconds of Python each, which at tens of thousands of matches is most of a
 search. Here it is decoded once per segment into arrays indexed by docnum (cached per
 segment, so an incremental index run only decodes its new segment), and
@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from archive.extract.indicators import KINDS
+
 NO_DATE = np.iinfo(np.int64).min
 
 
@@ -27,7 +29,8 @@ class DocValues:
     no cluster); ``canonical``; ``source``: index into ``sources`` (-1: none);
     ``year`` (0: none); ``date`` (unix seconds, ``NO_DATE``: none); ``aid``: article id;
     fraud types as CSR: ``types_ptr`` / ``types_idx`` into ``types``; ``site``: index
-    into ``sites`` (-1: none, an imported article).
+    into ``sites`` (-1: none, an imported article); indicators as CSR:
+    ``ind_ptr`` / ``ind_idx`` into ``inds`` (``kind=value`` strings).
     """
 
     cluster: np.ndarray
@@ -42,6 +45,20 @@ class DocValues:
     types: list[str]
     site: np.ndarray
     sites: list[str]
+    ind_ptr: np.ndarray
+    ind_idx: np.ndarray
+    inds: list[str]
+
+
+# How many values of each indicator kind the facets list.
+INDICATOR_FACET_TOP = 10
+INFO_FIELDS = 9
+
+
+def info_indicators(indicators: list[dict]) -> str:
+    """The ``info`` column's indicator field: ``kind=value|kind=value``."""
+    clean = str.maketrans({"|": " ", "\t": " "})
+    return "|".join(f"{i['kind']}={i['value'].translate(clean)}" for i in indicators)
 
 
 def _cluster_key(text: str) -> int:
@@ -60,24 +77,26 @@ class _Raw:
     aid: list[int]
     types: list[list[str]]
     site: list[str]
+    inds: list[list[str]]
 
 
 def _decode_segment(reader: Any) -> _Raw:
     n = reader.doc_count_all()
     col = reader.column_reader("info")
-    raw = _Raw([], [], [], [], [], [], [], [])
+    raw = _Raw([], [], [], [], [], [], [], [], [])
     for d in range(n):
         value = col[d]
         f = value.decode("utf-8").split("\t") if value else []
-        if len(f) < 8:  # a document without the column (should not happen)
-            f = (f + [""] * 8)[:8]
+        if len(f) < INFO_FIELDS:  # a document without the column (should not happen)
+            f = (f + [""] * INFO_FIELDS)[:INFO_FIELDS]
         raw.cluster.append(_cluster_key(f[0]) if f[0] else -(d + 1) - (1 << 40))
         raw.canonical.append(f[1] == "1")
         raw.source.append(f[2])
         raw.year.append(int(f[3]) if f[3] else 0)
         raw.date.append(int(f[5]) if f[5] else int(NO_DATE))
         raw.site.append(f[6])
-        raw.aid.append(int(f[7]) if f[7] else -1)
+        raw.inds.append(f[7].split("|") if f[7] else [])
+        raw.aid.append(int(f[8]) if f[8] else -1)
         raw.types.append(f[4].split("|") if f[4] else [])
     return raw
 
@@ -130,7 +149,13 @@ def _build(raws: list[_Raw]) -> DocValues:
     site_codes: list[int] = []
     ptr = [0]
     idx: list[int] = []
+    inds: dict[str, int] = {}
+    ind_ptr = [0]
+    ind_idx: list[int] = []
     for r in raws:
+        for names in r.inds:
+            ind_idx.extend(inds.setdefault(n, len(inds)) for n in names)
+            ind_ptr.append(len(ind_idx))
         for name in r.source:
             src_codes.append(sources.setdefault(name, len(sources)) if name else -1)
         for name in r.site:
@@ -151,6 +176,9 @@ def _build(raws: list[_Raw]) -> DocValues:
         types=list(types),
         site=np.asarray(site_codes, dtype=np.int32),
         sites=list(sites),
+        ind_ptr=np.asarray(ind_ptr, dtype=np.int64),
+        ind_idx=np.asarray(ind_idx, dtype=np.int32),
+        inds=list(inds),
     )
 
 
@@ -197,7 +225,7 @@ def collapse(
     ids = np.asarray(ids, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     if not len(ids):
-        return Collapsed([], 0, {"source": {}, "site": {}, "year": {}, "fraud_type": {}}, {})
+        return Collapsed([], 0, _facets(dv, ids, ids), {})
     key = ids if all_copies else dv.cluster[ids]
     canon = dv.canonical[ids]
     dates = dv.date[ids]
@@ -241,14 +269,34 @@ def _facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any
     yr = dv.year[docs]
     years = np.unique(yr[yr > 0], return_counts=True)
     year = dict(sorted(((str(y), int(c)) for y, c in zip(*years, strict=True)), reverse=True))
-    starts, ends = dv.types_ptr[docs], dv.types_ptr[docs + 1]
+    fraud = _list_counts(dv.types_ptr, dv.types_idx, dv.types, docs, first)
+    out = {"source": source, "site": site, "year": year, "fraud_type": fraud}
+    out.update(_indicator_facets(dv, docs, first))
+    return out
+
+
+def _list_counts(
+    ptr: np.ndarray, idx: np.ndarray, names: list[str], docs: np.ndarray, first: np.ndarray
+) -> dict[str, int]:
+    """``_counts`` of a per-document list (CSR ``ptr``/``idx`` into ``names``)."""
+    starts, ends = ptr[docs], ptr[docs + 1]
     lens = ends - starts
     total = int(lens.sum())
-    if total:
-        rep = np.repeat(np.arange(len(docs)), lens)
-        within = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
-        codes = dv.types_idx[starts[rep] + within]
-        fraud = _counts(codes.astype(np.int64), first[rep] * 1024 + within, dv.types)
-    else:
-        fraud = {}
-    return {"source": source, "site": site, "year": year, "fraud_type": fraud}
+    if not total:
+        return {}
+    rep = np.repeat(np.arange(len(docs)), lens)
+    within = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+    codes = idx[starts[rep] + within]
+    return _counts(codes.astype(np.int64), first[rep] * 1024 + within, names)
+
+
+def _indicator_facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any]:
+    """Per indicator kind (``phone``, ``app`` ...: the query field names), its top
+    ``INDICATOR_FACET_TOP`` values among the stories listed, most-named first."""
+    out: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
+    for name, count in _list_counts(dv.ind_ptr, dv.ind_idx, dv.inds, docs, first).items():
+        kind, _, value = name.partition("=")
+        top = out.setdefault(kind, {})
+        if len(top) < INDICATOR_FACET_TOP:
+            top[value] = count
+    return out

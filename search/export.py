@@ -4,10 +4,14 @@ Without a query, every stored article (in id order, read in batches: the whole
 archive never sits in memory); with one, every article that matches it (all
 copies, in relevance order). One record per article, DESIGN's export shape:
 ``{"id","url","title","source","site","author","published","fetched","fraud_types",
-"text","cluster"}`` (``source``: the publisher the page names, else the site's name;
+"text","cluster","indicators"}`` (``source``: the publisher the page names, else the site's name;
 ``site``: the site profile it was crawled from, empty for imported files) with ``published``/``fetched`` as ``archive.times`` shows them (ISO 8601
 in China time or the page's own zone; a date-only ``published`` as ``YYYY-MM-DD``) and
-``text`` the clean text (paragraphs separated by newlines).
+``text`` the clean text (paragraphs separated by newlines) and ``indicators`` what
+the article names (``[{"kind","value","role"}]``, ``archive.indicators``; looked up
+per batch, so memory stays constant). In CSV, ``fraud_types`` is ``;``-joined and
+``indicators`` is one cell holding that JSON list (values may hold ``;`` or brackets:
+JSON keeps them unambiguous, and the cell starts with ``[``).
 
 CSV cells are neutralised against formula injection as OWASP advises: archived
 titles and texts are hostile input, and a spreadsheet runs a cell that begins with
@@ -23,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from archive import Archive
+from archive.indicators import of_articles
 from archive.models import Article, Member, Source
 from archive.times import published_of
 
@@ -45,6 +50,7 @@ FIELDS = [
     "fraud_types",
     "text",
     "cluster",
+    "indicators",
 ]
 BATCH = 500
 # OWASP's CSV Injection page: a cell starting with one of these is read as a formula.
@@ -74,7 +80,7 @@ def _stmt() -> Any:
     )
 
 
-def _record(r: Any) -> dict[str, Any]:
+def _record(r: Any, indicators: list[dict[str, str]]) -> dict[str, Any]:
     return {
         "id": r.id,
         "url": r.url,
@@ -87,6 +93,7 @@ def _record(r: Any) -> dict[str, Any]:
         "fraud_types": list(r.fraud_types or []),
         "text": r.text,
         "cluster": r.cluster_id,
+        "indicators": indicators,
     }
 
 
@@ -119,10 +126,11 @@ def _all_records(archive: Archive) -> Iterator[dict[str, Any]]:
             rows = s.execute(
                 _stmt().where(Article.id > last).order_by(Article.id).limit(BATCH)
             ).all()
+            named = of_articles(s, [r.id for r in rows])
         if not rows:
             return
         for r in rows:
-            yield _record(r)
+            yield _record(r, named[r.id])
         last = rows[-1].id
 
 
@@ -131,9 +139,10 @@ def _records_of(archive: Archive, ids: list[int]) -> Iterator[dict[str, Any]]:
         chunk = ids[i : i + BATCH]
         with archive.session() as s:
             rows = {r.id: r for r in s.execute(_stmt().where(Article.id.in_(chunk)))}
+            named = of_articles(s, list(rows))
         for aid in chunk:
             if aid in rows:  # gone from the archive since the last index run
-                yield _record(rows[aid])
+                yield _record(rows[aid], named[aid])
 
 
 def export_articles(archive: Archive, fmt: str, out: TextIO, query: str | None = None) -> int:
@@ -152,6 +161,7 @@ def export_articles(archive: Archive, fmt: str, out: TextIO, query: str | None =
         writer.writeheader()
         for rec in records:
             rec["fraud_types"] = ";".join(rec["fraud_types"])
+            rec["indicators"] = json.dumps(rec["indicators"], ensure_ascii=False)
             writer.writerow({k: defuse_cell(v) for k, v in rec.items()})
             n += 1
     out.flush()

@@ -29,15 +29,17 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index, LockError
 
 from archive import Archive
+from archive.indicators import of_articles
 from archive.models import Article, Cluster, Member, Source
 from archive.normalize import normalize
 
 from .analysis import fold, run_key
 from .damage import READ_ERRORS, damaged, first_truncated, mapped_segments, reading_index
+from .docvalues import info_indicators
 from .errors import IndexBusy, IndexMissing, IndexOutdated
 from .fastwriter import FastSegmentWriter
 from .rows import article_select
-from .schema import FORMAT, build_schema, is_current
+from .schema import FORMAT, INDICATOR_FIELDS, build_schema, is_current
 
 log = logging.getLogger(__name__)
 
@@ -199,8 +201,21 @@ def _rows_stmt() -> Any:
     ).order_by(Article.id)
 
 
-def to_document(row: Any) -> dict[str, Any]:
-    """The Whoosh fields of one archive row (see ``_rows_stmt``)."""
+def _indicator_fields(indicators: Iterable[dict]) -> dict[str, str]:
+    """``{"i_phone": "138...,139...", ...}``: each value one keyword (no commas)."""
+    values: dict[str, list[str]] = {}
+    for ind in indicators:
+        if ind["kind"] in INDICATOR_FIELDS:
+            values.setdefault(INDICATOR_FIELDS[ind["kind"]], []).append(
+                ind["value"].replace(",", " ")
+            )
+    return {name: ",".join(vs) for name, vs in values.items()}
+
+
+def to_document(row: Any, indicators: Iterable[dict] = ()) -> dict[str, Any]:
+    """The Whoosh fields of one archive row (see ``_rows_stmt``) and the indicators
+    it names (``archive.indicators.of_articles``)."""
+    indicators = list(indicators)
     aid = row.id
     published = row.published_at
     cluster = f"c{row.cluster_id}" if row.cluster_id is not None else f"a{aid}"
@@ -217,6 +232,7 @@ def to_document(row: Any) -> dict[str, Any]:
             "|".join(types),
             str(int(published.timestamp())) if published else "",
             (row.site or "").replace("\t", " "),
+            info_indicators(indicators),
             str(aid),
         ]
     )
@@ -242,6 +258,7 @@ def to_document(row: Any) -> dict[str, Any]:
         doc["site"] = row.site.replace(",", " ")
     if types:
         doc["fraud_type"] = ",".join(t.replace(",", " ") for t in types)
+    doc.update(_indicator_fields(indicators))
     if published is not None:
         doc["published"] = published.astimezone(UTC).replace(tzinfo=None)
     return doc
@@ -260,12 +277,17 @@ def _clear_flags(archive: Archive, done: list[tuple[int, str]]) -> None:
             s.connection().execute(stmt, [{"aid": a, "h": h} for a, h in done[i : i + 5000]])
 
 
-def _iter_rows(archive: Archive, only_flagged: bool) -> Iterator[Any]:
+def _iter_rows(archive: Archive, only_flagged: bool) -> Iterator[tuple[Any, list[dict]]]:
+    """The rows to index, each with its indicators (looked up a batch at a time)."""
     stmt = _rows_stmt()
     if only_flagged:
         stmt = stmt.where(Article.needs_index.is_(True))
     with archive.session() as s:
-        yield from s.execute(stmt.execution_options(yield_per=1000))
+        for batch in s.execute(stmt.execution_options(yield_per=1000)).partitions():
+            with archive.session() as look:
+                named = of_articles(look, [r.id for r in batch])
+            for row in batch:
+                yield row, named.get(row.id, [])
 
 
 def _count(archive: Archive, only_flagged: bool) -> int:
@@ -288,8 +310,8 @@ def _write(
 ) -> list[tuple[int, str]]:
     done: list[tuple[int, str]] = []
     add = writer.update_document if update_existing else writer.add_document
-    for row in rows:
-        add(**to_document(row))
+    for row, indicators in rows:
+        add(**to_document(row, indicators))
         done.append((row.id, row.content_hash))
         if progress and len(done) % BATCH == 0:
             progress(len(done), total)

@@ -3,9 +3,13 @@
 Syntax: words and ``"phrases"``; ``AND`` (also implied between terms), ``OR``, ``NOT``
 (upper case), parentheses; ``field:value`` and ``field:"a phrase"`` for ``title``,
 ``body``, ``source`` (the publisher), ``site`` (the site crawled from), ``type``,
-``kind``, ``url``, ``id``. Chinese quotes (“” 「」) are
-phrase quotes too; full-width letters, digits and punctuation are read as their
-half-width forms (NFKC). ``type:`` (and the ``fraud_type`` filter) takes a type's name
+``kind``, ``url``, ``id``, and the indicators a bulletin names (``archive.indicators``):
+``phone``, ``app``, ``qq``, ``wechat``, ``bank_account``, ``amount`` and ``url`` (which
+matches the article's own URL or a web address it names), each an exact value written
+as the indicator conventions write it (``phone:13812345678``, ``url:example.com/x``,
+``amount:86000``; separators in numbers and an ``http://`` are dropped). Chinese
+quotes (“” 「」) are phrase quotes too; full-width letters, digits and punctuation are
+read as their half-width forms (NFKC). ``type:`` (and the ``fraud_type`` filter) takes a type's name
 or a short alias (``type:杀猪盘``); an unknown type is ``UnknownFraudType``.
 
 Chinese: a run of Chinese characters is a phrase of its character bigrams
@@ -32,6 +36,7 @@ from archive.extract.relevance import resolve_type
 from .analysis import RUNS, fold, words
 from .errors import QueryError
 from .phrase import BigramPhrase
+from .schema import INDICATOR_FIELDS
 
 CST = timezone(timedelta(hours=8), "CST")
 TEXT_FIELDS = ("title", "body")
@@ -45,7 +50,10 @@ FIELDS = {
     "kind": "kind",
     "url": "url",
     "id": "id",
+    **{kind: field for kind, field in INDICATOR_FIELDS.items() if kind != "url"},
 }
+_DIGITS_ONLY = {"phone", "qq", "bank_account"}
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 MAX_EXPANSIONS = 500
 # Runs this long get jieba words as optional ranking clauses (shorter runs are about
 # one word: segmenting them adds a clause per candidate and little to the ranking).
@@ -244,6 +252,11 @@ class Builder:
         value = atom.text.strip()
         if atom.field in ("source", "site"):
             return wq.Term(atom.field, value.lower())
+        if atom.field == "url":
+            named = indicator_value("url", value)
+            return wq.Or([wq.Term("url", value), wq.Term(INDICATOR_FIELDS["url"], named)])
+        if atom.field in INDICATOR_FIELDS.values():
+            return wq.Term(atom.field, indicator_value(atom.field[2:], value))
         return wq.Term(atom.field, value)
 
     def text(self, fieldname: str, text: str, ranked: bool = True) -> wq.Query:
@@ -334,6 +347,23 @@ def parse_date(value: str, option: str, *, end: bool = False) -> datetime:
         return datetime(y + 1 if end else y, 1, 1, tzinfo=CST)
     except ValueError as exc:
         raise QueryError(f"{option} {value!r} is not a date ({exc})") from None
+
+
+def indicator_value(kind: str, value: str) -> str:
+    """A typed value as the index holds it (``archive.extract.indicators`` conventions,
+    lower-cased): digits only for phones, QQ numbers and accounts (no ``+86``), a web
+    address without scheme or trailing slash, an amount without thousands separators."""
+    value = value.strip().lower()
+    if kind in _DIGITS_ONLY:
+        digits = re.sub(r"\D", "", value)
+        if kind == "phone" and value.startswith("+86"):
+            digits = digits[2:]
+        return digits or value
+    if kind == "url":
+        return _SCHEME.sub("", value).split("?", 1)[0].rstrip("/")
+    if kind == "amount":
+        return value.replace(",", "").removesuffix("元")
+    return value
 
 
 def filter_query(

@@ -26,6 +26,7 @@ from whoosh import query as wq
 from whoosh.scoring import BM25F
 
 from archive import Archive
+from archive.indicators import of_articles
 from archive.models import Article, Cluster, Member, Source
 from archive.times import published_of
 
@@ -155,6 +156,7 @@ def _hits(
                 Cluster.canonical_id,
             ).where(Article.id.in_(ids))
         ).all()
+        named = of_articles(s, ids)
     by_id = {r.id: r for r in rows}
     hits = []
     for aid, score in zip(ids, scores, strict=True):
@@ -180,6 +182,7 @@ def _hits(
                 "canonical": r.cluster_id is None or r.canonical_id in (None, r.id),
                 "copies": int(r.size or 1),
                 "matching_copies": matching.get(aid, 1),
+                "indicators": named.get(aid, []),
             }
         )
     return hits

@@ -36,7 +36,8 @@ def test_index_then_search_json(cli, home, seeds):
     assert res.exit_code == 0
     data = json.loads(res.stdout)
     assert set(data) >= {"total", "hits", "facets"}
-    assert set(data["facets"]) == {"source", "site", "year", "fraud_type"}
+    kinds = {"phone", "url", "app", "qq", "wechat", "bank_account", "amount"}
+    assert set(data["facets"]) == {"source", "site", "year", "fraud_type", *kinds}
     assert data["total"] >= 2
     for hit in data["hits"]:
         assert set(hit) >= {
@@ -107,6 +108,7 @@ def test_export_jsonl_whole_archive(cli, home):
         "fraud_types",
         "text",
         "cluster",
+        "indicators",
     ]
     assert first["published"].endswith("+08:00") and "\n" in first["text"]
     assert first["cluster"] is None

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from archive.dedup.queries import cluster_detail, list_clusters
 
 from ..checking import run_check
-from . import data
+from . import data, intel
 from .deps import archive_of, fetcher_of
 from .inputs import MAX_BODY, Id
 from .routes.clusters import diff_context
@@ -42,6 +42,15 @@ SOURCE_DOC = (
 SITE_DOC = "The site profile key it was crawled from (null for imported files)"
 
 
+class IndicatorOut(BaseModel):
+    kind: str = Field(description="phone | url | app | qq | wechat | bank_account | amount")
+    value: str = Field(description="Normalised: digits, host/path, the app's name, yuan")
+    role: str = Field(description="suspect | official | loss | other")
+
+
+INDICATORS_DOC = "What the article names: phones, web addresses, apps, accounts, money"
+
+
 class Hit(Open):
     id: int
     url: str
@@ -56,6 +65,7 @@ class Hit(Open):
     score: float | None
     cluster: int | None
     copies: int = Field(description="Copies of this story in the archive (1 = no reposts)")
+    indicators: list[IndicatorOut] = Field(default_factory=list, description=INDICATORS_DOC)
 
 
 class SearchOut(Open):
@@ -63,7 +73,9 @@ class SearchOut(Open):
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = Field(
         default_factory=dict,
-        description='{"source": {...}, "site": {...}, "year": {...}, "fraud_type": {...}}',
+        description='{"source": {...}, "site": {...}, "year": {...}, "fraud_type": {...}, '
+        '"phone": {...}, "url": {...}, "app": {...}, ...}: per indicator kind its '
+        "top 10 values among the stories listed",
     )
 
 
@@ -80,6 +92,32 @@ class ArticleOut(Open):
     text: str
     cluster: int | None
     raw: bool = Field(description="A raw snapshot is kept: GET /raw/{id}")
+    indicators: list[IndicatorOut] = Field(default_factory=list, description=INDICATORS_DOC)
+
+
+class IndicatorSummaryOut(Open):
+    kind: str
+    value: str
+    role: str
+    bulletins: int = Field(description="Bulletins naming it")
+    sites: int = Field(description="Sites (else sources) those bulletins came from")
+    first_seen: str | None = Field(description="Earliest publication (else fetch) date")
+    last_seen: str | None = Field(description="Latest publication (else fetch) date")
+    fraud_types: list[str]
+
+
+class BulletinOut(Open):
+    id: int
+    title: str | None
+    url: str
+    source: str | None = Field(description=SOURCE_DOC)
+    site: str | None = Field(None, description=SITE_DOC)
+    published: str | None
+
+
+class IndicatorDetailOut(Open):
+    summary: IndicatorSummaryOut
+    bulletins: list[BulletinOut] = Field(description="The bulletins naming it, newest first")
 
 
 class MemberOut(Open):
@@ -196,6 +234,26 @@ def api_article(request: Request, article_id: Id) -> JSONResponse:
     """One article: metadata, text, cluster membership, earlier versions."""
     with archive_of(request).session() as s:
         return ok(data.article_json(s, data.get_article(s, article_id)))
+
+
+@router.get("/indicators", responses={200: {"model": list[IndicatorSummaryOut]}})
+def api_indicators(
+    request: Request,
+    kind: str | None = Query(None, description="phone, url, app, qq, wechat, bank_account, amount"),
+    role: str | None = Query(None, description="suspect, official, loss, other"),
+    value: str | None = Query(None, max_length=512, description="One exact (normalised) value"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> JSONResponse:
+    """Indicators across the archive, most-named first (``fanzha indicators``)."""
+    with archive_of(request).session() as s:
+        return ok(intel.indicator_rows(s, kind=kind, role=role, value=value, limit=limit))
+
+
+@router.get("/indicators/{kind}/{value:path}", responses={200: {"model": IndicatorDetailOut}})
+def api_indicator(request: Request, kind: str, value: str) -> JSONResponse:
+    """One value: its summary and the bulletins naming it."""
+    with archive_of(request).session() as s:
+        return ok(intel.indicator_detail(s, kind, value))
 
 
 @router.get("/clusters", responses={200: {"model": list[ClusterOut]}})

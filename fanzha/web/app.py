@@ -33,7 +33,7 @@ from . import api
 from .deps import STATIC, ArchiveHolder, make_templates, render
 from .inputs import MAX_BODY, BodyLimit, refuse_bad_text
 from .origin import same_origin
-from .routes import articles, check, clusters, runs, search, stats
+from .routes import articles, check, clusters, indicators, runs, search, stats
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
 
     app.include_router(api.router)
-    for module in (search, articles, clusters, check, runs, stats):
+    for module in (search, articles, clusters, check, runs, stats, indicators):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

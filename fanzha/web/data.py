@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from archive.errors import NotFound
+from archive.indicators import of_articles
 from archive.lookup import find_article
 from archive.models import Article, Cluster, CrawlError, CrawlRun, Member, Source
 from archive.times import published_of, show_time
@@ -73,6 +74,7 @@ def article_json(session: Session, article: Article, *, text: bool = True) -> di
         }
     if text:
         out["text"] = article.text
+        out["indicators"] = of_articles(session, [article.id])[article.id]
         out["versions"] = [
             {
                 "title": v.title,
