@@ -30,7 +30,8 @@ class DocValues:
     ``year`` (0: none); ``date`` (unix seconds, ``NO_DATE``: none); ``aid``: article id;
     fraud types as CSR: ``types_ptr`` / ``types_idx`` into ``types``; ``site``: index
     into ``sites`` (-1: none, an imported article); indicators as CSR:
-    ``ind_ptr`` / ``ind_idx`` into ``inds`` (``kind=value`` strings).
+    ``ind_ptr`` / ``ind_idx`` into ``inds`` (``kind=value`` strings), ``ind_kind`` the
+    index into ``KINDS`` of each.
     """
 
     cluster: np.ndarray
@@ -48,11 +49,13 @@ class DocValues:
     ind_ptr: np.ndarray
     ind_idx: np.ndarray
     inds: list[str]
+    ind_kind: np.ndarray
 
 
 # How many values of each indicator kind the facets list.
 INDICATOR_FACET_TOP = 10
 INFO_FIELDS = 9
+_KIND_INDEX = {kind: k for k, kind in enumerate(KINDS)}
 
 
 def info_indicators(indicators: list[dict]) -> str:
@@ -179,6 +182,7 @@ def _build(raws: list[_Raw]) -> DocValues:
         ind_ptr=np.asarray(ind_ptr, dtype=np.int64),
         ind_idx=np.asarray(ind_idx, dtype=np.int32),
         inds=list(inds),
+        ind_kind=np.asarray([_KIND_INDEX.get(n.partition("=")[0], -1) for n in inds], np.int8),
     )
 
 
@@ -193,16 +197,21 @@ class Collapsed:
     matching: dict[int, int]
 
 
-def _counts(codes: np.ndarray, first: np.ndarray, names: list[str]) -> dict[str, int]:
-    """``{name: count}`` by count, descending; ties in order of first appearance."""
-    if not len(codes):
-        return {}
-    n = len(names)
+def _ranked(codes: np.ndarray, first: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The codes present, by count descending (ties in order of first appearance),
+    and the count of every code."""
     count = np.bincount(codes, minlength=n)
     seen = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(seen, codes, first)
     present = np.nonzero(count)[0]
-    order = present[np.lexsort((seen[present], -count[present]))]
+    return present[np.lexsort((seen[present], -count[present]))], count
+
+
+def _counts(codes: np.ndarray, first: np.ndarray, names: list[str]) -> dict[str, int]:
+    """``{name: count}`` by count, descending; ties in order of first appearance."""
+    if not len(codes):
+        return {}
+    order, count = _ranked(codes, first, len(names))
     return {names[i]: int(count[i]) for i in order}
 
 
@@ -275,28 +284,40 @@ def _facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any
     return out
 
 
-def _list_counts(
-    ptr: np.ndarray, idx: np.ndarray, names: list[str], docs: np.ndarray, first: np.ndarray
-) -> dict[str, int]:
-    """``_counts`` of a per-document list (CSR ``ptr``/``idx`` into ``names``)."""
+def _list_codes(
+    ptr: np.ndarray, idx: np.ndarray, docs: np.ndarray, first: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The codes of a per-document list (CSR ``ptr``/``idx``) over ``docs``, and each
+    one's order of appearance (for ties)."""
     starts, ends = ptr[docs], ptr[docs + 1]
     lens = ends - starts
     total = int(lens.sum())
     if not total:
-        return {}
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     rep = np.repeat(np.arange(len(docs)), lens)
     within = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
     codes = idx[starts[rep] + within]
-    return _counts(codes.astype(np.int64), first[rep] * 1024 + within, names)
+    return codes.astype(np.int64), first[rep] * 1024 + within
+
+
+def _list_counts(
+    ptr: np.ndarray, idx: np.ndarray, names: list[str], docs: np.ndarray, first: np.ndarray
+) -> dict[str, int]:
+    """``_counts`` of a per-document list (CSR ``ptr``/``idx`` into ``names``)."""
+    return _counts(*_list_codes(ptr, idx, docs, first), names)
 
 
 def _indicator_facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any]:
     """Per indicator kind (``phone``, ``app`` ...: the query field names), its top
-    ``INDICATOR_FACET_TOP`` values among the stories listed, most-named first."""
+    ``INDICATOR_FACET_TOP`` values among the stories listed, most-named first (ranked
+    in numpy: only the values shown become Python strings)."""
     out: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
-    for name, count in _list_counts(dv.ind_ptr, dv.ind_idx, dv.inds, docs, first).items():
-        kind, _, value = name.partition("=")
-        top = out.setdefault(kind, {})
-        if len(top) < INDICATOR_FACET_TOP:
-            top[value] = count
+    codes, seen = _list_codes(dv.ind_ptr, dv.ind_idx, docs, first)
+    if not len(codes):
+        return out
+    order, count = _ranked(codes, seen, len(dv.inds))
+    kinds = dv.ind_kind[order]
+    for k, kind in enumerate(KINDS):
+        for i in order[kinds == k][:INDICATOR_FACET_TOP]:
+            out[kind][dv.inds[i].partition("=")[2]] = int(count[i])
     return out
