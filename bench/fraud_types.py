@@ -36,6 +36,7 @@ def main() -> None:
     for name, t in rows_out:
         print(f"{name:<24}{t.precision:>7.3f}{t.recall:>7.3f}{t.tp:>5}{t.fp:>5}{t.fn:>5}")
     print(f"bulletins tagged exactly as labelled: {len(rows) - len(s.misses)}/{len(rows)}")
+    print(f"bulletins about fraud judged off-topic (no tag at all): {s.not_relevant}")
     if args.show:
         for m in s.misses:
             print(f"  {m['id']}: want {m['want']} got {m['got']}")

@@ -17,6 +17,7 @@ from search.query import parse
 from .conftest import run
 
 LABELLED = Path(__file__).parent / "data" / "fraud_types" / "labelled.jsonl"
+HELDOUT = LABELLED.with_name("heldout.jsonl")
 
 ROMANCE = (
     "网恋对象竟是诈骗团伙：警方提醒谨防杀猪盘\n\n"
@@ -197,8 +198,17 @@ def test_the_seeds_get_only_what_they_are_about(cli, tmp_path, seeds):
 
 
 def test_tags_on_the_hand_labelled_set():
-    """48 bulletins written and labelled before the classifier ran on them
-    (``bench/fraud_types.py``): all tags P 0.975 R 0.929 on 2026-12-07."""
+    """48 bulletins written and labelled before the classifier ran on them, then used
+    to design the rules (``bench/fraud_types.py``): all tags P 0.975 R 0.929 (2026-12-07)."""
     s = score(load_labelled(LABELLED))
     assert s.micro.precision >= 0.95 and s.micro.recall >= 0.9, s.misses
     assert s.specific.precision >= 0.95 and s.specific.recall >= 0.9, s.misses
+
+
+def test_tags_on_the_held_out_set():
+    """25 bulletins written blind after the rules were fixed, scored once: P 1.0 but
+    R 0.429 (2026-12-07); 11 of the 12 misses are bulletins judged off-topic (their
+    wording is outside the phrase model's), not wrong types. Floors, not goals."""
+    s = score(load_labelled(HELDOUT))
+    assert s.micro.precision >= 0.95 and s.micro.recall >= 0.4, s.misses
+    assert s.not_relevant <= 11

@@ -39,6 +39,7 @@ class Scores:
     specific: Tally = field(default_factory=Tally)
     per_type: dict[str, Tally] = field(default_factory=dict)
     misses: list[dict[str, Any]] = field(default_factory=list)
+    not_relevant: int = 0  # bulletins labelled with types that got none (judged off-topic)
 
 
 def load_labelled(path: str | Path) -> list[dict[str, Any]]:
@@ -69,6 +70,7 @@ def score(
             kind = "tp" if name in want and name in got else "fn" if name in want else "fp"
             for t in (tally, out.micro) + ((out.specific,) if name != general else ()):
                 setattr(t, kind, getattr(t, kind) + 1)
+        out.not_relevant += bool(want and not got)
         if want != got:
             out.misses.append({"id": row["id"], "want": sorted(want), "got": sorted(got)})
     return out
