@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from archive import Archive
+from archive.extract.warmup import warm_up
 from archive.models import CrawlError, CrawlRun
 
 from .context import CrawlContext, Progress, set_context
@@ -154,6 +155,7 @@ def crawl(
             row.log_path = row.log_path or str(log_path)  # a nightly run has its own
             row.pid = os.getpid()
             row.sites = sorted(set(row.sites or []) | {p.key for p in profiles})
+    warm_up()  # no model loads inside the reactor (it would stall downloads)
     set_context(ctx)
     _started = True
     try:
