@@ -212,3 +212,14 @@ def test_tags_on_the_held_out_set():
     s = score(load_labelled(HELDOUT))
     assert s.micro.precision >= 0.95 and s.micro.recall >= 0.4, s.misses
     assert s.not_relevant <= 11
+
+
+def test_export_query_type_field_takes_aliases(cli, indexed_home):
+    import json
+
+    res = run(cli, "export", "--query", "type:杀猪盘", "--home", indexed_home)
+    assert res.exit_code == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [r["fraud_types"] for r in rows] == [["网络婚恋交友(杀猪盘)"]]
+    res = run(cli, "export", "--query", "type:外星人", "--home", indexed_home)
+    assert res.exit_code == 2 and "unknown fraud type '外星人'" in res.stderr

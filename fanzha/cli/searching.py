@@ -87,7 +87,10 @@ def search(
     site: Annotated[
         str | None, typer.Option(help="Only articles crawled from this site (profile key).")
     ] = None,
-    type_: Annotated[str | None, typer.Option("--type", help="Only this fraud type.")] = None,
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="Only this fraud type: its name or an alias (杀猪盘, 刷单…)."),
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
     limit: Annotated[int, typer.Option(help="Number of hits.")] = 10,
