@@ -223,3 +223,29 @@ def test_export_query_type_field_takes_aliases(cli, indexed_home):
     assert [r["fraud_types"] for r in rows] == [["网络婚恋交友(杀猪盘)"]]
     res = run(cli, "export", "--query", "type:外星人", "--home", indexed_home)
     assert res.exit_code == 2 and "unknown fraud type '外星人'" in res.stderr
+
+
+def test_retag_replaces_tags_from_an_older_taxonomy(cli, tmp_path, seeds):
+    """An archive tagged before the enumeration rule (the seeds got the three types
+    their list names) is put right by ``fanzha retag``, then found by the new type."""
+    import json
+
+    from sqlalchemy import select
+
+    from archive import Archive
+    from archive.models import Article
+
+    home = tmp_path / "old"
+    assert run(cli, "import", seeds, "--home", home).exit_code == 0
+    arc = Archive.open(home)
+    with arc.session() as s:
+        for a in s.scalars(select(Article)):
+            a.fraud_types = ["网络婚恋交友(杀猪盘)", "刷单返利", "冒充公检法"]
+    arc.close()
+    assert run(cli, "index", "--home", home).exit_code == 0
+    assert _titles(cli, home, "一证通查", "--type", "杀猪盘", "--all-copies")
+    res = run(cli, "retag", "--home", home, "--json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["types_changed"] == 2
+    assert run(cli, "index", "--home", home).exit_code == 0
+    assert _titles(cli, home, "一证通查", "--type", "杀猪盘", "--all-copies") == []
+    assert len(_titles(cli, home, "一证通查", "--type", "通用", "--all-copies")) == 2
