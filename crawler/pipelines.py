@@ -14,7 +14,6 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.provenance import attribute
 from archive.importers.pages import (
     ARTICLE,
     EMPTY,
@@ -23,6 +22,7 @@ from archive.importers.pages import (
     more_pages_text,
     page_document,
 )
+from archive.provenance import attribute
 
 from .context import CrawlContext, get_context
 from .items import PageItem

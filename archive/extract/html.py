@@ -31,9 +31,9 @@ from .density import (
     main_text,
 )
 from .pubdate import find_published, labelled_date
+from .publisher import publisher_of
 from .repair import repair_swallowed
 from .urls import join_url
-from .publisher import publisher_of
 
 log = logging.getLogger(__name__)
 
