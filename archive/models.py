@@ -199,6 +199,8 @@ class Difference(Base):
     similarity: Mapped[float] = mapped_column(Float)
     changes: Mapped[list[Any]] = mapped_column(default=list)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the copy's change labels (archive.labels); None in rows recorded before them
+    labels: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..diff import diff_meta
+from ..labels import label_difference
 from ..models import Article, Cluster, DedupPendingDiff, Difference, Member, Source, utcnow
 from ..times import show_published
 from .workers import Workers, diffs_of
@@ -193,7 +194,9 @@ def difference_row(
     similarity: float,
     changes: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """A ``difference`` row from A to B with the changes already computed."""
+    """A ``difference`` row from A to B with the changes already computed, each
+    change labelled and the copy's labels with them (``archive.labels``)."""
+    meta = diff_meta(a["meta"], b["meta"])
     return {
         "a_id": a["id"],
         "b_id": b["id"],
@@ -201,6 +204,7 @@ def difference_row(
         "b_hash": b["hash"],
         "similarity": similarity,
         "changes": changes,
-        "meta": diff_meta(a["meta"], b["meta"]),
+        "meta": meta,
+        "labels": label_difference(changes, a["text"], b["text"], meta),
         "created_at": utcnow(),
     }

@@ -5,6 +5,7 @@ The shapes are DESIGN.md's (``dups``, ``diff``, ``check``), with a few more fiel
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..db import Archive
 from ..diff import diff_meta, diff_texts
 from ..errors import ArchiveError, InputError, NotFound
+from ..labels import label_difference, substantive, summary
 from ..models import (
     Article,
     Cluster,
@@ -29,15 +31,47 @@ from ..normalize import normalize
 from ..times import offset_column, published_of
 from .boilerplate import Boilerplate
 from .candidates import best
+from .copies import annotate
 from .differences import article_info
 from .signatures import band_keys, estimate, from_bytes
 from .verify import Features, measure, worth_verifying
 
+CHANGED = ("substance", "form")  # the ``changed`` filter of ``list_clusters``
+SCAN = 200  # clusters read at a time when filtering by what their copies changed
 
-def list_clusters(session: Session, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """Clusters, largest first: ``[{"id","canonical","size","members":[…]}]``."""
+
+def list_clusters(
+    session: Session, *, limit: int = 50, offset: int = 0, changed: str | None = None
+) -> list[dict[str, Any]]:
+    """Clusters, largest first: ``[{"id","canonical","size","members":[…]}]``.
+
+    ``changed``: only the clusters whose copies changed substance (wording, numbers,
+    added, removed, truncated), or only form (header, sign-off, layout, script,
+    metadata, order). Filtering reads the clusters in order until it has the page.
+    """
     if limit < 1 or offset < 0:
         raise ArchiveError(f"limit must be >= 1 and offset >= 0 (got {limit}, {offset})")
+    if changed is None:
+        return _clusters(session, limit=limit, offset=offset)
+    if changed not in CHANGED:
+        raise InputError("changed", f"must be one of {', '.join(CHANGED)} (got {changed!r})")
+    want = changed == "substance"
+    found: list[dict[str, Any]] = []
+    start = 0
+    while len(found) < offset + limit:
+        batch = _clusters(session, limit=SCAN, offset=start)
+        found += [
+            c
+            for c in batch
+            if c["substantive"] == want and (want or any(m["labels"] for m in c["members"]))
+        ]
+        if len(batch) < SCAN:
+            break
+        start += SCAN
+    return found[offset : offset + limit]
+
+
+def _clusters(session: Session, *, limit: int, offset: int) -> list[dict[str, Any]]:
     clusters = session.execute(
         select(Cluster.id, Cluster.canonical_id, Cluster.size)
         .order_by(Cluster.size.desc(), Cluster.id)
@@ -74,8 +108,17 @@ def list_clusters(session: Session, *, limit: int = 50, offset: int = 0) -> list
                 "published": published_of(r),
             }
         )
+    for c in clusters:
+        annotate(session, c.canonical_id, members[c.id])
     return [
-        {"id": c.id, "canonical": c.canonical_id, "size": c.size, "members": members[c.id]}
+        {
+            "id": c.id,
+            "canonical": c.canonical_id,
+            "size": c.size,
+            "members": members[c.id],
+            "summary": summary(m["labels"] for m in members[c.id]),
+            "substantive": any(substantive(m["labels"]) for m in members[c.id]),
+        }
         for c in clusters
     ]
 
@@ -118,11 +161,14 @@ def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
         }
         for r in rows
     ]
+    annotate(session, cluster.canonical_id, members)
     return {
         "id": cluster.id,
         "canonical": cluster.canonical_id,
         "size": cluster.size,
         "members": members,
+        "summary": summary(m["labels"] for m in members),
+        "substantive": any(substantive(m["labels"]) for m in members),
     }
 
 
@@ -176,16 +222,30 @@ def diff_articles(session: Session, a_id: int, b_id: int) -> dict[str, Any]:
             else {k: {"a": v["b"], "b": v["a"]} for k, v in stored.meta.items()}
         )
         meta = _shown_published(meta, a, b)
-        result.update(similarity=stored.similarity, changes=changes, metadata=meta, recorded=True)
+        if forward and stored.labels is not None:
+            labels = list(stored.labels)
+        else:  # recorded before labels, or asked the other way round: label this way
+            changes = copy.deepcopy(changes)
+            labels = label_difference(changes, a.text or "", b.text or "", meta)
+        result.update(
+            similarity=stored.similarity,
+            changes=changes,
+            labels=labels,
+            metadata=meta,
+            recorded=True,
+        )
         return result
     info = article_info(session, [a_id, b_id])
     match = measure(Features.of(a.norm_text), Features.of(b.norm_text), Boilerplate.load(session))
+    changes = diff_texts(info[a_id]["text"], info[b_id]["text"])
+    meta = _shown_published(diff_meta(info[a_id]["meta"], info[b_id]["meta"]), a, b)
     result.update(
         similarity=match.similarity,
         containment=match.containment,
         relation=match.relation,
-        changes=diff_texts(info[a_id]["text"], info[b_id]["text"]),
-        metadata=_shown_published(diff_meta(info[a_id]["meta"], info[b_id]["meta"]), a, b),
+        changes=changes,
+        labels=label_difference(changes, info[a_id]["text"], info[b_id]["text"], meta),
+        metadata=meta,
         recorded=False,
     )
     return result

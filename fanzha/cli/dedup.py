@@ -112,13 +112,14 @@ def dups(
 
 
 def _print_cluster(c: dict[str, Any], detail: bool = False) -> None:
-    console.print(f"[bold]cluster {c['id']}[/] — {c['size']} copies")
+    console.print(f"[bold]cluster {c['id']}[/] — {c['size']} copies; {c.get('summary', '')}")
     table = Table(box=None, pad_edge=False)
     for col in (
         "id",
         "relation",
         "similarity",
-        *(("published", "source") if detail else ()),
+        *(("published", "source", "parent") if detail else ()),
+        "labels",
         "title",
     ):
         table.add_column(col, overflow="fold")  # a long Chinese title wraps, cut nowhere
@@ -126,10 +127,70 @@ def _print_cluster(c: dict[str, Any], detail: bool = False) -> None:
         style = "bold" if m["relation"] == "canonical" else ""
         row = [str(m["id"]), m["relation"], f"{m['similarity']:.2f}"]
         if detail:
-            row += [(m.get("published") or "")[:10], m.get("source") or ""]
-        row.append(escape(m["title"] or ""))
+            parent = "" if m.get("parent") is None else str(m["parent"])
+            row += [(m.get("published") or "")[:10], m.get("source") or "", parent]
+        row += [" ".join(m.get("labels") or []), escape(m["title"] or "")]
         table.add_row(*row, style=style)
     console.print(table)
+
+
+@app.command()
+def lineage(
+    cluster: Annotated[int, typer.Argument(help="A cluster id.")],
+    home: HomeOpt = None,
+    db: DbOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show which copy of a cluster each copy was taken from, and the evidence.
+
+    Evidence: publication times, attributions (来源：, 转自, 转载, 原标题, 据…报道) and
+    shared edits. Example: fanzha lineage 3 --json
+    """
+    with cli_errors():
+        from archive.dedup import queries
+        from archive.dedup.lineage import tree
+        from archive.errors import NotFound
+        from archive.lookup import MAX_ID
+
+        if not 1 <= cluster <= MAX_ID:
+            raise NotFound(f"no cluster with id {cluster}")
+        archive = read_archive(settings(home, db))
+        with archive.session() as s:
+            detail = queries.cluster_detail(s, cluster)
+    keep = ("id", "title", "source", "published", "labels", "parent", "parent_evidence")
+    members = [{k: m.get(k) for k in keep} for m in detail["members"]]
+    if json_:
+        emit_json(
+            {
+                "cluster": detail["id"],
+                "canonical": detail["canonical"],
+                "members": members,
+                "tree": tree(members),
+            }
+        )
+        return
+    from rich.tree import Tree
+
+    root = Tree(f"[bold]cluster {detail['id']}[/] — {detail.get('summary', '')}")
+
+    def add(branch: Tree, node: dict[str, Any]) -> None:
+        why = "; ".join(e["detail"] for e in node.get("parent_evidence") or [])
+        label = (
+            f"{node['id']} {escape(node.get('source') or '-')} "
+            f"{(node.get('published') or '')[:16]} {escape(node.get('title') or '')}"
+        )
+        tags = " ".join(node.get("labels") or [])
+        sub = branch.add(
+            label
+            + (f" [dim]({tags})[/]" if tags else "")
+            + (f"\n[dim]← {escape(why)}[/]" if why else "")
+        )
+        for child in node["children"]:
+            add(sub, child)
+
+    for node in tree(members):
+        add(root, node)
+    console.print(root)
 
 
 VERSION_REF = "Article id or URL; REF@N: version N of it (see fanzha versions)."
@@ -174,7 +235,11 @@ def _print_diff(data: dict[str, Any], side_by_side: bool) -> None:
     la, lb = (f"{x['id']}@{x['version']}" if x.get("version") else x["id"] for x in (a, b))
     console.print(f"[red]A {la}[/] {escape(a['title'] or '')}  ({a.get('source') or '-'})")
     console.print(f"[green]B {lb}[/] {escape(b['title'] or '')}  ({b.get('source') or '-'})")
-    console.print(f"similarity {data['similarity']:.3f}, {len(data['changes'])} changes")
+    labels = ", ".join(data.get("labels") or [])
+    console.print(
+        f"similarity {data['similarity']:.3f}, {len(data['changes'])} changes"
+        + (f"; labels: {labels}" if labels else "")
+    )
     for field, v in data["metadata"].items():
         console.print(f"  {field}: [red]{escape(str(v['a']))}[/] → [green]{escape(str(v['b']))}[/]")
     if side_by_side:
@@ -184,7 +249,7 @@ def _print_diff(data: dict[str, Any], side_by_side: bool) -> None:
         table.add_column(f"B {b['id']}", overflow="fold", ratio=1)
         for c in data["changes"]:
             table.add_row(
-                f"{c['kind']}\n{c['op']}",
+                f"{c.get('label') or c['kind']}\n{c['op']}",
                 f"[dim]{escape(c['before'])}[/][red]{escape(c['a'])}[/][dim]{escape(c['after'])}[/]",
                 f"[dim]{escape(c['before'])}[/][green]{escape(c['b'])}[/][dim]{escape(c['after'])}[/]",
             )
@@ -196,7 +261,7 @@ def _print_diff(data: dict[str, Any], side_by_side: bool) -> None:
         arrow = " → " if old and new else ""
         extra = f", {c['paragraphs']} paragraph(s)" if c.get("paragraphs") else ""
         console.print(
-            f"{n:>3}. [bold]{c['op']}[/] ({c['kind']}{extra}) "
+            f"{n:>3}. [bold]{c['op']}[/] ({c.get('label') or c['kind']}{extra}) "
             f"[dim]…{escape(c['before'])}[/]{old}{arrow}{new}[dim]{escape(c['after'])}…[/]"
         )
 

@@ -120,12 +120,28 @@ class IndicatorDetailOut(Open):
     bulletins: list[BulletinOut] = Field(description="The bulletins naming it, newest first")
 
 
+LABELS_DOC = (
+    "What the copy changed against the canonical copy: header, signoff, wording, numbers, "
+    "truncated, added, removed, script, reordered, layout, metadata"
+)
+
+
+class EvidenceOut(Open):
+    type: str = Field(description="attribution | shared_edits | time | same_time | canonical")
+    detail: str
+
+
 class MemberOut(Open):
     id: int
     url: str
     title: str
     similarity: float | None
     relation: str | None = Field(description="canonical | exact | near | partial")
+    labels: list[str] = Field(default_factory=list, description=LABELS_DOC)
+    parent: int | None = Field(
+        None, description="The copy it was most likely taken from (null: the canonical copy)"
+    )
+    parent_evidence: list[EvidenceOut] = Field(default_factory=list)
 
 
 class ClusterOut(Open):
@@ -133,12 +149,17 @@ class ClusterOut(Open):
     canonical: int | None
     size: int | None = None
     members: list[MemberOut]
+    summary: str = Field("", description='e.g. "2 copies changed wording, 1 truncated"')
+    substantive: bool = Field(
+        False, description="Some copy changed wording, numbers, added, removed or truncated"
+    )
 
 
 class ChangeOut(Open):
     op: Literal["replace", "insert", "delete"]
     a: str
     b: str
+    label: str | None = Field(None, description="One of the labels (see labels)")
 
 
 class DiffOut(Open):
@@ -146,6 +167,7 @@ class DiffOut(Open):
     b: Any
     similarity: float | None
     changes: list[ChangeOut]
+    labels: list[str] = Field(default_factory=list, description=LABELS_DOC)
     metadata: dict[str, Any]
 
 
@@ -258,11 +280,16 @@ def api_indicator(request: Request, kind: str, value: str) -> JSONResponse:
 
 @router.get("/clusters", responses={200: {"model": list[ClusterOut]}})
 def api_clusters(
-    request: Request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+    request: Request,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    changed: Literal["substance", "form"] | None = Query(
+        None, description="Only clusters whose copies changed substance, or only form"
+    ),
 ) -> JSONResponse:
     """Clusters of near-duplicates (DESIGN ``dups`` shape)."""
     with archive_of(request).session() as s:
-        return ok(list_clusters(s, limit=limit, offset=offset))
+        return ok(list_clusters(s, limit=limit, offset=offset, changed=changed))
 
 
 @router.get("/clusters/{cluster_id}", responses={200: {"model": ClusterOut}})

@@ -13,6 +13,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from archive.diff import simplified
+
 CHAR_DIFF_LIMIT = 6000  # longer changed blocks are shown whole, not character by character
 
 
@@ -45,13 +47,19 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n") if p.strip()]
 
 
+def fold(text: str) -> str:
+    """What a paragraph is compared as: NFKC and Simplified, character for character
+    (so a Traditional copy is not a change), else the text itself."""
+    return simplified(text) or text
+
+
 def _char_row(a: str, b: str, counts: dict[str, int]) -> Row:
     row = Row("replace")
     if len(a) + len(b) > CHAR_DIFF_LIMIT:
         row.left, row.right = [Seg(a, "del")], [Seg(b, "ins")]
         counts["replace"] += 1
         return row
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    sm = difflib.SequenceMatcher(None, fold(a), fold(b), autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             row.left.append(Seg(a[i1:i2], "eq"))
@@ -96,6 +104,7 @@ def _shared(a: str, b: str) -> int:
     """
     if not a or not b:
         return 0
+    a, b = fold(a), fold(b)
     shorter = min(len(a), len(b))
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if sm.quick_ratio() * (len(a) + len(b)) / 2 <= shorter / 2:
@@ -109,10 +118,13 @@ def side_by_side(a_text: str, b_text: str) -> SideBySide:
     a, b = _paragraphs(a_text), _paragraphs(b_text)
     counts = {"replace": 0, "insert": 0, "delete": 0}
     rows: list[Row] = []
-    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    sm = difflib.SequenceMatcher(None, [fold(p) for p in a], [fold(p) for p in b], autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
-        if tag == "equal":
-            rows.extend(Row("equal", [Seg(p, "eq")], [Seg(p, "eq")]) for p in a[i1:i2])
+        if tag == "equal":  # each side shown as it is (one may be Traditional)
+            rows.extend(
+                Row("equal", [Seg(p, "eq")], [Seg(q, "eq")])
+                for p, q in zip(a[i1:i2], b[j1:j2], strict=True)
+            )
         elif tag == "delete":
             counts["delete"] += i2 - i1
             rows.extend(Row("delete", [Seg(p, "del")], []) for p in a[i1:i2])

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from archive.dedup.queries import cluster_detail, diff_articles, list_clusters
+from archive.dedup.lineage import tree
+from archive.dedup.queries import CHANGED, cluster_detail, diff_articles, list_clusters
 
 from ...errors import UsageError
 from .. import data
@@ -23,12 +24,20 @@ SIDE_PARTS = ("header", "signoff", "footer", "lead", "byline")
 @router.get("/clusters", response_class=HTMLResponse)
 def clusters_page(request: Request) -> HTMLResponse:
     page = int_param(request.query_params.get("page"), "page", 1, 1, 100_000)
+    changed = request.query_params.get("changed") or None
+    if changed is not None and changed not in CHANGED:
+        raise UsageError(f"changed must be one of {', '.join(CHANGED)} (got {changed!r})")
     with archive_of(request).session() as s:
-        rows = list_clusters(s, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+        rows = list_clusters(s, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE, changed=changed)
     return render(
         request,
         "clusters.html",
-        {"clusters": rows[:PER_PAGE], "page": page, "more": len(rows) > PER_PAGE},
+        {
+            "clusters": rows[:PER_PAGE],
+            "page": page,
+            "more": len(rows) > PER_PAGE,
+            "changed": changed,
+        },
     )
 
 
@@ -38,7 +47,11 @@ def cluster_page(request: Request, cluster_id: Id) -> HTMLResponse:
         cluster = cluster_detail(s, cluster_id)
     members = cluster.get("members", [])
     first = members[0] if members else None
-    return render(request, "cluster.html", {"c": cluster, "members": members, "first": first})
+    return render(
+        request,
+        "cluster.html",
+        {"c": cluster, "members": members, "first": first, "tree": tree(members)},
+    )
 
 
 def split_changes(

@@ -1,0 +1,89 @@
+"""Each copy of a cluster against its canonical copy: its labels, changes and lineage.
+
+The labels are stored with each recorded difference (``differences.difference_row``);
+a difference recorded before labels existed (``difference.labels`` is null) gets them
+computed here when read, from its stored changes and the two texts, and stored by the
+next dedup run that rewrites it (``fanzha dedup --rebuild`` rewrites every one).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..labels import label_difference
+from ..models import Article, Difference, Source
+from .differences import article_info
+from .lineage import Copy, lineage
+
+
+def recorded(session: Session, canonical: int, members: list[int]) -> dict[int, dict[str, Any]]:
+    """``{member: {"labels": [...], "changes": [...]}}`` for the members with a recorded
+    difference from ``canonical`` (labels computed on read where none are stored)."""
+    out: dict[int, dict[str, Any]] = {}
+    unlabelled: list[Difference] = []
+    for i in range(0, len(members), 500):
+        rows = session.scalars(
+            select(Difference).where(
+                Difference.a_id == canonical, Difference.b_id.in_(members[i : i + 500])
+            )
+        )
+        for d in rows:
+            if d.labels is None:
+                unlabelled.append(d)
+            else:
+                out[d.b_id] = {"labels": list(d.labels), "changes": d.changes}
+    if unlabelled:
+        info = article_info(session, [canonical, *(d.b_id for d in unlabelled)])
+        for d in unlabelled:
+            if canonical not in info or d.b_id not in info:
+                continue
+            changes = copy.deepcopy(d.changes)  # never write through the ORM object
+            text_a, text_b = info[canonical]["text"], info[d.b_id]["text"]
+            labels = label_difference(changes, text_a, text_b, d.meta)
+            out[d.b_id] = {"labels": labels, "changes": changes}
+    return out
+
+
+def annotate(session: Session, canonical: int | None, members: list[dict[str, Any]]) -> None:
+    """Give each member dict its ``labels``, ``parent`` and ``parent_evidence`` (in place)."""
+    if canonical is None:
+        for m in members:
+            m.update(labels=[], parent=None, parent_evidence=[])
+        return
+    ids = [m["id"] for m in members]
+    diffs = recorded(session, canonical, [i for i in ids if i != canonical])
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.url,
+            Article.site,
+            Article.title,
+            Article.text,
+            Article.published_at,
+            Source.name,
+        )
+        .outerjoin(Source, Source.id == Article.source_id)
+        .where(Article.id.in_(ids))
+    ).all()
+    copies = [
+        Copy(
+            id=r.id,
+            url=r.url,
+            site=r.site,
+            title=r.title or "",
+            source=r.name,
+            text=r.text or "",
+            published=r.published_at,
+            changes=(diffs.get(r.id) or {}).get("changes"),
+        )
+        for r in rows
+    ]
+    parents = lineage(copies, canonical)
+    for m in members:
+        m["labels"] = (diffs.get(m["id"]) or {}).get("labels", [])
+        parent, evidence = parents.get(m["id"], (None, []))
+        m["parent"], m["parent_evidence"] = parent, evidence
