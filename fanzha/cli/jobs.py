@@ -31,6 +31,20 @@ def nightly(
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write the run's JSON summary here.")
     ] = None,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed",
+            help="Enqueue into the Redis frontier and wait for 'fanzha worker's (PostgreSQL).",
+        ),
+    ] = False,
+    redis: Annotated[
+        str | None, typer.Option("--redis", envvar="FANZHA_REDIS", help="Redis URL.")
+    ] = None,
+    deadline: Annotated[
+        float,
+        typer.Option("--deadline", min=1, help="With --distributed: seconds to wait for workers."),
+    ] = 6 * 3600,
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
@@ -46,9 +60,21 @@ def nightly(
     from ..jobs.nightly import run_nightly
 
     with cli_errors(), StageProgress() as progress:
-        result = run_nightly(
-            settings(home, db, sites), sites_file=sites, progress=progress, report_file=report
-        )
+        if distributed:  # README "Scaling out": workers on other hosts do the crawling
+            from ..jobs.distributed import run_distributed_nightly
+
+            result = run_distributed_nightly(
+                settings(home, db, sites),
+                redis=redis,
+                sites_file=sites,
+                deadline_seconds=deadline,
+                progress=progress,
+                report_file=report,
+            )
+        else:
+            result = run_nightly(
+                settings(home, db, sites), sites_file=sites, progress=progress, report_file=report
+            )
     if json_:
         emit_json(result.as_json())
     else:
