@@ -4,14 +4,17 @@ Without a query, every stored article (in id order, read in batches: the whole
 archive never sits in memory); with one, every article that matches it (all
 copies, in relevance order). One record per article, DESIGN's export shape:
 ``{"id","url","title","source","site","author","published","fetched","fraud_types",
-"text","cluster","indicators"}`` (``source``: the publisher the page names, else the site's name;
+"text","cluster","indicators","labels","parent"}`` (``source``: the publisher the page names, else the site's name;
 ``site``: the site profile it was crawled from, empty for imported files) with ``published``/``fetched`` as ``archive.times`` shows them (ISO 8601
 in China time or the page's own zone; a date-only ``published`` as ``YYYY-MM-DD``) and
 ``text`` the clean text (paragraphs separated by newlines) and ``indicators`` what
 the article names (``[{"kind","value","role"}]``, ``archive.indicators``; looked up
 per batch, so memory stays constant). In CSV, ``fraud_types`` is ``;``-joined and
 ``indicators`` is one cell holding that JSON list (values may hold ``;`` or brackets:
-JSON keeps them unambiguous, and the cell starts with ``[``).
+JSON keeps them unambiguous, and the cell starts with ``[``). ``labels`` and ``parent``:
+a copy's change labels against its cluster's canonical copy and the copy it was most
+likely taken from (``archive.dedup.copies``; [] and null outside a cluster and for the
+canonical copy); in CSV the labels are ``;``-joined.
 
 CSV cells are neutralised against formula injection as OWASP advises: archived
 titles and texts are hostile input, and a spreadsheet runs a cell that begins with
@@ -27,6 +30,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from archive import Archive
+from archive.dedup.copies import of_articles as copies_of
 from archive.indicators import of_articles
 from archive.models import Article, Member, Source
 from archive.times import published_of
@@ -51,6 +55,8 @@ FIELDS = [
     "text",
     "cluster",
     "indicators",
+    "labels",
+    "parent",
 ]
 BATCH = 500
 # OWASP's CSV Injection page: a cell starting with one of these is read as a formula.
@@ -80,7 +86,9 @@ def _stmt() -> Any:
     )
 
 
-def _record(r: Any, indicators: list[dict[str, str]]) -> dict[str, Any]:
+def _record(
+    r: Any, indicators: list[dict[str, str]], copy: dict[str, Any] | None = None
+) -> dict[str, Any]:
     return {
         "id": r.id,
         "url": r.url,
@@ -94,6 +102,8 @@ def _record(r: Any, indicators: list[dict[str, str]]) -> dict[str, Any]:
         "text": r.text,
         "cluster": r.cluster_id,
         "indicators": indicators,
+        "labels": (copy or {}).get("labels", []),
+        "parent": (copy or {}).get("parent"),
     }
 
 
@@ -127,10 +137,11 @@ def _all_records(archive: Archive) -> Iterator[dict[str, Any]]:
                 _stmt().where(Article.id > last).order_by(Article.id).limit(BATCH)
             ).all()
             named = of_articles(s, [r.id for r in rows])
+            copies = copies_of(s, [r.id for r in rows])
         if not rows:
             return
         for r in rows:
-            yield _record(r, named[r.id])
+            yield _record(r, named[r.id], copies.get(r.id))
         last = rows[-1].id
 
 
@@ -140,9 +151,10 @@ def _records_of(archive: Archive, ids: list[int]) -> Iterator[dict[str, Any]]:
         with archive.session() as s:
             rows = {r.id: r for r in s.execute(_stmt().where(Article.id.in_(chunk)))}
             named = of_articles(s, list(rows))
+            copies = copies_of(s, list(rows))
         for aid in chunk:
             if aid in rows:  # gone from the archive since the last index run
-                yield _record(rows[aid], named[aid])
+                yield _record(rows[aid], named[aid], copies.get(aid))
 
 
 def export_articles(archive: Archive, fmt: str, out: TextIO, query: str | None = None) -> int:
@@ -162,6 +174,7 @@ def export_articles(archive: Archive, fmt: str, out: TextIO, query: str | None =
         for rec in records:
             rec["fraud_types"] = ";".join(rec["fraud_types"])
             rec["indicators"] = json.dumps(rec["indicators"], ensure_ascii=False)
+            rec["labels"] = ";".join(rec["labels"])
             writer.writerow({k: defuse_cell(v) for k, v in rec.items()})
             n += 1
     out.flush()

@@ -4,6 +4,8 @@ publication time; copies of the same minute are never ordered by length; the see
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -110,3 +112,16 @@ def test_seed_wechat_repost_has_the_chinacom_copy_as_parent(cli, home, db_url, s
     assert human.exit_code == 0 and "中国网" in human.stdout and "吉林市昌邑" in human.stdout
     missing = run(cli, "lineage", "999", *opts)
     assert missing.exit_code == 2 and "no cluster with id 999" in missing.stderr
+
+
+def test_exports_carry_labels_and_parent(cli, home, db_url, seeds):
+    opts = ["--home", str(home)] + (["--db", db_url] if db_url else [])
+    assert run(cli, "import", seeds, *opts).exit_code == 0
+    assert run(cli, "dedup", *opts).exit_code == 0
+    lines = run(cli, "export", *opts).stdout.splitlines()
+    records = {r["id"]: r for r in map(json.loads, lines)}
+    assert records[1]["parent"] == 2 and "wording" in records[1]["labels"]
+    assert records[2]["parent"] is None and records[2]["labels"] == []
+    rows = list(csv.DictReader(io.StringIO(run(cli, "export", "--format", "csv", *opts).stdout)))
+    wechat = next(r for r in rows if r["id"] == "1")
+    assert wechat["parent"] == "2" and "numbers" in wechat["labels"].split(";")

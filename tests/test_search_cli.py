@@ -109,6 +109,8 @@ def test_export_jsonl_whole_archive(cli, home):
         "text",
         "cluster",
         "indicators",
+        "labels",
+        "parent",
     ]
     assert first["published"].endswith("+08:00") and "\n" in first["text"]
     assert first["cluster"] is None

@@ -87,3 +87,27 @@ def annotate(session: Session, canonical: int | None, members: list[dict[str, An
         m["labels"] = (diffs.get(m["id"]) or {}).get("labels", [])
         parent, evidence = parents.get(m["id"], (None, []))
         m["parent"], m["parent_evidence"] = parent, evidence
+
+
+def of_articles(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """``{article: {"labels", "parent"}}`` for the articles that are in a cluster (each
+    cluster's lineage worked out once, with all its members: for exports)."""
+    from ..models import Cluster, Member
+
+    clusters: dict[int, int | None] = {}
+    for i in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Member.cluster_id, Cluster.canonical_id)
+            .join(Cluster, Cluster.id == Member.cluster_id)
+            .where(Member.article_id.in_(ids[i : i + 500]))
+        )
+        clusters.update({cid: canonical for cid, canonical in rows})
+    out: dict[int, dict[str, Any]] = {}
+    for cid, canonical in clusters.items():
+        members = [
+            {"id": aid}
+            for aid in session.scalars(select(Member.article_id).where(Member.cluster_id == cid))
+        ]
+        annotate(session, canonical, members)
+        out.update({m["id"]: {"labels": m["labels"], "parent": m["parent"]} for m in members})
+    return out
