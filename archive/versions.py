@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from .diff import diff_meta, diff_texts, similarity
 from .errors import NotFound
+from .labels import label_difference
 from .lookup import find_article
 from .models import Article, Version
 from .times import CST
@@ -157,11 +158,13 @@ def diff_versions(session: Session, a_ref: str, b_ref: str) -> dict[str, Any]:
     title, so the metadata compared is the title."""
     a, b = find_text(session, a_ref), find_text(session, b_ref)
     changes = diff_texts(a.text, b.text)
+    meta = diff_meta({"title": a.title}, {"title": b.title})
     return {
         "a": _side(a),
         "b": _side(b),
         "similarity": similarity(changes, a.text, b.text),
         "changes": changes,
-        "metadata": diff_meta({"title": a.title}, {"title": b.title}),
+        "labels": label_difference(changes, a.text, b.text, meta),  # labels each change too
+        "metadata": meta,
         "recorded": False,
     }

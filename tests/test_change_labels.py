@@ -20,6 +20,7 @@ from fanzha.web.sidebyside import side_by_side
 
 from .conftest import run
 from .test_dedup import add
+from .test_versions_cli import URL, stored  # noqa: F401
 
 EVAL = __import__("pathlib").Path(__file__).parent / "data" / "dedup_eval" / "articles.jsonl"
 
@@ -128,3 +129,12 @@ def test_differences_recorded_before_labels_get_them_when_read(archive):
     run_dedup(archive, rebuild=True)  # the next full run stores them
     with archive.session() as s:
         assert s.query(Difference).one().labels == ["numbers", "metadata"]
+
+
+def test_diff_of_two_versions_carries_labels(cli, stored):  # noqa: F811
+    aid = json.loads(run(cli, "versions", URL, *stored, "--json").stdout)["article"]["id"]
+    data = json.loads(run(cli, "diff", f"{aid}@1", f"{aid}@2", *stored, "--json").stdout)
+    by_change = {(c["a"], c["b"]): c["label"] for c in data["changes"]}
+    assert by_change[("3800", "38000")] == "numbers"
+    assert by_change[("", "目前，案件正在进一步侦办中。")] in ("added", "signoff")
+    assert "numbers" in data["labels"] and "metadata" in data["labels"]
