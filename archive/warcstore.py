@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import DiskFull, InputError, NotFound
-from .rawstore import inside
+from .fileio import inside
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,143 @@
+"""The layer rule of the house: ``archive`` at the bottom, ``search`` and ``crawler`` on
+it, ``fanzha`` (CLI, web, jobs) on top. Nothing imports upward, and no module imports
+itself back through others, function-level imports included (imports under
+``TYPE_CHECKING`` are for type checkers only and do not count).
+
+The whole tree is read with ``ast``: no module is imported to check it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYERS = {
+    "archive": set(),
+    "search": {"archive"},
+    "crawler": {"archive"},
+    "fanzha": {"archive", "search", "crawler"},
+}
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _type_checking_only(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return True
+    return False
+
+
+def imports(path: Path, root: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """Every module name ``path`` imports at run time (absolute), with its line."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    here = module_name(path, root).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    for node in ast.walk(tree):
+        if _type_checking_only(node, parents):
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                name = ".".join([*base, node.module] if node.module else base)
+            else:
+                name = node.module or ""
+            yield name, node.lineno
+            for alias in node.names:  # "from pkg import module"
+                yield f"{name}.{alias.name}", node.lineno
+
+
+def sources(root: Path = ROOT) -> dict[str, Path]:
+    return {module_name(p, root): p for layer in LAYERS for p in (root / layer).rglob("*.py")}
+
+
+def graph(root: Path = ROOT) -> dict[str, set[str]]:
+    mods = sources(root)
+
+    def resolve(name: str) -> str | None:
+        while name:
+            if name in mods:
+                return name
+            name = name.rpartition(".")[0]
+        return None
+
+    out: dict[str, set[str]] = {}
+    for mod, path in mods.items():
+        targets = {resolve(name) for name, _ in imports(path, root)}
+        # a package re-exporting its own modules is not an edge back into them
+        out[mod] = {t for t in targets if t and t != mod and not t.startswith(mod + ".")}
+    return out
+
+
+def test_nothing_imports_upward():
+    wrong = []
+    for mod, path in sources().items():
+        layer = mod.split(".")[0]
+        for name, line in imports(path):
+            top = name.split(".")[0]
+            if top in LAYERS and top != layer and top not in LAYERS[layer]:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert not wrong, "upward imports:\n" + "\n".join(sorted(set(wrong)))
+
+
+def test_no_import_cycles():
+    edges = graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                cycles.append(sorted(comp))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in cycles)
+
+
+def test_the_checker_sees_a_cycle_and_an_upward_import(tmp_path):
+    """The rule's own check: a planted cycle (through a function-level import) and an
+    upward import are both found, and a TYPE_CHECKING import is not."""
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "__init__.py").write_text("")
+    (tmp_path / "archive" / "a.py").write_text("def f():\n    from .b import g\n")
+    (tmp_path / "archive" / "b.py").write_text("from archive.a import f\nimport fanzha.x\n")
+    (tmp_path / "archive" / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import f\n"
+    )
+    edges = graph(tmp_path)
+    assert "archive.b" in edges["archive.a"] and "archive.a" in edges["archive.b"]
+    assert "archive.a" not in edges["archive.c"]
+    assert "fanzha.x" in [n for n, _ in imports(tmp_path / "archive" / "b.py", tmp_path)]
