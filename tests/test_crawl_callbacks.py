@@ -325,6 +325,7 @@ def test_from_crawler_applies_the_profile_delay_and_known_urls(sqlite_archive):
         text="反诈" * 80,
         source_key="wechat",
         source_name="w",
+        site="wechat",  # known URLs are a site's articles (article.site), as crawled
     )
     with sqlite_archive.session() as s:
         store(s, doc)
@@ -362,3 +363,19 @@ def test_runner_refuses_a_second_crawl_in_one_process(sqlite_archive, monkeypatc
     with pytest.raises(CrawlFailed, match="reactor cannot restart") as exc:
         runner.crawl(sqlite_archive, [PROFILES["wechat"]])
     assert exc.value.exit_code == 1
+
+
+def test_a_gzipped_sitemap_inflating_past_the_limit_is_refused(ctx, sqlite_archive):
+    """A sitemap bomb: a few KB of gzip that inflate past FANZHA_SITEMAP_MAXSIZE is one
+    recorded error, never inflated in full (Scrapy's sitemap spider caps it the same way)."""
+    spider = spider_for("hidden", ctx)
+    spider.crawler = get_crawler(SiteSpider, {"FANZHA_SITEMAP_MAXSIZE": 100_000})
+    entry = f"<url><loc>{BASE}/hidden/about.html</loc></url>"
+    bomb = gzip.compress(("<?xml version='1.0'?><urlset>" + entry * 20_000 + "</urlset>").encode())
+    assert len(bomb) < 20_000
+    url = f"{BASE}/hidden/bomb.xml.gz"
+    assert list(spider.parse_sitemap(Response(url=url, body=bomb, request=Request(url)))) == []
+    ctx.writer.flush()
+    with sqlite_archive.session() as s:
+        errors = list(s.scalars(select(CrawlError.error)))
+    assert errors == ["sitemap larger than 100000 bytes unpacked"]
