@@ -54,8 +54,8 @@ def imports(path: Path, root: Path = ROOT) -> Iterator[tuple[str, int]]:
                 name = ".".join([*base, node.module] if node.module else base)
             else:
                 name = node.module or ""
-            yield name, node.lineno
-            for alias in node.names:  # "from pkg import module"
+            # "from pkg import module" imports the module; "from pkg import name" the package
+            for alias in node.names:
                 yield f"{name}.{alias.name}", node.lineno
 
 
@@ -76,8 +76,7 @@ def graph(root: Path = ROOT) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for mod, path in mods.items():
         targets = {resolve(name) for name, _ in imports(path, root)}
-        # a package re-exporting its own modules is not an edge back into them
-        out[mod] = {t for t in targets if t and t != mod and not t.startswith(mod + ".")}
+        out[mod] = {t for t in targets if t and t != mod}
     return out
 
 
