@@ -37,7 +37,18 @@ LOCAL_SITES: dict[str, Any] = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
     "FANZHA_RETRY_BACKOFF_BASE": 0.2,
 }
-_started = False
+
+
+@dataclass
+class ReactorGuard:
+    """Whether a crawl ran in this process: Twisted's reactor cannot start twice, so a
+    second crawl in one process is refused. One per process (``REACTOR``); a caller
+    that wants its own (a test) passes a fresh one."""
+
+    started: bool = False
+
+
+REACTOR = ReactorGuard()
 
 
 @dataclass
@@ -112,16 +123,18 @@ def crawl(
     run: int | None = None,
     progress: Progress | None = None,
     settings: dict[str, Any] | None = None,
+    guard: ReactorGuard | None = None,
 ) -> CrawlReport:
     """Crawl ``profiles`` into ``archive`` and record the run (once per process).
 
     ``run`` is an existing crawl_run id to record into (the nightly job makes one);
     ``settings`` are Scrapy settings that override the project's (e.g. a short
-    DOWNLOAD_DELAY for local sites). Status: ok, partial (a site not reached at all, or
-    the crawl interrupted) or failed (no site reached).
+    DOWNLOAD_DELAY for local sites); ``guard``: the once-per-process guard (``REACTOR``).
+    Status: ok, partial (a site not reached at all, or the crawl interrupted) or failed
+    (no site reached).
     """
-    global _started
-    if _started:
+    guard = guard or REACTOR
+    if guard.started:
         raise CrawlFailed(
             "a crawl already ran in this process (the Twisted reactor cannot restart); "
             "run each crawl in its own process"
@@ -157,7 +170,7 @@ def crawl(
             row.sites = sorted(set(row.sites or []) | {p.key for p in profiles})
     warm_up()  # no model loads inside the reactor (it would stall downloads)
     set_context(ctx)
-    _started = True
+    guard.started = True
     try:
         chosen_levels = _explicit_levels("scrapy", "twisted")
         process = AsyncCrawlerProcess(s)  # (its configure_logging resets those loggers)

@@ -320,7 +320,7 @@ def run_worker(
     from . import runner
 
     require_shared_archive(archive)
-    if runner._started:
+    if runner.REACTOR.started:
         raise CrawlerError("a crawl already ran in this process; run each worker in its own")
     s = runner.scrapy_settings(archive, {**WORKER_SETTINGS, **(settings or {})})
     ctx = WorkerContext(
@@ -344,7 +344,7 @@ def run_worker(
             row.log_path = str(log_path)
             row.figures = {**(row.figures or {}), "worker": ctx.worker, "frontier": frontier.prefix}
     set_context(ctx)
-    runner._started = True
+    runner.REACTOR.started = True
     ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = IDLE_POLL_SECONDS
     DistributedSpider.until_idle = until_idle
     started: set[str] = set()

@@ -353,15 +353,15 @@ def test_nothing_is_stored_once_the_database_has_failed(ctx):
     assert ctx.writer.pending() == 0
 
 
-def test_runner_refuses_a_second_crawl_in_one_process(sqlite_archive, monkeypatch):
+def test_runner_refuses_a_second_crawl_in_one_process(sqlite_archive):
     from crawler import runner
     from crawler.errors import CrawlerError, CrawlFailed
 
     with pytest.raises(CrawlerError, match="no sites to crawl"):
-        runner.crawl(sqlite_archive, [])
-    monkeypatch.setattr(runner, "_started", True)  # as after a first crawl
+        runner.crawl(sqlite_archive, [], guard=runner.ReactorGuard())
+    after_a_crawl = runner.ReactorGuard(started=True)
     with pytest.raises(CrawlFailed, match="reactor cannot restart") as exc:
-        runner.crawl(sqlite_archive, [PROFILES["wechat"]])
+        runner.crawl(sqlite_archive, [PROFILES["wechat"]], guard=after_a_crawl)
     assert exc.value.exit_code == 1
 
 
