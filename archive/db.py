@@ -18,7 +18,7 @@ import logging
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,20 +46,25 @@ from .errors import (
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_S = 30  # how long an SQLite writer waits for another one
+BUSY_TIMEOUT_S = 30.0  # how long an SQLite writer waits for another one (default)
 MIGRATION_WAIT_S = 300  # how long opening waits for another process's migration
 PG_MIGRATION_LOCK = 0x66616E7A  # pg_advisory_lock key ("fanz")
 # What SQLite says of a damaged file (sqlite3.DatabaseError, not OperationalError).
 CORRUPTION = ("file is not a database", "malformed", "file is encrypted", "corrupt")
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-    cur.close()
+def _sqlite_pragmas(busy_timeout: float) -> Callable[[Any, Any], None]:
+    """The ``connect`` hook setting up each SQLite connection (``busy_timeout`` s)."""
+
+    def set_up(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA busy_timeout={round(busy_timeout * 1000)}")
+        cur.close()
+
+    return set_up
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -100,14 +105,16 @@ class Archive:
         *,
         migrate: bool = True,
         create: bool = True,
+        busy_timeout: float = BUSY_TIMEOUT_S,
     ) -> Archive:
         """Open (and migrate) the archive; ``create=False``: ``ArchiveMissing`` when the
-        home's SQLite file (or the SQLite file ``db_url`` names) does not exist."""
+        home's SQLite file (or the SQLite file ``db_url`` names) does not exist.
+        ``busy_timeout``: seconds an SQLite writer waits for another one's lock."""
         home = ensure_home(Path(home)) if create else Path(home).expanduser().resolve()
         url = db_url or f"sqlite:///{home / 'fanzha.db'}"
         if not create:
             _require_existing(url, home, given=db_url is not None)
-        engine = _create_engine(url)
+        engine = _create_engine(url, busy_timeout)
         if migrate:
             upgrade(engine)
         return cls(home=home, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
@@ -201,7 +208,7 @@ def _raise_corruption(context: Any) -> None:
             raise err from orig
 
 
-def _create_engine(url: str) -> Engine:
+def _create_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> Engine:
     """Make an engine for ``url`` and check that it connects."""
     try:
         parsed = make_url(url)
@@ -209,7 +216,7 @@ def _create_engine(url: str) -> Engine:
         raise DatabaseUnavailable(f"database URL {url!r} is not an SQLAlchemy URL") from exc
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S}
+        kwargs["connect_args"] = {"timeout": busy_timeout}
     else:
         kwargs["pool_pre_ping"] = True
         if parsed.get_backend_name() == "postgresql":
@@ -219,7 +226,7 @@ def _create_engine(url: str) -> Engine:
     except (ArgumentError, ImportError, SQLAlchemyError) as exc:
         raise DatabaseUnavailable(f"cannot use database {parsed!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
         event.listen(engine, "handle_error", _raise_corruption)
     try:
         with engine.connect():

@@ -4,6 +4,8 @@
 ``FANZHA_DB`` / ``--db``: an SQLAlchemy URL (default SQLite in the home).
 ``FANZHA_WORKERS`` (or ``fanzha dedup --workers``): worker processes of a large dedup
 run (default: one per core beside the main process, at most two; 0: none).
+``FANZHA_BUSY_TIMEOUT``: seconds an SQLite writer waits for another one's lock before
+the command fails (exit 3; default 30).
 ``FANZHA_ALLOW_PRIVATE_FETCH=1`` (or ``fanzha check --allow-private``): let "check"
 fetch private, loopback and link-local addresses (off by default: the URLs given to
 the check page and ``fanzha check`` are untrusted).
@@ -31,6 +33,7 @@ class Settings:
     fetch_timeout: float = 10.0  # seconds for a whole URL fetch of "check" (every hop)
     max_fetches: int = 4  # URL fetches of "check" running at once (more: refused)
     workers: int | None = None  # dedup worker processes; None: as many as fit
+    busy_timeout: float = 30.0  # seconds an SQLite writer waits (archive.db.BUSY_TIMEOUT_S)
 
     @classmethod
     def load(
@@ -47,17 +50,34 @@ class Settings:
             sites_file=Path(sites_file) if sites_file else None,
             allow_private_fetch=_env_flag("FANZHA_ALLOW_PRIVATE_FETCH"),
             workers=_env_count("FANZHA_WORKERS"),
+            busy_timeout=_env_seconds("FANZHA_BUSY_TIMEOUT", 30.0),
         )
 
     def open_archive(self) -> Archive:
         """Open (and migrate) the archive these settings name."""
         from archive import Archive
 
-        return Archive.open(self.home, self.db_url)
+        return Archive.open(self.home, self.db_url, busy_timeout=self.busy_timeout)
 
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment (``default`` when unset)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        from .errors import UsageError
+
+        raise UsageError(f"{name}={value!r} is not a number of seconds (e.g. 30)")
+    return seconds
 
 
 def _env_count(name: str) -> int | None:

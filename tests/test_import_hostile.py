@@ -226,12 +226,12 @@ def test_titles_and_errors_are_printed_as_text_not_markup(cli, home, tmp_path):
     assert "[/bold] [red]坏" in result.stdout and "1 imported" in result.stdout
 
 
-def test_file_over_the_size_limit_is_refused_unread(cli, home, seeds, monkeypatch):
-    from archive.importers import files
+def test_file_over_the_size_limit_is_refused_unread(cli, home, seeds):
+    from archive.importers.files import MAX_FILE_BYTES
 
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 20_000)
-    (seeds / "big.txt").write_text(BODY * 400, encoding="utf-8")
+    body = BODY.encode()
+    (seeds / "big.txt").write_bytes(body * (MAX_FILE_BYTES // len(body) + 1))  # the real limit
     result, out = _import(cli, home, None, seeds)
     assert result.exit_code == 1 and len(out["imported"]) == 2
-    reason = "larger than 20,000 bytes, not imported"
+    reason = f"larger than {MAX_FILE_BYTES:,} bytes, not imported"
     assert out["errors"] == [{"path": str(seeds / "big.txt"), "error": reason}]

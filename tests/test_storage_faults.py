@@ -337,9 +337,7 @@ def test_two_imports_and_a_crawl_at_once_store_every_article_once(tmp_path):
 
 
 def test_a_writer_kept_waiting_past_the_busy_timeout_is_one_line_exit_3(cli, home, monkeypatch):
-    import archive.db
-
-    monkeypatch.setattr(archive.db, "BUSY_TIMEOUT_S", 1)
+    monkeypatch.setenv("FANZHA_BUSY_TIMEOUT", "1")
     holder = sqlite3.connect(home / "fanzha.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
     try:
@@ -350,6 +348,14 @@ def test_a_writer_kept_waiting_past_the_busy_timeout_is_one_line_exit_3(cli, hom
     assert result.exit_code == 3, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "database is locked" in lines[0] and "try again" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-5", "nan"])
+def test_a_busy_timeout_that_is_not_seconds_is_a_usage_error(cli, home, monkeypatch, value):
+    monkeypatch.setenv("FANZHA_BUSY_TIMEOUT", value)
+    result = run(cli, "dedup", "--home", home)
+    assert result.exit_code == 2, result.stderr
+    assert "FANZHA_BUSY_TIMEOUT" in result.stderr and "seconds" in result.stderr
 
 
 def test_two_imports_of_the_same_files_at_once_store_each_once(tmp_path):

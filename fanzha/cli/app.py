@@ -63,7 +63,7 @@ def read_archive(conf: Settings) -> Archive:
     never becomes a new empty archive. Write commands use ``conf.open_archive()``."""
     from archive import Archive
 
-    return Archive.open(conf.home, conf.db_url, create=False)
+    return Archive.open(conf.home, conf.db_url, create=False, busy_timeout=conf.busy_timeout)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
