@@ -92,5 +92,7 @@ def _write(conn: Any, updates: list[dict[str, Any]]) -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_article_site", table_name="article")
-    with op.batch_alter_table("article") as batch_op:
-        batch_op.drop_column("site")
+    # ALTER TABLE ... DROP COLUMN (SQLite >= 3.35), never a batch copy of the table:
+    # recreating "article" would empty every table that cascades from it (differences,
+    # members, indicators) while foreign keys are on
+    op.drop_column("article", "site")

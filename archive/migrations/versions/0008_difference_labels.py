@@ -23,5 +23,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("difference") as batch:
-        batch.drop_column("labels")
+    op.drop_column("difference", "labels")  # ALTER TABLE DROP COLUMN, no table copy
