@@ -80,6 +80,12 @@ class DistributedSpider(SiteSpider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        # one crawler per site: no more requests in flight here than the site's slots
+        # over all workers (the others would only wait for a slot, polling Redis)
+        limit = spider.profile.concurrency or crawler.settings.getint(
+            "CONCURRENT_REQUESTS_PER_DOMAIN"
+        )
+        crawler.settings.set("CONCURRENT_REQUESTS", limit, "spider")
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 
@@ -255,8 +261,10 @@ class SiteSlotMiddleware:
         spider = self.crawler.spider
         limit, delay = self._limits(spider)
         token = uuid.uuid4().hex
+        wait = 0.01
         while not self.ctx.frontier.take_slot(spider.key, limit, delay, token, self.ttl):
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(wait)
+            wait = min(0.1, wait * 1.5)
         request.meta["fz_slot"] = token
 
     def _give(self, request: Request) -> None:
