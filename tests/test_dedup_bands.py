@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from archive.dedup import candidates, run_dedup
+from archive.dedup import DedupOptions, candidates, run_dedup
 from archive.dedup.evaluate import clustering, load_labelled, pairwise, store_labelled
 from archive.models import DedupBand, DedupBandRecent
 
@@ -16,18 +16,18 @@ def _count(archive, table) -> int:
         return s.scalar(select(func.count()).select_from(table)) or 0
 
 
-def test_increments_go_to_the_recent_table_and_are_found(archive, monkeypatch):
+def test_increments_go_to_the_recent_table_and_are_found(archive):
     """Half the labelled set, then the other half as an increment (its keys in the
     recent table, below the merge size), then merged: the same quality as one run."""
-    monkeypatch.setattr(candidates, "MERGE_ROWS", 10**9)
+    never_merged = DedupOptions(merge_rows=10**9)
     rows = load_labelled(EVAL)
     half = len(rows) // 2
     labels = store_labelled(archive, rows[:half])
-    run_dedup(archive)
+    run_dedup(archive, options=never_merged)
     first = _count(archive, DedupBand)
     assert first > 0 and _count(archive, DedupBandRecent) == 0
     labels |= store_labelled(archive, rows[half:])
-    assert run_dedup(archive).processed == len(rows) - half
+    assert run_dedup(archive, options=never_merged).processed == len(rows) - half
     assert _count(archive, DedupBand) == first  # the large index untouched
     recent = _count(archive, DedupBandRecent)
     assert recent > 0
@@ -40,13 +40,13 @@ def test_increments_go_to_the_recent_table_and_are_found(archive, monkeypatch):
     assert _count(archive, DedupBand) == first + recent
 
 
-def test_a_run_merges_the_recent_table_once_it_is_large(archive, monkeypatch):
-    monkeypatch.setattr(candidates, "MERGE_ROWS", 1)
+def test_a_run_merges_the_recent_table_once_it_is_large(archive):
+    always_merged = DedupOptions(merge_rows=1)
     rows = load_labelled(EVAL)
     store_labelled(archive, rows[:50])
-    run_dedup(archive)
+    run_dedup(archive, options=always_merged)
     store_labelled(archive, rows[50:60])
-    run_dedup(archive)
+    run_dedup(archive, options=always_merged)
     assert _count(archive, DedupBandRecent) == 0
     assert _count(archive, DedupBand) > 0
 
@@ -106,22 +106,20 @@ def test_a_chunk_does_not_read_its_own_keys_back(sqlite_archive, monkeypatch):
     assert found and not {aid for _, aid in found} & new
 
 
-def test_an_archive_with_bands_is_read_mapped_during_the_chunks_only(sqlite_archive, monkeypatch):
+def test_an_archive_with_bands_is_read_mapped_during_the_chunks_only(sqlite_archive):
     from archive.dedup import stage
 
     rows = load_labelled(EVAL)
     store_labelled(sqlite_archive, rows[:50])
-    process_chunk = stage._process_chunk
     mapped: list[int] = []
 
-    def spy(s, run, texts, report):
+    def spy(s, chunk: int) -> None:
         mapped.append(s.connection().exec_driver_sql("PRAGMA mmap_size").scalar())
-        process_chunk(s, run, texts, report)
 
-    monkeypatch.setattr(stage, "_process_chunk", spy)
-    run_dedup(sqlite_archive)  # the first run: nothing to look up
+    watched = DedupOptions(on_chunk=spy)
+    run_dedup(sqlite_archive, options=watched)  # the first run: nothing to look up
     store_labelled(sqlite_archive, rows[50:60])
-    run_dedup(sqlite_archive)
+    run_dedup(sqlite_archive, options=watched)
     assert mapped == [0, stage.MMAP_BYTES]
     with sqlite_archive.session() as s:
         assert s.connection().exec_driver_sql("PRAGMA mmap_size").scalar() == 0

@@ -56,15 +56,14 @@ def test_pairwise_scores_arithmetic():
     assert round(scores.precision, 3) == round(scores.recall, 3) == 0.333
 
 
-def test_small_chunks_give_the_same_quality(sqlite_archive, monkeypatch):
+def test_small_chunks_give_the_same_quality(sqlite_archive):
     """Chunk boundaries (and the merging of the in-memory index) change nothing much."""
-    from archive.dedup import candidates, stage
+    from archive.dedup import DedupOptions
 
-    monkeypatch.setattr(stage, "CHUNK", 60)
-    monkeypatch.setattr(candidates, "MAX_RUNS", 2)
-    monkeypatch.setattr(stage, "BULK", 100)  # the indexes dropped, then built again
+    # bulk: the indexes dropped, then built again
+    options = DedupOptions(chunk_size=60, max_runs=2, bulk=100)
     rows = load_labelled(EVAL)
     labels = store_labelled(sqlite_archive, rows)
-    assert run_dedup(sqlite_archive).processed == len(rows)
+    assert run_dedup(sqlite_archive, options=options).processed == len(rows)
     scores = pairwise(clustering(sqlite_archive, labels), labels)
     assert scores.precision >= 0.98 and scores.f1 >= 0.95, scores.as_json()

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from archive import Archive
-from archive.dedup import run_dedup
+from archive.dedup import DedupOptions, run_dedup
 from archive.dedup.evaluate import load_labelled, store_labelled
 from archive.models import (
     Article,
@@ -43,7 +43,7 @@ CHUNK = 60
 CHILD = """
 import os, signal, sys, time
 from archive import Archive
-from archive.dedup import run_dedup
+from archive.dedup import DedupOptions, run_dedup
 
 home, db, point, at, sig = sys.argv[1], sys.argv[2] or None, sys.argv[3], int(sys.argv[4]), sys.argv[5]
 
@@ -53,7 +53,8 @@ def checkpoint(name, chunk):
         time.sleep(5)  # the signal lands here
         sys.exit(9)  # never reached
 
-run_dedup(Archive.open(home, db), workers=0, chunk_size=int(sys.argv[6]), checkpoint=checkpoint)
+options = DedupOptions(chunk_size=int(sys.argv[6]), checkpoint=checkpoint)
+run_dedup(Archive.open(home, db), workers=0, options=options)
 sys.exit(0)
 """
 
@@ -103,7 +104,7 @@ def reference(rows, tmp_path_factory) -> dict[str, Any]:
     """The state one uninterrupted run gives (SQLite and PostgreSQL decide alike)."""
     archive = Archive.open(tmp_path_factory.mktemp("reference"))
     store_labelled(archive, rows)
-    run_dedup(archive, workers=0, chunk_size=CHUNK)
+    run_dedup(archive, workers=0, options=DedupOptions(chunk_size=CHUNK))
     state = _state(archive)
     archive.close()
     assert state["clusters"] and state["differences"] and not state["to_do"]
@@ -138,7 +139,7 @@ def test_interrupted_run_then_rerun_equals_one_run(
         assert "KeyboardInterrupt" in child.stderr
     if point != "drained":
         assert _state(archive)["to_do"], "the run was cut short: articles are left to do"
-    run_dedup(archive, workers=0, chunk_size=CHUNK)
+    run_dedup(archive, workers=0, options=DedupOptions(chunk_size=CHUNK))
     after = _state(archive)
     archive.close()
     assert sum(after["phrases"].values()) == sum(reference["phrases"].values())

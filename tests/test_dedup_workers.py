@@ -9,7 +9,7 @@ import signal
 import pytest
 from sqlalchemy import delete, func, select
 
-from archive.dedup import stage
+from archive.dedup import DedupOptions, stage
 from archive.dedup.differences import DifferenceWriter, missing
 from archive.dedup.evaluate import load_labelled, store_labelled
 from archive.dedup.workers import Workers, default_workers
@@ -34,14 +34,14 @@ def _state(archive) -> tuple[list, list]:
     return members, diffs
 
 
-def _run(archive, monkeypatch, workers: int):
-    monkeypatch.setattr(stage, "CHUNK", 60)  # several chunks: features fetched ahead
-    monkeypatch.setattr(stage, "PARALLEL_FROM", 0)  # workers even for a small run
+def _run(archive, workers: int, **hooks):
+    # several chunks (features fetched ahead), and workers even for a small run
+    options = DedupOptions(chunk_size=60, parallel_from=0, **hooks)
     store_labelled(archive, load_labelled(EVAL))
-    return stage.run_dedup(archive, workers=workers)
+    return stage.run_dedup(archive, workers=workers, options=options)
 
 
-def test_workers_give_the_same_archive_as_one_process(archive, home, monkeypatch, tmp_path):
+def test_workers_give_the_same_archive_as_one_process(archive, home, tmp_path):
     from archive import Archive
 
     pools = []
@@ -50,12 +50,11 @@ def test_workers_give_the_same_archive_as_one_process(archive, home, monkeypatch
         pools.append(Workers(processes))
         return pools[-1]
 
-    monkeypatch.setattr(stage, "Workers", spy)
-    report = _run(archive, monkeypatch, workers=1)
+    report = _run(archive, workers=1, pool=spy)
     assert pools[0].processes == 1
     one = Archive.open(tmp_path / "one")
     try:
-        alone = _run(one, monkeypatch, workers=0)
+        alone = _run(one, workers=0)
         assert report.as_json() == alone.as_json()
         assert report.differences > 100
         assert _state(archive) == _state(one)
@@ -78,7 +77,7 @@ def test_a_run_records_the_differences_a_dead_run_left_in_flight(
 
         m.setattr(DifferenceWriter, "record_missing", die)
         with pytest.raises(KeyboardInterrupt):
-            _run(sqlite_archive, monkeypatch, workers=0)
+            _run(sqlite_archive, workers=0)
     with sqlite_archive.session() as s:
         left = missing(s)
         assert len(left) > 100
@@ -90,7 +89,7 @@ def test_a_run_records_the_differences_a_dead_run_left_in_flight(
         assert s.scalar(select(func.count()).select_from(DedupPendingDiff)) == 0
     whole = Archive.open(tmp_path / "whole")
     try:
-        _run(whole, monkeypatch, workers=0)
+        _run(whole, workers=0)
         assert _state(sqlite_archive) == _state(whole)
     finally:
         whole.close()
@@ -151,28 +150,31 @@ def test_a_diff_for_a_pair_no_longer_current_is_not_written(sqlite_archive):
         assert n == 1
 
 
-def test_a_killed_worker_does_not_end_the_run(sqlite_archive, monkeypatch, tmp_path, caplog):
+def test_a_killed_worker_does_not_end_the_run(sqlite_archive, tmp_path, caplog):
     """The pool breaks; the rest is computed in-process: the same archive."""
     from archive import Archive
 
-    process_chunk = stage._process_chunk
+    pools: list[Workers] = []
     calls = []
 
-    def kill_workers_then_process(s, run, texts, report):
-        calls.append(1)
-        if len(calls) == 3 and run.workers._pool is not None:
-            for pid in list(run.workers._pool._processes):
-                os.kill(pid, signal.SIGKILL)
-        process_chunk(s, run, texts, report)
+    def pool(processes: int) -> Workers:
+        pools.append(Workers(processes))
+        return pools[-1]
 
-    monkeypatch.setattr(stage, "_process_chunk", kill_workers_then_process)
-    report = _run(sqlite_archive, monkeypatch, workers=1)
+    def kill_workers_before_the_third_chunk(s, chunk: int) -> None:
+        calls.append(chunk)
+        if chunk == 2 and pools[0]._pool is not None:
+            for pid in list(pools[0]._pool._processes):
+                os.kill(pid, signal.SIGKILL)
+
+    report = _run(
+        sqlite_archive, workers=1, pool=pool, on_chunk=kill_workers_before_the_third_chunk
+    )
     assert len(calls) > 3 and report.errors == []
     assert "a worker process died" in caplog.text
-    monkeypatch.setattr(stage, "_process_chunk", process_chunk)
     one = Archive.open(tmp_path / "one")
     try:
-        alone = _run(one, monkeypatch, workers=0)
+        alone = _run(one, workers=0)
         assert report.as_json() == alone.as_json()
         assert _state(sqlite_archive) == _state(one)
     finally:

@@ -8,6 +8,7 @@ to be standard text), ``verify`` (exact measures), ``cluster`` (membership, cano
 member, merges, differences) and ``stage``.
 """
 
+from .options import DedupOptions
 from .stage import DedupReport, run_dedup
 
-__all__ = ["DedupReport", "run_dedup"]
+__all__ = ["DedupOptions", "DedupReport", "run_dedup"]

@@ -30,8 +30,9 @@ MERGE_ROWS = 420_000  # recent increments' keys (10,000 articles) merged into de
 class BandIndex:
     """Look-ups of band keys: the archive's stored keys plus this run's, chunk by chunk."""
 
-    def __init__(self, *, stored: bool) -> None:
+    def __init__(self, *, stored: bool, max_runs: int = MAX_RUNS) -> None:
         self.stored = stored  # were there keys in the database before this run?
+        self.max_runs = max_runs  # earlier chunks' arrays kept apart before merging
         self._keys: list[np.ndarray] = []
         self._ids: list[np.ndarray] = []
         self.run_ids = np.empty(0, dtype=np.int64)  # sorted
@@ -42,7 +43,7 @@ class BandIndex:
             return
         flat, owner = _flatten(ids, keys)
         order = np.argsort(flat, kind="stable")
-        if len(self._keys) >= MAX_RUNS:  # merge the earlier chunks: look-ups stay cheap
+        if len(self._keys) >= self.max_runs:  # merge the earlier chunks: look-ups stay cheap
             keys_all = np.concatenate(self._keys)
             ids_all = np.concatenate(self._ids)
             merged = np.argsort(keys_all, kind="stable")

@@ -47,6 +47,7 @@ from .candidates import (
 )
 from .cluster import Clusters, rank
 from .differences import DifferenceWriter
+from .options import Checkpoint, DedupOptions
 from .probe import driver_rows, probe_table
 from .signatures import NUM_PERM, band_keys, from_bytes, to_bytes
 from .verify import (
@@ -56,17 +57,15 @@ from .verify import (
     measure,
     worth_verifying_many,
 )
-from .workers import PARALLEL_FROM, Workers, default_workers, features_of
+from .workers import Workers, default_workers, features_of
 
 log = logging.getLogger(__name__)
 
-CHUNK = 4000
 # an article this close to an earlier one (estimated) is a copy: its sentences are not
 # counted again for boilerplate. High on purpose: different bulletins that are mostly
 # the same warnings must still count as different stories.
 OBVIOUS = 0.8
 OBVIOUS_PART = 0.9
-BULK = 5000  # a first run over this many articles builds the band indexes after loading
 CACHE = 4000  # features kept in memory for candidates from earlier chunks
 # look-ups in a large archive's band index touch thousands of scattered pages: read
 # through a memory map they cost a third of reading them with system calls (a first
@@ -74,10 +73,6 @@ CACHE = 4000  # features kept in memory for candidates from earlier chunks
 MMAP_BYTES = 1 << 30
 SIG_VERSION = 2  # 2: signatures of the content, boilerplate left out
 Progress = Callable[[int, int], None]
-# called at named points of a run (``POINTS``) with the chunk's number: a test's way to
-# interrupt a run exactly there (raising) and check that nothing half-done is kept
-Checkpoint = Callable[[str, int], None]
-POINTS = ("signed", "counted", "clustered", "written", "committed", "drained")
 
 
 @dataclass
@@ -109,15 +104,15 @@ class _Run:
         stored: bool,
         boiler: bp.Boilerplate,
         workers: Workers,
-        checkpoint: Checkpoint | None = None,
+        options: DedupOptions,
     ) -> None:
-        self.checkpoint = checkpoint or _no_checkpoint
+        self.checkpoint: Checkpoint = options.checkpoint or _no_checkpoint
         self.chunk_no = 0  # the chunk being processed
         self.pos = {aid: i for i, aid in enumerate(order)}
         ids = np.asarray(order, dtype=np.int64)
         self._by_id = np.argsort(ids)
         self._sorted_ids = ids[self._by_id]
-        self.index = BandIndex(stored=stored)
+        self.index = BandIndex(stored=stored, max_runs=options.max_runs)
         self.boiler = boiler
         self.sigs = np.zeros((len(order), NUM_PERM), dtype=np.uint32)
         self.sizes = np.zeros(len(order), dtype=np.int32)
@@ -169,18 +164,18 @@ def run_dedup(
     rebuild: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
-    chunk_size: int | None = None,
-    checkpoint: Checkpoint | None = None,
+    options: DedupOptions | None = None,
 ) -> DedupReport:
     """Cluster the articles not yet seen by dedup (all of them with ``rebuild``).
 
     ``workers``: worker processes for the CPU-bound parts of a large run (default:
     one per core beside this one, at most two; 0: none; see ``workers``).
-    ``chunk_size``: articles a transaction (``CHUNK``). ``checkpoint``: called at each of
-    ``POINTS`` (see ``Checkpoint``). Everything a chunk writes (signatures, bands,
-    sentence counts, clusters, differences or the list of those still computed
-    elsewhere) is in the chunk's transaction: a run interrupted anywhere leaves the
-    archive as of its last whole chunk, and the next run goes on from there."""
+    ``options``: the run's sizes (articles a transaction, ...) and hooks to watch it
+    (``checkpoint``: called at each of ``POINTS``); see ``DedupOptions``. Everything a
+    chunk writes (signatures, bands, sentence counts, clusters, differences or the list
+    of those still computed elsewhere) is in the chunk's transaction: a run interrupted
+    anywhere leaves the archive as of its last whole chunk, and the next run goes on
+    from there."""
     report = DedupReport()
     with archive.session() as s:
         ensure_indexes(s)
@@ -194,14 +189,15 @@ def run_dedup(
         stored = has_bands(s)
         boiler = bp.Boilerplate.load(s)
     order = [aid for aid, _, _ in sorted(todo, key=lambda r: rank(r[1], r[2] or 0, r[0]))]
+    opts = options or DedupOptions()
     processes = default_workers() if workers is None else workers
-    pool = Workers(processes if len(order) >= PARALLEL_FROM else 0)
-    run = _Run(order, stored, boiler, pool, checkpoint)
-    bulk = not stored and len(order) >= BULK
+    pool = opts.pool(processes if len(order) >= opts.parallel_from else 0)
+    run = _Run(order, stored, boiler, pool, opts)
+    bulk = not stored and len(order) >= opts.bulk
     if bulk:  # an empty band table and many articles: load first, index after
         with archive.session() as s:
             drop_indexes(s)
-    size = chunk_size or CHUNK
+    size = opts.chunk_size
     chunks = [order[i : i + size] for i in range(0, len(order), size)]
     try:
         ahead: _Texts | None = None
@@ -212,6 +208,8 @@ def run_dedup(
                 if pool.parallel and k + 1 < len(chunks):  # the next chunk's features
                     ahead = _Texts.start(s, run, chunks[k + 1])  # while this one is done
                 run.chunk_no = k
+                if opts.on_chunk:
+                    opts.on_chunk(s, k)
                 _process_chunk(s, run, texts, report)
             run.checkpoint("committed", k)
             report.processed += len(chunk)
@@ -227,7 +225,7 @@ def run_dedup(
         with archive.session() as s:
             if bulk:
                 ensure_indexes(s)
-            merge_recent(s)
+            merge_recent(s, at=opts.merge_rows)
             if archive.is_sqlite:
                 s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=1000")
     with archive.session() as s:
