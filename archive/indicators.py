@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -59,10 +60,31 @@ def record(session: Session, article: Article, found: Iterable[Found] | None = N
     return True
 
 
-def of_articles(session: Session, ids: Iterable[int]) -> dict[int, list[dict[str, str]]]:
+class NamedIndicator(TypedDict):
+    """One indicator an article names, as search hits, articles and the export carry it."""
+
+    kind: str
+    value: str
+    role: str
+
+
+class IndicatorSummaryJson(TypedDict):
+    """``IndicatorSummary.as_json()``: one value across the archive (the API's summary)."""
+
+    kind: str
+    value: str
+    role: str
+    bulletins: int
+    sites: int
+    first_seen: str | None
+    last_seen: str | None
+    fraud_types: list[str]
+
+
+def of_articles(session: Session, ids: Iterable[int]) -> dict[int, list[NamedIndicator]]:
     """``{article id: [{"kind", "value", "role"}, ...]}`` for the export and the API."""
     ids = list(ids)
-    out: dict[int, list[dict[str, str]]] = {i: [] for i in ids}
+    out: dict[int, list[NamedIndicator]] = {i: [] for i in ids}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = session.execute(
@@ -88,7 +110,7 @@ class IndicatorSummary:
     last_seen: datetime | None
     fraud_types: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> IndicatorSummaryJson:
         return {
             "kind": self.kind,
             "value": self.value,

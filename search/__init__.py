@@ -4,7 +4,7 @@ Public API (the Search contract of HELPERS.md / DESIGN.md):
 
 - ``update_index(archive, *, rebuild=False, progress=None) -> IndexReport``
 - ``search(archive, query, *, source, fraud_type, since, until, limit, offset,
-  all_copies, sort) -> dict``
+  all_copies, sort) -> SearchResult`` (``search.types``: the hit and result shapes)
 - ``search.export.export_articles(archive, fmt, out, query=None) -> int``
 
 Errors are ``search.errors.QueryError`` (bad query, exit 2), ``IndexMissing``,
@@ -22,6 +22,7 @@ from .errors import (
 )
 from .indexer import IndexReport, update_index
 from .results import search
+from .types import SearchHit, SearchResult
 
 __all__ = [
     "IndexBusy",
@@ -31,6 +32,8 @@ __all__ = [
     "IndexReport",
     "QueryError",
     "SearchError",
+    "SearchHit",
+    "SearchResult",
     "search",
     "update_index",
 ]

@@ -37,6 +37,7 @@ from .highlight import snippet
 from .indexer import live_searcher
 from .query import build_query, filter_query
 from .rows import article_select, published_columns
+from .types import SearchHit, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def search(
     sort: str = "relevance",
     facets: bool = True,
     site: str | None = None,
-) -> dict[str, Any]:
+) -> SearchResult:
     """Search the index; DESIGN's ``search`` shape plus ``facets`` (see the module doc)."""
     _check(limit, offset, sort)
     fq = filter_query(source=source, fraud_type=fraud_type, since=since, until=until, site=site)
@@ -121,7 +122,7 @@ def search(
         ids = [int(dv.aid[d]) for d, _ in picked]
     copies = {aid: matching.get(d, 1) for aid, (d, _) in zip(ids, picked, strict=True)}
     hits = _hits(archive, ids, [sc for _, sc in picked], texts, copies)
-    result: dict[str, Any] = {"query": query, "total": total, "offset": offset, "hits": hits}
+    result: SearchResult = {"query": query, "total": total, "offset": offset, "hits": hits}
     if not exact:
         result["total_exact"] = False
     if out_facets is not None:
@@ -135,7 +136,7 @@ def _hits(
     scores: list[float],
     texts: list[str],
     matching: dict[int, int],
-) -> list[dict[str, Any]]:
+) -> list[SearchHit]:
     """The hits in order, read from the archive (the index stores no body)."""
     if not ids:
         return []
@@ -158,7 +159,7 @@ def _hits(
         ).all()
         named = of_articles(s, ids)
     by_id = {r.id: r for r in rows}
-    hits = []
+    hits: list[SearchHit] = []
     for aid, score in zip(ids, scores, strict=True):
         r = by_id.get(aid)
         if r is None:  # deleted from the archive since the last index run

@@ -2,53 +2,52 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from fanzha.checking import Fetcher, FetchRefused
 from fanzha.web.charts import stacked_bars
 from fanzha.web.deps import day, safe_href
 from fanzha.web.sidebyside import side_by_side
-from fanzha.web.snippets import hit_segments, query_terms, segments
+from fanzha.web.snippets import hit_segments
+from search.types import SearchHit
 
 from .webutil import page_server
 
 # ---- snippets ------------------------------------------------------------------------
 
 
-def test_snippet_highlight_tags_become_marks_and_the_rest_text():
-    got = segments('诈骗&lt;script&gt;提醒 <b class="match term0">一证通查</b> 服务')
-    assert got == [("诈骗<script>提醒 ", False), ("一证通查", True), (" 服务", False)]
+def _hit(text: str, spans: list[list[int]]) -> SearchHit:
+    """The snippet part of a hit as ``search()`` builds it (the other keys unused here)."""
+    return cast(SearchHit, {"snippet_text": text, "highlights": spans})
 
 
-def test_snippet_other_markup_stays_text():
-    got = segments('<strong>反诈</strong><img src=x onerror="alert(1)"><script>x</script>')
-    assert got[0] == ("反诈", True)
-    assert "".join(t for t, _ in got[1:]) == '<img src=x onerror="alert(1)"><script>x</script>'
-    assert not any(hl for _, hl in got[1:])
+def test_hit_spans_are_used_exactly_and_markup_and_brackets_stay_text():
+    hit = _hit("【案例】一证通查<b>反诈</b>", [[4, 8]])
+    assert hit_segments(hit) == [("【案例】", False), ("一证通查", True), ("<b>反诈</b>", False)]
 
 
-def test_plain_snippet_gets_the_query_words_marked():
-    got = segments("冒充客服诈骗高发，冒充客服来电", 'title:"冒充客服" AND 高发')
-    assert [t for t, hl in got if hl] == ["冒充客服", "高发", "冒充客服"]
-    assert segments("<i>没有</i>", "") == [("<i>没有</i>", False)]
-    assert query_terms("a OR b NOT c*") == ["a", "b", "c"]
+def test_the_snippets_of_a_real_search_are_marked_where_search_matched(tmp_path):
+    from archive import Archive, Document, store
+    from search import search, update_index
+
+    archive = Archive.open(tmp_path)
+    with archive.session() as s:
+        store(
+            s,
+            Document(url="http://127.0.0.1/a", title="提醒", text="谨防冒充客服，<b>退款</b>诈骗"),
+        )
+    update_index(archive)
+    (hit,) = search(archive, "冒充客服 退款")["hits"]
+    assert [t for t, marked in hit_segments(hit) if marked] == ["冒充客服", "退款"]
+    assert "".join(t for t, _ in hit_segments(hit)) == hit["snippet_text"]
 
 
-def test_hit_spans_are_used_exactly_and_brackets_stay_text():
-    hit = {
-        "snippet": "【案例】【一证通查】",
-        "snippet_text": "【案例】一证通查<b>",
-        "highlights": [[4, 8]],
-    }
-    assert hit_segments(hit, "一证通查") == [
-        ("【案例】", False),
-        ("一证通查", True),
-        ("<b>", False),
-    ]
-    bad = {"snippet": "<mark>反诈</mark>", "snippet_text": "反诈", "highlights": [[0, 9]]}
-    assert hit_segments(bad) == [("反诈", True)]  # spans that do not fit: the tags are read
-    unmarked = {"snippet_text": "国家反诈中心", "highlights": []}
-    assert hit_segments(unmarked, "反诈") == [("国家", False), ("反诈", True), ("中心", False)]
+def test_a_hit_without_highlights_is_all_plain_text_and_bad_spans_are_an_error():
+    assert hit_segments(_hit("国家反诈中心", [])) == [("国家反诈中心", False)]
+    with pytest.raises(ValueError, match="does not fit"):
+        hit_segments(_hit("反诈", [[0, 9]]))
 
 
 # ---- side by side --------------------------------------------------------------------

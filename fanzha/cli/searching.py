@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from .app import (
     read_archive,
     settings,
 )
+
+if TYPE_CHECKING:
+    from search import SearchResult
 
 
 @app.command()
@@ -57,7 +60,7 @@ def index(
         )
 
 
-def _print_hits(result: dict[str, Any]) -> None:
+def _print_hits(result: SearchResult) -> None:
     from rich.text import Text
 
     hits = result["hits"]

@@ -5,6 +5,10 @@ page), 404 (no such thing) or 503 (the database unreachable, the disk full, too 
 URL checks running). The response models below
 document the shapes; the handlers return the stages' dicts as they are (more
 fields than documented are welcome, as DESIGN says).
+
+Each response model mirrors, field for field, the TypedDict its producer declares
+(``search.types``, ``archive.indicators``, ...); tests/test_api_types.py keeps the two
+in step, so ``/openapi.json`` shows the real shapes.
 """
 
 from __future__ import annotations
@@ -52,25 +56,42 @@ INDICATORS_DOC = "What the article names: phones, web addresses, apps, accounts,
 
 
 class Hit(Open):
+    """``search.types.SearchHit``, field for field."""
+
     id: int
     url: str
     title: str
     source: str | None = Field(description=SOURCE_DOC)
-    site: str | None = Field(None, description=SITE_DOC)
+    site: str | None = Field(description=SITE_DOC)
+    author: str | None
     published: str | None = Field(
         description="ISO 8601 in China time, or in the page's own zone; "
         "YYYY-MM-DD when only the day is known (published_precision)"
     )
-    snippet: str | None
-    score: float | None
+    fraud_types: list[str]
+    snippet: str = Field(description="Text around the matches, each match between 【】")
+    snippet_text: str = Field(description="The snippet without the 【】 marks")
+    highlights: list[list[int]] = Field(
+        description="The matches as [start, end) character offsets into snippet_text"
+    )
+    score: float
     cluster: int | None
+    canonical: bool = Field(description="The story's canonical copy (or in no cluster)")
     copies: int = Field(description="Copies of this story in the archive (1 = no reposts)")
-    indicators: list[IndicatorOut] = Field(default_factory=list, description=INDICATORS_DOC)
+    matching_copies: int = Field(description="Copies of this story that match the query")
+    indicators: list[IndicatorOut] = Field(description=INDICATORS_DOC)
 
 
 class SearchOut(Open):
+    """``search.types.SearchResult``, field for field."""
+
+    query: str
     total: int
+    offset: int
     hits: list[Hit]
+    total_exact: bool = Field(
+        True, description="Present (false) only when total is an estimate; absent: exact"
+    )
     facets: dict[str, dict[str, int]] = Field(
         default_factory=dict,
         description='{"source": {...}, "site": {...}, "year": {...}, "fraud_type": {...}, '

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from archive.extract.relevance import resolve_type
-from search import IndexCorrupt, IndexMissing, search
+from search import IndexCorrupt, IndexMissing, SearchResult, search
 
 from ...errors import UsageError
 from .. import data
@@ -46,7 +46,9 @@ def listing_filters(params: dict[str, Any]) -> dict[str, Any]:
     return {k: params[k] for k in keys if params.get(k)}
 
 
-def run_search(request: Request, query: str, params: dict[str, Any], limit: int, offset: int):
+def run_search(
+    request: Request, query: str, params: dict[str, Any], limit: int, offset: int
+) -> SearchResult:
     """The search, or 503 with the reason when the index is missing or damaged (the
     rest of the site keeps working: it reads the archive, not the index)."""
     try:
@@ -87,8 +89,7 @@ def search_page(request: Request) -> HTMLResponse:
                 ctx["recent"] = data.recent_articles(s, **listing_filters(params))
             ctx["unavailable"] = exc.detail
             return render(request, "search.html", ctx, exc.status_code)
-        for hit in result.get("hits", []):
-            hit["segments"] = hit_segments(hit, query)
-        total = int(result.get("total") or 0)
-        ctx.update(result=result, pages=max(1, -(-total // PER_PAGE)))
+        segments = [hit_segments(hit) for hit in result["hits"]]
+        pages = max(1, -(-result["total"] // PER_PAGE))
+        ctx.update(result=result, segments=segments, pages=pages)
     return render(request, "search.html", ctx)

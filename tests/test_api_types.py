@@ -1,0 +1,48 @@
+"""The shapes that cross a layer are typed once, by the package that produces them
+(TypedDicts), and the API's pydantic models mirror them field for field, so
+``/openapi.json`` documents what the API really sends and the two cannot drift."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import BaseModel
+
+from archive.indicators import IndicatorSummaryJson, NamedIndicator
+from fanzha.web import api
+from search.types import SearchHit, SearchResult
+
+from .webutil import client, ids, site
+
+FIXTURES = (site, client, ids)  # module-scoped fixtures over one test archive, from webutil
+
+# (pydantic model, the TypedDict it mirrors)
+MIRRORS = [
+    (api.Hit, SearchHit),
+    (api.SearchOut, SearchResult),
+    (api.IndicatorOut, NamedIndicator),
+    (api.IndicatorSummaryOut, IndicatorSummaryJson),
+]
+
+
+@pytest.mark.parametrize(("model", "shape"), MIRRORS, ids=lambda x: x.__name__)
+def test_the_api_model_has_the_typed_shape_keys(model: type[BaseModel], shape: type) -> None:
+    assert list(model.model_fields) == list(shape.__annotations__)
+    optional = set(shape.__optional_keys__)
+    required = {k for k, f in model.model_fields.items() if f.is_required()}
+    assert not optional & required, f"{sorted(optional & required)} may be absent"
+
+
+def test_openapi_documents_every_search_hit_field(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["Hit"]["properties"]) == set(SearchHit.__annotations__)
+    assert set(schemas["SearchOut"]["properties"]) == set(SearchResult.__annotations__)
+
+
+def test_a_search_answer_has_exactly_the_typed_keys(client):
+    got = client.get("/api/search", params={"q": "冒充客服"}).json()
+    assert set(got) - set(SearchResult.__optional_keys__) == set(SearchResult.__required_keys__)
+    assert got["hits"]
+    for hit in got["hits"]:
+        assert set(hit) == set(SearchHit.__annotations__)
+        for named in hit["indicators"]:
+            assert set(named) == set(NamedIndicator.__annotations__)
