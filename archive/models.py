@@ -1,4 +1,4 @@
-"""Database models: the data outline of DESIGN.md as typed SQLAlchemy 2.x classes.
+"""Database models: the data outline of docs/contracts.md as typed SQLAlchemy 2.x classes.
 
 Every datetime is stored in UTC and read back time-zone aware (``UTCDateTime``),
 so SQLite and PostgreSQL give the same answers. Schema changes go through the

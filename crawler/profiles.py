@@ -31,7 +31,7 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 
 @dataclass(frozen=True)
 class SiteProfile:
-    """One site to crawl. See DESIGN.md "Configuration" and the README's ``## Crawler``."""
+    """One site to crawl. See docs/contracts.md "Configuration" and docs/crawling.md."""
 
     key: str
     name: str

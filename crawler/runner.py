@@ -53,7 +53,7 @@ REACTOR = ReactorGuard()
 
 @dataclass
 class CrawlReport:
-    """The outcome of a crawl: DESIGN's crawl shape plus per-site figures and errors."""
+    """The outcome of a crawl: the crawl shape of docs/contracts.md plus per-site figures and errors."""
 
     run: int
     status: str
@@ -82,7 +82,7 @@ class CrawlReport:
         return out
 
     def as_json(self, max_errors: int = 200) -> dict[str, Any]:
-        """DESIGN's crawl shape; ``error_list`` holds the first ``max_errors`` errors
+        """docs/contracts.md's crawl shape; ``error_list`` holds the first ``max_errors`` errors
         (all of them are in the run's crawl_error rows)."""
         return {
             "run": self.run,

@@ -1,6 +1,6 @@
 """Full-text search over the archive: a Whoosh index that works for Chinese.
 
-Public API (the Search contract of HELPERS.md / DESIGN.md):
+Public API (the search shape of docs/contracts.md; see docs/search.md):
 
 - ``update_index(archive, *, rebuild=False, progress=None) -> IndexReport``
 - ``search(archive, query, *, source, fraud_type, since, until, limit, offset,

@@ -2,7 +2,7 @@
 
 Without a query, every stored article (in id order, read in batches: the whole
 archive never sits in memory); with one, every article that matches it (all
-copies, in relevance order). One record per article, DESIGN's export shape:
+copies, in relevance order). One record per article, docs/contracts.md's export shape:
 ``{"id","url","title","source","site","author","published","fetched","fraud_types",
 "text","cluster","indicators","labels","parent"}`` (``source``: the publisher the page names, else the site's name;
 ``site``: the site profile it was crawled from, empty for imported files) with ``published``/``fetched`` as ``archive.times`` shows them (ISO 8601

@@ -82,7 +82,7 @@ def search(
     facets: bool = True,
     site: str | None = None,
 ) -> SearchResult:
-    """Search the index; DESIGN's ``search`` shape plus ``facets`` (see the module doc)."""
+    """Search the index; docs/contracts.md's ``search`` shape plus ``facets`` (see the module doc)."""
     _check(limit, offset, sort)
     fq = filter_query(source=source, fraud_type=fraud_type, since=since, until=until, site=site)
     with live_searcher(archive, weighting=BM25F()) as s:

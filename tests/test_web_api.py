@@ -1,5 +1,5 @@
 """The JSON API over a real archive built by ``fanzha import`` (SQLite; PostgreSQL too
-where the database matters): shapes of DESIGN.md, errors as {"error"} with 400/404/503."""
+where the database matters): shapes of docs/contracts.md, errors as {"error"} with 400/404/503."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from .webutil import (
     site,
 )
 
-HIT_FIELDS = "id url title source published snippet score cluster copies"  # DESIGN search
+HIT_FIELDS = "id url title source published snippet score cluster copies"  # docs/contracts.md
 FIXTURES = (site, client, ids)  # module-scoped fixtures over one test archive, from webutil
 
 

@@ -1,6 +1,6 @@
 """Read-only questions for the CLI and the web UI: clusters, one cluster, a diff, a check.
 
-The shapes are DESIGN.md's (``dups``, ``diff``, ``check``), with a few more fields.
+The shapes are docs/contracts.md's (``dups``, ``diff``, ``check``), with a few more fields.
 """
 
 from __future__ import annotations

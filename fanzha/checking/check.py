@@ -62,7 +62,7 @@ def run_check(
     url: str | None = None,
     title: str | None = None,
 ) -> dict[str, Any]:
-    """DESIGN ``check`` shape plus ``"input"`` (what was checked), ``"archived"`` (the
+    """The ``check`` shape of docs/contracts.md plus ``"input"`` (what was checked), ``"archived"`` (the
     URL's own article id, if archived) and ``"omitted"`` (what the bounds left out)."""
     text = (text or "").strip()
     url = (url or "").strip()

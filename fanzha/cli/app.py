@@ -3,7 +3,7 @@
 Commands live in one module per stage (``importing``, ``crawling``, ``dedup``,
 ``searching``, ``jobs``, ``web``, ``demo``) and register themselves on ``app``.
 Library code raises specific exceptions; ``cli_errors`` turns each into a
-one-line message on stderr and the exit code of DESIGN.md (0 ok, 1 partly
+one-line message on stderr and the exit code of the README (0 ok, 1 partly
 failed, 2 bad usage or input, 3 another writer holds the lock).
 """
 

@@ -15,7 +15,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
 def import_seeds(archive: Any) -> Any:
-    """The two seed bulletins of the worked example (DESIGN.md)."""
+    """The two seed bulletins of the worked example (docs/contracts.md)."""
     from archive.importers.batch import import_paths
 
     report = import_paths(archive, [SAMPLES / "seeds"])

@@ -14,7 +14,7 @@ from .lock import process_alive
 
 
 def run_json(run: CrawlRun, errors: list[CrawlError] | None = None) -> dict[str, Any]:
-    """The DESIGN crawl/nightly shape, plus the times and per-site figures."""
+    """The crawl/nightly shape of docs/contracts.md, plus the times and per-site figures."""
     out: dict[str, Any] = {
         "run": run.id,
         "kind": run.kind,

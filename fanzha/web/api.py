@@ -1,10 +1,10 @@
-"""The JSON API under ``/api``: the shapes of DESIGN.md, described at ``/openapi.json``.
+"""The JSON API under ``/api``: the shapes of docs/contracts.md, described at ``/openapi.json``.
 
 Errors are ``{"error": "..."}`` with 400 (bad input), 403 (a POST from another site's
 page), 404 (no such thing) or 503 (the database unreachable, the disk full, too many
 URL checks running). The response models below
 document the shapes; the handlers return the stages' dicts as they are (more
-fields than documented are welcome, as DESIGN says).
+fields than documented are welcome, as docs/contracts.md says).
 
 Each response model mirrors, field for field, the TypedDict its producer declares
 (``search.types``, ``archive.indicators``, ...); tests/test_api_types.py keeps the two
@@ -308,7 +308,7 @@ def api_clusters(
         None, description="Only clusters whose copies changed substance, or only form"
     ),
 ) -> JSONResponse:
-    """Clusters of near-duplicates (DESIGN ``dups`` shape)."""
+    """Clusters of near-duplicates (docs/contracts.md ``dups`` shape)."""
     with archive_of(request).session() as s:
         return ok(list_clusters(s, limit=limit, offset=offset, changed=changed))
 
@@ -326,7 +326,7 @@ def api_diff(
     a: str = Query(..., min_length=1, description="Article id or URL"),
     b: str = Query(..., min_length=1, description="Article id or URL"),
 ) -> JSONResponse:
-    """What changed from article ``a`` to article ``b`` (DESIGN ``diff`` shape)."""
+    """What changed from article ``a`` to article ``b`` (docs/contracts.md ``diff`` shape)."""
     with archive_of(request).session() as s:
         return ok(diff_context(s, a, b, view=False)["diff"])
 
