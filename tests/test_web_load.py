@@ -2,7 +2,7 @@
 20 clients on ``/api/search`` of a two-worker ``fanzha serve`` while a real nightly
 writes into the same archive (loopback only). What is asserted is correctness under
 load, no figure: every request answered without an error. The figures (req/s, p95,
-the workers' ratio) come from the full bench run, quoted in the README."""
+the workers' ratio) come from the full bench run, quoted in docs/benchmarks.md."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ How it works (a Readability-style method tuned for Chinese news pages):
 
 Why not only trafilatura: on Chinese portals it keeps related-link lists and
 drops ``<br>``-separated bodies; this method scores ``bench/extraction.py``'s real
-pages higher (see the README's Extraction section).
+pages higher (see docs/extraction.md, Extraction).
 """
 
 from __future__ import annotations
