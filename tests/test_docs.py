@@ -156,3 +156,16 @@ def test_nothing_cites_a_design_file_the_repository_does_not_have() -> None:
             if pattern.search(line):
                 citing.append(f"{name.decode()}:{number}: {line.strip()}")
     assert not citing, "\n".join(citing)
+
+
+def test_every_document_the_code_cites_exists() -> None:
+    cited = set()
+    packages = ("archive", "crawler", "search", "fanzha", "tests", "bench")
+    for path in (p for pkg in packages for p in (ROOT / pkg).rglob("*") if p.is_file()):
+        if path.suffix not in {".py", ".toml", ".html"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        cited |= {(m, path.relative_to(ROOT)) for m in re.findall(r"docs/[\w-]+\.md", text)}
+    assert cited, "no code cites a document: the pattern is wrong"
+    missing = sorted(f"{where} cites {doc}" for doc, where in cited if not (ROOT / doc).exists())
+    assert not missing, "\n".join(missing)
