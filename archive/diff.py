@@ -36,13 +36,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .normalize import _PUNCT_MAP
+from .normalize import _PUNCT_MAP, SENTENCE_SPAN, to_simplified, word_key
 
 MIN_SHOWN = 4  # a short edit is widened to at least this many characters a side
 MAX_WIDEN = 12  # edits longer than this are shown as they are
 MAX_BLOCK = 3000  # changed blocks longer than this are not aligned character by character
 CONTEXT = 12  # characters of context each side
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;…]*[”’\"'」』）)]*|[。！？!?；;]+")
 _ALNUM = re.compile(r"[^\W_]")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _STOP = set("的了是在和与及或等也都就被把对从向于为以而且但并之其这那")
@@ -52,8 +51,6 @@ _BREAK_CHARS = set("。！？!?；;，,、：:\n")
 @lru_cache(maxsize=65536)
 def char_key(ch: str) -> str:
     """What one character counts as when comparing: '' for punctuation and spaces."""
-    from .dedup.shingles import to_simplified
-
     out = unicodedata.normalize("NFKC", ch).translate(_PUNCT_MAP)
     out = to_simplified(out).lower()
     return "".join(c for c in out if c.isalnum())
@@ -61,8 +58,6 @@ def char_key(ch: str) -> str:
 
 def sentence_key(text: str) -> str:
     """The key of a whole sentence: the same as joining ``char_key`` of its characters."""
-    from .dedup.shingles import to_simplified, word_key
-
     return word_key(to_simplified(unicodedata.normalize("NFKC", text)))
 
 
@@ -91,8 +86,6 @@ def keyed(text: str, offset: int = 0, simp: str | None = None) -> tuple[str, lis
 
 def simplified(text: str) -> str | None:
     """NFKC + Simplified form of a whole text when it keeps every offset, else None."""
-    from .dedup.shingles import to_simplified
-
     nfkc = text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
     if len(nfkc) != len(text):
         return None
@@ -121,8 +114,6 @@ class Para:
 
 def paragraphs(text: str, simp: str | None = None) -> list[Para]:
     """The non-empty paragraphs of ``text`` (``simp``: see ``simplified``)."""
-    from .dedup.shingles import to_simplified, word_key
-
     out: list[Para] = []
     offset = 0
     for line in text.split("\n"):
@@ -139,13 +130,11 @@ def paragraphs(text: str, simp: str | None = None) -> list[Para]:
 
 def units(text: str, paras: Sequence[Para] | None = None) -> list[Unit]:
     """The sentences of ``text`` (or of some of its paragraphs) with offsets and keys."""
-    from .dedup.shingles import word_key
-
     out: list[Unit] = []
     for n, p in enumerate(paragraphs(text) if paras is None else paras):
         line = text[p.start : p.end]
         same_length = len(p.norm) == len(line)  # almost always: keys from the whole line
-        for m in _SENTENCE.finditer(line):
+        for m in SENTENCE_SPAN.finditer(line):
             key = word_key(p.norm[m.start() : m.end()]) if same_length else sentence_key(m.group(0))
             if key:
                 out.append(Unit(p.start + m.start(), p.start + m.end(), n, key))

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .diff import keyed, paragraphs, units
+from .normalize import SENTENCE_MARK, to_simplified
 
 LABELS = (
     "header",
@@ -40,7 +41,6 @@ MOVED_RATIO = 0.6  # a deletion and an insertion this alike are one passage move
 _NOTE = re.compile(r"编者按|编者的话|编按[:：]|小编(提醒|说|按)|^\W?按[:：]", re.MULTILINE)
 _NUMERALS = set("0123456789〇零一二三四五六七八九十百千万亿两")
 _DIGITS = set("0123456789")
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 
 
 def _core(a: str, b: str) -> tuple[str, str]:
@@ -70,7 +70,7 @@ def _is_lost_content(removed: str, kind: str) -> bool:
     """A removed header or sign-off that is part of the story, not its dress: long,
     with whole sentences (a header of account lines, a 来源/编辑 block has none)."""
     key = keyed(removed)[0]
-    longest = max((len(keyed(s)[0]) for s in _SENTENCE_END.split(removed)), default=0)
+    longest = max((len(keyed(s)[0]) for s in SENTENCE_MARK.split(removed)), default=0)
     if kind == "header":
         return len(key) >= 3 * TRUNCATED_MIN and longest >= 30
     return len(key) >= TRUNCATED_MIN and longest >= 20
@@ -123,8 +123,6 @@ def label_changes(changes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _traditional_share(text: str) -> float:
     """Share of a text's Chinese characters that Simplification changes."""
-    from .dedup.shingles import to_simplified
-
     han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
     if not han:
         return 0.0

@@ -1,4 +1,7 @@
-"""Chinese text normalisation.
+"""Chinese text: normalisation, Traditional folding, matching keys, sentences.
+
+The one home of these rules: dedup, the diff, search, extraction and labels import them
+from here (this module imports nothing of the archive's).
 
 Two forms of an article's text are kept:
 
@@ -9,6 +12,12 @@ Two forms of an article's text are kept:
   between Chinese characters, one paragraph a line. This is what dedup and search see.
 
 Image links are taken out of the text and returned apart (``Cleaned.images``).
+
+For comparing, never for storing, Traditional characters are folded to Simplified
+(OpenCC ``t2s``): ``to_simplified`` (phrase-aware, length kept, for matching),
+``fold`` (character by character and lower case, so that a substring folds to a
+substring: for the search index), and ``word_key`` gives the matching key (letters,
+digits and Chinese characters only, lower case).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import html as lxml_html
 
@@ -206,3 +216,87 @@ def split_sentences(text: str) -> list[str]:
     A closing quote or bracket right after the end mark stays with its sentence.
     """
     return [s for s in (m.group(0).strip() for m in _SENTENCE.finditer(text)) if s]
+
+
+# -- sentences ------------------------------------------------------------------------
+
+#: runs of sentence-ending marks and line breaks: where dedup and passage search cut
+SENTENCE_BREAKS = re.compile(r"[。！？!?；;…\n]+")
+#: one sentence-ending mark or line break (a sentence's bounds around a position)
+SENTENCE_MARK = re.compile(r"[。！？!?；;\n]")
+#: a sentence with its end marks and closing quotes (a whole run of marks alone is one):
+#: the units the diff aligns
+SENTENCE_SPAN = re.compile(r"[^。！？!?；;\n]+[。！？!?；;…]*[”’\"'」』）)]*|[。！？!?；;]+")
+
+
+# -- Traditional folding and matching keys ----------------------------------------------
+
+_NON_WORD = re.compile(r"[\W_]+")
+# the CJK blocks OpenCC converts (the compatibility block included: NFKC keeps a few)
+_T2S_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+
+@lru_cache(maxsize=1)
+def _converter():  # -> opencc.OpenCC
+    import opencc  # here: loading its dictionaries takes a while, and few callers fold
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def t2s_table() -> dict[int, str]:
+    """A ``str.translate`` table: each Traditional character to its Simplified form.
+
+    Built once from OpenCC ``t2s``, one character at a time (a line each, so no phrase
+    reaches across two); only one-character results are kept, so it never changes a
+    text's length.
+    """
+    chars = [chr(c) for lo, hi in _T2S_RANGES for c in range(lo, hi)]
+    out = _converter().convert("\n".join(chars)).split("\n")
+    if len(out) != len(chars):  # a conversion joined lines: one call a character
+        out = [_converter().convert(c) for c in chars]
+    return {ord(a): b for a, b in zip(chars, out, strict=True) if a != b and len(b) == 1}
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> re.Pattern[str]:
+    """A character class of every Traditional character (a regex scan is C-speed and
+    about ten times faster than ``frozenset.isdisjoint`` over a long text)."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(t2s_table())) + "]")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to Simplified, keeping the length (for matching only).
+
+    OpenCC converts by phrase (瞭解 -> 了解); where that would change the length, the
+    character table is used instead, so positions in the text stay valid.
+    """
+    if _traditional().search(text) is None:  # most texts: one C-speed scan, no copy
+        return text
+    converted = _converter().convert(text)
+    if len(converted) == len(text):
+        return converted
+    return text.translate(t2s_table())
+
+
+def fold(text: str) -> str:
+    """Traditional to Simplified character by character, and lower case (the index's form).
+
+    Character by character so that any substring of a text folds to a substring of the
+    folded text, which phrase-level conversion does not promise. Expects NFKC text
+    (``normalize``); keeps its length except for the rare characters whose lower case
+    is longer (``İ``).
+    """
+    return text.translate(t2s_table()).lower()
+
+
+def word_key(text: str) -> str:
+    """Letters, digits and Chinese characters only, lower-cased: what matching compares."""
+    return _NON_WORD.sub("", text).lower()
+
+
+def match_key(text: str, *, normalized: bool = True) -> str:
+    """The matching key of a text: Simplified, words only (normalised first unless it is)."""
+    if not normalized:
+        text = normalize(text)
+    return word_key(to_simplified(text))

@@ -24,7 +24,7 @@ from .errors import NotFound
 from .labels import label_difference
 from .lookup import find_article
 from .models import Article, Version
-from .times import CST
+from .times import show_time
 
 _VERSIONED = re.compile(r"(?P<ref>.+)@(?P<n>[0-9]+)")
 
@@ -52,16 +52,11 @@ class Text:
             "version": self.number,
             "current": self.current,
             "title": self.title,
-            "fetched": _iso(self.fetched),
-            "replaced": _iso(self.replaced),
+            "fetched": show_time(self.fetched),
+            "replaced": show_time(self.replaced),
             "content_hash": self.content_hash,
             "chars": len(self.text),
         }
-
-
-def _iso(value: datetime | None) -> str | None:
-    """ISO 8601 in China time (+08:00), as the CLI's other JSON gives dates."""
-    return value.astimezone(CST).isoformat() if value else None
 
 
 def versions(session: Session, article: Article) -> list[Text]:
@@ -141,10 +136,10 @@ def _side(t: Text) -> dict[str, Any]:
         "url": a.url,
         "title": t.title,
         "source": a.source.name if a.source else None,
-        "published": _iso(a.published_at),
+        "published": show_time(a.published_at),
         "version": t.number,
         "versions": t.count,
-        "fetched": _iso(t.fetched),
+        "fetched": show_time(t.fetched),
     }
 
 

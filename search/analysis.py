@@ -15,7 +15,7 @@ stores no positions, though: the run keys below answer the same question.
 Folding, the same on both sides: NFKC (the archive's ``normalize``), Traditional to
 Simplified one character at a time (OpenCC ``t2s``; character by character so that any
 substring of a text folds to a substring of the folded text, which phrase-level
-conversion does not promise), lower case. Latin letters and digits form words of
+conversion does not promise), lower case: ``archive.normalize.fold``, re-exported here. Latin letters and digits form words of
 their own (``96110``, ``app``).
 
 This module must stay importable (``search.analysis``): Whoosh pickles the schema,
@@ -33,50 +33,17 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import TEXT
 from whoosh.formats import Format, tokens
 
+from archive.normalize import fold, normalize
+
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # A run of Chinese characters, or a run of other letters/digits (Latin, digits, kana…).
 RUNS = re.compile(f"(?P<c>[{CJK}]+)|(?P<w>[^\\W_{CJK}]+)")
 CJK_RE = re.compile(f"[{CJK}]")
 CJK_RUN2 = re.compile(f"[{CJK}]{{2,}}")
 
-_T2S: dict[int, str] | None = None
-
-
-def t2s_table() -> dict[int, str]:
-    """A ``str.translate`` table: each Traditional character to its Simplified form.
-
-    Built once from OpenCC ``t2s`` over the CJK blocks (about 15 ms); only
-    one-character results are kept, so folding never changes a text's length.
-    """
-    global _T2S
-    if _T2S is None:
-        import opencc
-
-        cc = opencc.OpenCC("t2s")
-        chars = [chr(c) for c in (*range(0x3400, 0x4DC0), *range(0x4E00, 0xA000))]
-        out = cc.convert("\n".join(chars)).split("\n")
-        table: dict[int, str] = {}
-        if len(out) == len(chars):
-            for a, b in zip(chars, out, strict=True):
-                if a != b and len(b) == 1:
-                    table[ord(a)] = b
-        _T2S = table
-    return _T2S
-
-
-def fold(text: str) -> str:
-    """Traditional to Simplified (character by character) and lower case.
-
-    Expects text already NFKC-normalised (``archive.normalize``); keeps its length
-    except for the rare characters whose lower case is longer (``İ``).
-    """
-    return text.translate(t2s_table()).lower()
-
 
 def fold_query(text: str) -> str:
     """The full folding for user input: NFKC and punctuation (the archive's), then ``fold``."""
-    from archive.normalize import normalize
-
     return fold(normalize(text))
 
 
@@ -295,7 +262,6 @@ __all__ = [
     "iter_terms",
     "phrase_needle",
     "run_key",
-    "t2s_table",
     "term_counts",
     "words",
 ]

@@ -33,13 +33,13 @@ from archive import Archive
 from archive.dedup.copies import of_articles as copies_of
 from archive.indicators import of_articles
 from archive.models import Article, Member, Source
-from archive.times import published_of
+from archive.times import published_of, show_time
 
 from . import fastpath
 from .errors import QueryError
 from .indexer import open_index
 from .query import build_query
-from .rows import article_select, iso, published_columns
+from .rows import article_select, published_columns
 
 FORMATS = ("jsonl", "csv")
 FIELDS = [
@@ -97,7 +97,7 @@ def _record(
         "site": r.site,
         "author": r.author,
         "published": published_of(r),
-        "fetched": iso(r.fetched_at),
+        "fetched": show_time(r.fetched_at),
         "fraud_types": list(r.fraud_types or []),
         "text": r.text,
         "cluster": r.cluster_id,

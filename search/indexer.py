@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, timedelta, timezone
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from archive import Archive
 from archive.indicators import of_articles
 from archive.models import Article, Cluster, Member, Source
 from archive.normalize import normalize
+from archive.times import CST
 
 from .analysis import fold, run_key
 from .damage import READ_ERRORS, damaged, first_truncated, mapped_segments, reading_index
@@ -43,7 +44,6 @@ from .schema import FORMAT, INDICATOR_FIELDS, build_schema, is_current
 
 log = logging.getLogger(__name__)
 
-CST = timezone(timedelta(hours=8), "CST")
 BATCH = 2000
 LIMITMB = 256
 Progress = Callable[[int, int], None]

@@ -16,8 +16,8 @@ import re
 
 from archive import Archive
 from archive.dedup.boilerplate import Boilerplate
-from archive.dedup.shingles import SENTENCE_BREAKS, phrase_hash, to_simplified, word_key
-from archive.normalize import normalize
+from archive.dedup.shingles import phrase_hash
+from archive.normalize import SENTENCE_BREAKS, normalize, to_simplified, word_key
 
 from .analysis import fold
 from .errors import SearchError

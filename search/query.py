@@ -26,19 +26,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from whoosh import query as wq
 
 from archive.extract.relevance import resolve_type
+from archive.times import CST
 
 from .analysis import RUNS, fold, words
 from .errors import QueryError
 from .phrase import BigramPhrase
 from .schema import INDICATOR_FIELDS
 
-CST = timezone(timedelta(hours=8), "CST")
 TEXT_FIELDS = ("title", "body")
 FIELDS = {
     "title": "title",

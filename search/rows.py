@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from archive.models import Article, Cluster, Member, Source
-from archive.times import offset_column, show_time
+from archive.times import offset_column
 
 
 def article_select(*columns: Any) -> Any:
@@ -30,8 +29,3 @@ def published_columns() -> tuple[Any, ...]:
         Article.published_precision,
         offset_column(),
     )
-
-
-def iso(dt: datetime | None) -> str | None:
-    """ISO 8601 in China time, with its offset (``2022-05-11T09:00:00+08:00``)."""
-    return show_time(dt)

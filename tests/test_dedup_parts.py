@@ -5,14 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from archive.dedup.shingles import key_of, sentence_keys, shingle_hashes, to_simplified
+from archive.dedup.shingles import sentence_keys, shingle_hashes
 from archive.dedup.signatures import band_keys, estimate, from_bytes, signature, to_bytes
 from archive.dedup.verify import Boiler, Features, measure, particulars
+from archive.normalize import match_key, to_simplified
 
 
 def test_matching_key_is_simplified_words_only():
     assert to_simplified("國家反詐中心，瞭解詐騙") == "国家反诈中心，了解诈骗"
-    assert key_of("國家反詐中心APP， 您下載了嗎？") == "国家反诈中心app您下载了吗"
+    assert (
+        match_key("國家反詐中心APP， 您下載了嗎？", normalized=False) == "国家反诈中心app您下载了吗"
+    )
     assert sentence_keys("第一句。第二句！\n第三句") == ["第一句", "第二句", "第三句"]
 
 

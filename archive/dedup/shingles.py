@@ -1,10 +1,9 @@
 """Matching keys: the text dedup compares, its sentences and its character shingles.
 
 Matching works on ``article.norm_text`` (NFKC, one punctuation set). For matching only,
-Traditional characters are mapped to Simplified (OpenCC ``t2s``, applied character by
-character through a translation table so positions are kept and it costs one
-``str.translate``), punctuation and spaces are dropped and Latin letters lower-cased.
-The stored text is never changed.
+Traditional characters are mapped to Simplified, punctuation and spaces are dropped and
+Latin letters lower-cased (``archive.normalize``: ``to_simplified``, ``word_key``,
+``match_key``, ``SENTENCE_BREAKS``). The stored text is never changed.
 
 Shingles are hashed character 5-grams computed with numpy (a polynomial rolling hash
 over code points, then a 64-bit mixer), returned as a sorted array of unique ``uint64``.
@@ -14,73 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 
 import numpy as np
 
-from ..normalize import normalize
+from ..normalize import SENTENCE_BREAKS, to_simplified
 
 K = 5  # shingle length in characters
 MIN_SENTENCE = 8  # shorter sentences are never counted as boilerplate
-_NON_WORD = re.compile(r"[\W_]+")
-SENTENCE_BREAKS = re.compile(r"[。！？!?；;…\n]+")
 _NON_WORD_NL = re.compile(r"[^\w\n]+|_+")
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _BASE = np.uint64(0x100000001B3)
-
-
-@lru_cache(maxsize=1)
-def t2s_table() -> dict[int, str]:
-    """Traditional -> Simplified, one character to one character (OpenCC ``t2s``)."""
-    cc = _converter()
-    table: dict[int, str] = {}
-    for lo, hi in ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00)):
-        chars = "".join(chr(c) for c in range(lo, hi))
-        converted = cc.convert(chars)
-        if len(converted) == len(chars):  # the table is 1:1 over these ranges
-            for c, s in zip(chars, converted, strict=True):
-                if c != s:
-                    table[ord(c)] = s
-        else:  # fall back to one call a character
-            for c in chars:
-                s = cc.convert(c)
-                if s != c and len(s) == 1:
-                    table[ord(c)] = s
-    return table
-
-
-@lru_cache(maxsize=1)
-def _traditional() -> re.Pattern[str]:
-    """A character class of every Traditional character (a regex scan is C-speed and
-    about ten times faster than ``frozenset.isdisjoint`` over a long text)."""
-    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(t2s_table())) + "]")
-
-
-@lru_cache(maxsize=1)
-def _converter():  # -> opencc.OpenCC
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional characters to Simplified, keeping the length (for matching only).
-
-    OpenCC converts by phrase (瞭解 -> 了解); where that would change the length, the
-    character table is used instead, so positions in the text stay valid.
-    """
-    if _traditional().search(text) is None:  # most texts: one C-speed scan, no copy
-        return text
-    converted = _converter().convert(text)
-    if len(converted) == len(text):
-        return converted
-    return text.translate(t2s_table())
-
-
-def word_key(text: str) -> str:
-    """Letters, digits and Chinese characters only, lower-cased: what shingles are of."""
-    return _NON_WORD.sub("", text).lower()
 
 
 def phrase_hash(key: str) -> int:
@@ -179,10 +122,3 @@ def sentence_keys(norm_text: str) -> list[str]:
 def sentence_hashes(keys: list[str]) -> list[int]:
     """A phrase hash per sentence key; 0 for those too short to be boilerplate."""
     return [phrase_hash(k) if len(k) >= MIN_SENTENCE else 0 for k in keys]
-
-
-def key_of(text: str, *, normalized: bool = True) -> str:
-    """The whole matching key of a text (normalised first unless it already is)."""
-    if not normalized:
-        text = normalize(text)
-    return word_key(to_simplified(text))

@@ -25,6 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from archive.normalize import SENTENCE_MARK, to_simplified
+
 KINDS = ("phone", "url", "app", "qq", "wechat", "bank_account", "amount")
 ROLES = ("suspect", "official", "loss", "other")
 
@@ -44,7 +46,6 @@ class Indicator:
 # -- context ------------------------------------------------------------------------
 
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\n]")
-_SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 
 
 def _bounded(text: str, start: int, end: int, stops: re.Pattern[str], reach: int = 300) -> str:
@@ -62,7 +63,7 @@ def _clause(text: str, start: int, end: int) -> str:
 
 
 def _sentence(text: str, start: int, end: int) -> str:
-    return _bounded(text, start, end, _SENTENCE_END)
+    return _bounded(text, start, end, SENTENCE_MARK)
 
 
 def _around(text: str, start: int, end: int, width: int = 14) -> str:
@@ -205,16 +206,10 @@ def _apps(text: str) -> list[Indicator]:
             continue
         if _INSTITUTION.search(name):  # “最高人民检察院”网站: whom the fraud impersonates
             continue
-        name = _simplified(name)
+        name = to_simplified(name)
         role = "official" if "反诈中心" in name or name.startswith("官方") else "suspect"
         out.append(Indicator("app", name, role))
     return out
-
-
-def _simplified(name: str) -> str:
-    from archive.dedup.shingles import to_simplified
-
-    return to_simplified(name)
 
 
 # -- accounts -----------------------------------------------------------------------
@@ -308,7 +303,7 @@ def extract_indicators(text: str) -> list[Indicator]:
     ``loss`` over ``other``.
     """
     # full-width digits and punctuation to ASCII, Traditional to Simplified (請致電, 萬元)
-    text = _simplified(unicodedata.normalize("NFKC", text or ""))
+    text = to_simplified(unicodedata.normalize("NFKC", text or ""))
     found = _phones(text) + _urls(text) + _apps(text) + _accounts(text) + _amounts(text)
     best: dict[tuple[str, str], Indicator] = {}
     rank = {"official": 2, "loss": 2, "suspect": 1, "other": 1}

@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from archive.errors import UnknownFraudType
+from archive.normalize import to_simplified
 
 GROUPS = ("fraud", "method", "prevention")
 
@@ -173,22 +174,7 @@ def taxonomy() -> list[dict[str, str]]:
 
 def _prepare(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").lower()
-    return _to_simplified(text)
-
-
-def _to_simplified(text: str) -> str:
-    try:
-        converter = _opencc()
-    except Exception:  # opencc missing or broken: Traditional text scores lower
-        return text
-    return converter.convert(text)
-
-
-@lru_cache(maxsize=1)
-def _opencc() -> Any:
-    import opencc
-
-    return opencc.OpenCC("t2s")
+    return to_simplified(text)
 
 
 def _counts(model: Model, text: str) -> dict[str, int]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 def warm_up() -> None:
     """Load everything extraction loads lazily (idempotent; cheap the second time)."""
-    from archive.dedup.shingles import to_simplified
-
+    from ..normalize import to_simplified
     from .indicators import extract_indicators
     from .names import is_person_name
     from .relevance import load_model

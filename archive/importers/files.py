@@ -8,11 +8,12 @@ from typing import Any
 
 from ..document import Document
 from ..errors import InputError
-from ..extract.dates import CST, infer_year, parse_date, parse_month_day
+from ..extract.dates import infer_year, parse_date, parse_month_day
 from ..extract.encoding import decode_html, decode_text, looks_binary
 from ..extract.html import extract
 from ..normalize import clean_markup
 from ..scrub import clip
+from ..times import CST
 from .frontmatter import split_front_matter
 from .lead import guess_title, read_lead
 
