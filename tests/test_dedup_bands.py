@@ -86,7 +86,7 @@ def test_band_look_up_reads_the_covering_index(sqlite_archive):
             assert any("COVERING INDEX" in str(row) for row in plan), plan
 
 
-def test_a_chunk_does_not_read_its_own_keys_back(sqlite_archive, monkeypatch):
+def test_a_chunk_does_not_read_its_own_keys_back(sqlite_archive):
     """The chunk's keys are stored after its look-up: the stored matches are all
     articles of earlier runs."""
     rows = load_labelled(EVAL)
@@ -94,15 +94,14 @@ def test_a_chunk_does_not_read_its_own_keys_back(sqlite_archive, monkeypatch):
     run_dedup(sqlite_archive)
     new = set(store_labelled(sqlite_archive, rows[200:260]).keys())
     found: list[tuple] = []
-    driver_rows = candidates.driver_rows
 
-    def spy(session, sql):
-        out = driver_rows(session, sql)
-        found.extend(out)
-        return out
+    class Watched(candidates.BandIndex):
+        def stored_rows(self, session, keys):
+            out = super().stored_rows(session, keys)
+            found.extend(out)
+            return out
 
-    monkeypatch.setattr(candidates, "driver_rows", spy)
-    assert run_dedup(sqlite_archive).processed == 60
+    assert run_dedup(sqlite_archive, options=DedupOptions(band_index=Watched)).processed == 60
     assert found and not {aid for _, aid in found} & new
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, func, select
@@ -76,19 +77,24 @@ class BandIndex:
         if not self.stored or not ids:
             return _no_pairs()
         flat, owner = _flatten(ids, keys)
-        with probe_table(session, "dedup_probe", np.unique(flat).tolist()) as probe:
-            rows = driver_rows(
-                session,
-                f"SELECT b.key, b.article_id FROM {probe} p JOIN dedup_band b ON b.key = p.v "
-                f"UNION ALL SELECT r.key, r.article_id FROM {probe} p "
-                "JOIN dedup_band_recent r ON r.key = p.v",
-            )
+        rows = self.stored_rows(session, np.unique(flat))
         if not rows:
             return _no_pairs()
         found = np.array(rows, dtype=np.int64)
         found = found[~np.isin(found[:, 1], self.run_ids)]  # this run's: in memory
         order = np.argsort(found[:, 0], kind="stable")
         return _expand(found[order, 0], found[order, 1], flat, owner)
+
+    def stored_rows(self, session: Session, keys: np.ndarray) -> list[Any]:
+        """The database's answer for some band keys: (key, article id) of every stored
+        key among them, both band tables, this run's articles not left out yet."""
+        with probe_table(session, "dedup_probe", keys.tolist()) as probe:
+            return driver_rows(
+                session,
+                f"SELECT b.key, b.article_id FROM {probe} p JOIN dedup_band b ON b.key = p.v "
+                f"UNION ALL SELECT r.key, r.article_id FROM {probe} p "
+                "JOIN dedup_band_recent r ON r.key = p.v",
+            )
 
 
 Pairs = tuple[np.ndarray, np.ndarray]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from .candidates import MAX_RUNS, MERGE_ROWS
+from .candidates import MAX_RUNS, MERGE_ROWS, BandIndex
 from .workers import PARALLEL_FROM, Workers
 
 CHUNK = 4000  # articles a chunk (one transaction)
@@ -41,3 +41,4 @@ class DedupOptions:
     checkpoint: Checkpoint | None = None
     on_chunk: ChunkHook | None = None
     pool: PoolFactory = Workers
+    band_index: type[BandIndex] = BandIndex  # a subclass lets a test watch the look-ups

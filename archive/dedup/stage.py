@@ -35,7 +35,6 @@ from ..db import Archive
 from ..models import Article, Cluster, DedupPendingDiff, Difference, Member, Signature
 from . import boilerplate as bp
 from .candidates import (
-    BandIndex,
     best_pairs,
     count_pairs,
     drop_bands,
@@ -112,7 +111,7 @@ class _Run:
         ids = np.asarray(order, dtype=np.int64)
         self._by_id = np.argsort(ids)
         self._sorted_ids = ids[self._by_id]
-        self.index = BandIndex(stored=stored, max_runs=options.max_runs)
+        self.index = options.band_index(stored=stored, max_runs=options.max_runs)
         self.boiler = boiler
         self.sigs = np.zeros((len(order), NUM_PERM), dtype=np.uint32)
         self.sizes = np.zeros(len(order), dtype=np.int32)
