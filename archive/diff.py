@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from .normalize import _PUNCT_MAP, SENTENCE_SPAN, to_simplified, word_key
 
@@ -304,6 +304,32 @@ def _balance(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+ChangeKind = Literal["header", "signoff", "body"]
+EDGE_KINDS: tuple[ChangeKind, ...] = ("header", "signoff")  # before / after all shared text
+
+
+class _ChangeCore(TypedDict):
+    op: Literal["replace", "insert", "delete"]
+    a: str  # a's characters (empty for an insertion)
+    b: str  # b's characters (empty for a deletion)
+    kind: ChangeKind
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    before: str  # context: up to ``CONTEXT`` characters of the line before the change
+    after: str  # and after it
+
+
+class Change(_ChangeCore, total=False):
+    """One change from text a to text b, as ``diff_texts`` gives it and Dedup records it
+    (``Difference.changes``); the CLI, the web pages and ``GET /api/diff`` read it."""
+
+    paragraphs: int  # whole paragraphs it adds or drops
+    moved: bool  # the same text deleted in one place and inserted in another
+    label: str  # ``archive.labels.label_changes``: what kind of edit it is
+
+
 @dataclass
 class _Raw:
     """A change before it is dressed for output: key ranges on both sides."""
@@ -315,7 +341,7 @@ class _Raw:
     eq_before: int  # shared key characters seen before this change
 
 
-def diff_texts(a: str, b: str) -> list[dict[str, Any]]:
+def diff_texts(a: str, b: str) -> list[Change]:
     """The changes from text ``a`` to text ``b`` (see the module docstring).
 
     Paragraphs are aligned first (most of a repost's paragraphs are unchanged, and
@@ -432,11 +458,14 @@ def _paragraphs(text: str, start: int, end: int) -> int:
     return count
 
 
-def _dress(r: _Raw, a: str, b: str, total_equal: int) -> dict[str, Any]:
+def _dress(r: _Raw, a: str, b: str, total_equal: int) -> Change:
     r.a_start, r.a_end = _balance(a, r.a_start, r.a_end)
     r.b_start, r.b_end = _balance(b, r.b_start, r.b_end)
     ta, tb = a[r.a_start : r.a_end], b[r.b_start : r.b_end]
-    op = "replace" if ta and tb else ("delete" if ta else "insert")
+    op: Literal["replace", "insert", "delete"] = (
+        "replace" if ta and tb else ("delete" if ta else "insert")
+    )
+    kind: ChangeKind
     if r.eq_before == 0:
         kind = "header"
     elif r.eq_before >= total_equal:
@@ -447,7 +476,7 @@ def _dress(r: _Raw, a: str, b: str, total_equal: int) -> dict[str, Any]:
         before, after = a[max(0, r.a_start - CONTEXT) : r.a_start], a[r.a_end : r.a_end + CONTEXT]
     else:
         before, after = b[max(0, r.b_start - CONTEXT) : r.b_start], b[r.b_end : r.b_end + CONTEXT]
-    change: dict[str, Any] = {
+    change: Change = {
         "op": op,
         "a": ta.strip("\n"),
         "b": tb.strip("\n"),
@@ -465,9 +494,9 @@ def _dress(r: _Raw, a: str, b: str, total_equal: int) -> dict[str, Any]:
     return change
 
 
-def _mark_moves(changes: list[dict[str, Any]]) -> None:
+def _mark_moves(changes: list[Change]) -> None:
     """Flag a deletion and an insertion of the same text (a moved passage)."""
-    deleted: dict[str, dict[str, Any]] = {}
+    deleted: dict[str, Change] = {}
     for c in changes:
         if c["op"] == "delete":
             deleted.setdefault(keyed(c["a"])[0], c)
@@ -493,7 +522,7 @@ def diff_meta(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, dict[str,
     return out
 
 
-def similarity(changes: list[dict[str, Any]], a: str, b: str) -> float:
+def similarity(changes: Sequence[Change], a: str, b: str) -> float:
     """Share of the two texts' key characters left unchanged (a quick figure)."""
     ka, kb = keyed(a)[0], keyed(b)[0]
     total = len(ka) + len(kb)

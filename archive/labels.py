@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .diff import keyed, paragraphs, units
+from .diff import EDGE_KINDS, Change, keyed, paragraphs, units
 from .normalize import SENTENCE_MARK, to_simplified
 
 LABELS = (
@@ -76,14 +76,14 @@ def _is_lost_content(removed: str, kind: str) -> bool:
     return len(key) >= TRUNCATED_MIN and longest >= 20
 
 
-def label_change(change: Mapping[str, Any]) -> str:
+def label_change(change: Change) -> str:
     """The label of one change (from the original ``a`` to the copy ``b``)."""
     if change.get("moved"):
         return "reordered"
     op, kind = change["op"], change.get("kind", "body")
     if op != "delete" and _NOTE.search(change.get("b") or ""):
         return "added"  # an editor's note, wherever it sits
-    if kind in ("header", "signoff"):
+    if kind in EDGE_KINDS:
         if op == "delete" and _is_lost_content(change["a"], kind):
             return "truncated"
         return str(kind)
@@ -94,7 +94,7 @@ def label_change(change: Mapping[str, Any]) -> str:
     return "numbers" if _is_numbers(change["a"], change["b"]) else "wording"
 
 
-def _mark_similar_moves(changes: Sequence[dict[str, Any]]) -> None:
+def _mark_similar_moves(changes: Sequence[Change]) -> None:
     """A deleted passage inserted elsewhere with small edits: both are ``reordered``."""
     deleted = [c for c in changes if c["op"] == "delete" and not c.get("moved")]
     inserted = [c for c in changes if c["op"] == "insert" and not c.get("moved")]
@@ -113,7 +113,7 @@ def _mark_similar_moves(changes: Sequence[dict[str, Any]]) -> None:
                 break
 
 
-def label_changes(changes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def label_changes(changes: Sequence[Change]) -> list[Change]:
     """Give each change its ``label`` (in place; returned for convenience)."""
     for c in changes:
         c["label"] = label_change(c)
@@ -186,7 +186,7 @@ def order(labels: Iterable[str]) -> list[str]:
 
 
 def label_difference(
-    changes: Sequence[dict[str, Any]],
+    changes: Sequence[Change],
     a_text: str,
     b_text: str,
     meta: Mapping[str, Any] | None = None,
@@ -194,7 +194,7 @@ def label_difference(
     """The labels of a copy ``b`` against ``a``; labels ``changes`` in place too."""
     found = {c["label"] for c in label_changes(changes)}
     for c in changes:  # a header or sign-off that also carries an editor's note
-        if c["label"] == "added" and c.get("kind") in ("header", "signoff"):
+        if c["label"] == "added" and c.get("kind") in EDGE_KINDS:
             rest = [line for line in c["b"].split("\n") if not _NOTE.search(line)]
             if keyed("".join(rest))[0]:
                 found.add(c["kind"])

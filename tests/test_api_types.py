@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
+from archive.dedup.queries import ArticleDiff, DiffSide
+from archive.diff import Change
 from archive.indicators import IndicatorSummaryJson, NamedIndicator
 from fanzha.web import api
 from search.types import SearchHit, SearchResult
@@ -21,6 +23,9 @@ MIRRORS = [
     (api.SearchOut, SearchResult),
     (api.IndicatorOut, NamedIndicator),
     (api.IndicatorSummaryOut, IndicatorSummaryJson),
+    (api.ChangeOut, Change),
+    (api.DiffSideOut, DiffSide),
+    (api.DiffOut, ArticleDiff),
 ]
 
 
@@ -46,3 +51,17 @@ def test_a_search_answer_has_exactly_the_typed_keys(client):
         assert set(hit) == set(SearchHit.__annotations__)
         for named in hit["indicators"]:
             assert set(named) == set(NamedIndicator.__annotations__)
+
+
+def test_a_diff_answer_has_exactly_the_typed_keys(client, ids):
+    story_a, story_b, other = ids["story_a.md"], ids["story_b.md"], ids["gen_00.md"]
+    recorded = []
+    for a, b in [(story_a, story_b), (story_b, story_a), (story_a, other)]:
+        got = client.get("/api/diff", params={"a": a, "b": b}).json()
+        recorded.append(got["recorded"])
+        assert set(ArticleDiff.__required_keys__) <= set(got) <= set(ArticleDiff.__annotations__)
+        assert set(got["a"]) == set(got["b"]) == set(DiffSide.__annotations__)
+        assert got["changes"]
+        for change in got["changes"]:
+            assert set(Change.__required_keys__) <= set(change) <= set(Change.__annotations__)
+    assert recorded[-1] is False  # computed now: with containment and relation

@@ -8,13 +8,13 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from ..db import Archive
-from ..diff import diff_meta, diff_texts
+from ..diff import Change, diff_meta, diff_texts
 from ..errors import ArchiveError, InputError, NotFound
 from ..labels import label_difference, substantive, summary
 from ..models import (
@@ -172,7 +172,35 @@ def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
     }
 
 
-def _summary(session: Session, article: Article) -> dict[str, Any]:
+class DiffSide(TypedDict):
+    """One of the two articles of a diff."""
+
+    id: int
+    url: str
+    title: str
+    source: str | None
+    published: str | None
+    published_precision: str | None
+
+
+class _ArticleDiffCore(TypedDict):
+    a: DiffSide
+    b: DiffSide
+    similarity: float | None
+    changes: list[Change]
+    labels: list[str]
+    metadata: dict[str, dict[str, Any]]  # {field: {"a": …, "b": …}} for fields that differ
+    recorded: bool  # read from the difference Dedup recorded (else computed now)
+
+
+class ArticleDiff(_ArticleDiffCore, total=False):
+    """``diff_articles``: what changed from article a to b (``fanzha diff``, ``/api/diff``)."""
+
+    containment: float | None  # these two only when computed now (``recorded`` false)
+    relation: str | None
+
+
+def _summary(session: Session, article: Article) -> DiffSide:
     return {
         "id": article.id,
         "url": article.url,
@@ -186,11 +214,11 @@ def _summary(session: Session, article: Article) -> dict[str, Any]:
 _FLIP = {"insert": "delete", "delete": "insert", "replace": "replace"}
 
 
-def flip_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def flip_changes(changes: list[Change]) -> list[Change]:
     """The changes from b to a, given those from a to b."""
-    out = []
+    out: list[Change] = []
     for c in changes:
-        f = dict(c)
+        f = c.copy()
         f["op"] = _FLIP[c["op"]]
         f["a"], f["b"] = c["b"], c["a"]
         f["a_start"], f["a_end"] = c["b_start"], c["b_end"]
@@ -199,14 +227,14 @@ def flip_changes(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def diff_articles(session: Session, a_id: int, b_id: int) -> dict[str, Any]:
+def diff_articles(session: Session, a_id: int, b_id: int) -> ArticleDiff:
     """The changes from article ``a_id`` to ``b_id``: the recorded ones when current."""
     a, b = session.get(Article, a_id), session.get(Article, b_id)
     for ref, art in ((a_id, a), (b_id, b)):
         if art is None:
             raise NotFound(f"no article with id {ref}")
     assert a is not None and b is not None
-    result: dict[str, Any] = {"a": _summary(session, a), "b": _summary(session, b)}
+    side_a, side_b = _summary(session, a), _summary(session, b)
     stored = session.scalar(
         select(Difference).where(
             ((Difference.a_id == a_id) & (Difference.b_id == b_id))
@@ -227,28 +255,30 @@ def diff_articles(session: Session, a_id: int, b_id: int) -> dict[str, Any]:
         else:  # recorded before labels, or asked the other way round: label this way
             changes = copy.deepcopy(changes)
             labels = label_difference(changes, a.text or "", b.text or "", meta)
-        result.update(
-            similarity=stored.similarity,
-            changes=changes,
-            labels=labels,
-            metadata=meta,
-            recorded=True,
-        )
-        return result
+        return {
+            "a": side_a,
+            "b": side_b,
+            "similarity": stored.similarity,
+            "changes": changes,
+            "labels": labels,
+            "metadata": meta,
+            "recorded": True,
+        }
     info = article_info(session, [a_id, b_id])
     match = measure(Features.of(a.norm_text), Features.of(b.norm_text), Boilerplate.load(session))
     changes = diff_texts(info[a_id]["text"], info[b_id]["text"])
     meta = _shown_published(diff_meta(info[a_id]["meta"], info[b_id]["meta"]), a, b)
-    result.update(
-        similarity=match.similarity,
-        containment=match.containment,
-        relation=match.relation,
-        changes=changes,
-        labels=label_difference(changes, info[a_id]["text"], info[b_id]["text"], meta),
-        metadata=meta,
-        recorded=False,
-    )
-    return result
+    return {
+        "a": side_a,
+        "b": side_b,
+        "similarity": match.similarity,
+        "containment": match.containment,
+        "relation": match.relation,
+        "changes": changes,
+        "labels": label_difference(changes, info[a_id]["text"], info[b_id]["text"], meta),
+        "metadata": meta,
+        "recorded": False,
+    }
 
 
 def _shown_published(meta: dict[str, Any], a: Article, b: Article) -> dict[str, Any]:

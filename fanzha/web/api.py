@@ -177,19 +177,52 @@ class ClusterOut(Open):
 
 
 class ChangeOut(Open):
+    """``archive.diff.Change``, field for field."""
+
     op: Literal["replace", "insert", "delete"]
-    a: str
-    b: str
-    label: str | None = Field(None, description="One of the labels (see labels)")
+    a: str = Field(description="a's characters (empty for an insertion)")
+    b: str = Field(description="b's characters (empty for a deletion)")
+    kind: Literal["header", "signoff", "body"] = Field(
+        description="header: before all shared text; signoff: after it; else body"
+    )
+    a_start: int = Field(description="[a_start, a_end): character offsets into a's text")
+    a_end: int
+    b_start: int = Field(description="[b_start, b_end): character offsets into b's text")
+    b_end: int
+    before: str = Field(description="Context: the line's text just before the change")
+    after: str = Field(description="Context: the line's text just after the change")
+    paragraphs: int = Field(0, description="Whole paragraphs it adds or drops (absent: none)")
+    moved: bool = Field(
+        False, description="The same text deleted in one place, inserted in another"
+    )
+    label: str = Field("", description="One of the labels (see labels)")
+
+
+class DiffSideOut(Open):
+    """``archive.dedup.queries.DiffSide``, field for field."""
+
+    id: int
+    url: str
+    title: str
+    source: str | None = Field(description=SOURCE_DOC)
+    published: str | None
+    published_precision: str | None
 
 
 class DiffOut(Open):
-    a: Any
-    b: Any
+    """``archive.dedup.queries.ArticleDiff``, field for field."""
+
+    a: DiffSideOut
+    b: DiffSideOut
     similarity: float | None
     changes: list[ChangeOut]
-    labels: list[str] = Field(default_factory=list, description=LABELS_DOC)
-    metadata: dict[str, Any]
+    labels: list[str] = Field(description=LABELS_DOC)
+    metadata: dict[str, dict[str, Any]] = Field(
+        description='The metadata fields that differ: {field: {"a": ..., "b": ...}}'
+    )
+    recorded: bool = Field(description="Read from the difference Dedup recorded (else computed)")
+    containment: float | None = Field(None, description="Only when computed (recorded false)")
+    relation: str | None = Field(None, description="Only when computed (recorded false)")
 
 
 class CheckIn(BaseModel):

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from archive.dedup.lineage import tree
 from archive.dedup.queries import CHANGED, cluster_detail, diff_articles, list_clusters
+from archive.diff import EDGE_KINDS, Change
 
 from ...errors import UsageError
 from .. import data
@@ -18,7 +19,6 @@ from ..sidebyside import side_by_side
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
-SIDE_PARTS = ("header", "signoff", "footer", "lead", "byline")
 
 
 @router.get("/clusters", response_class=HTMLResponse)
@@ -54,14 +54,12 @@ def cluster_page(request: Request, cluster_id: Id) -> HTMLResponse:
     )
 
 
-def split_changes(
-    changes: list[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(body changes, header/sign-off changes) by the part Dedup labelled, if any."""
-    body, side = [], []
+def split_changes(changes: list[Change]) -> tuple[list[Change], list[Change]]:
+    """(body changes, header/sign-off changes) by the ``kind`` the diff engine gave each."""
+    body: list[Change] = []
+    side: list[Change] = []
     for change in changes:
-        part = str(change.get("part") or change.get("zone") or change.get("kind") or "")
-        (side if part.lower() in SIDE_PARTS else body).append(change)
+        (side if change["kind"] in EDGE_KINDS else body).append(change)
     return body, side
 
 
