@@ -37,21 +37,26 @@ def passage_candidates(
     """Ids of archived articles containing one of the passage's distinctive sentences
     (best first, each once). Empty when there is no usable search index: the check
     then relies on dedup's own candidates."""
+    found: dict[int, None] = {}
+    for query in passage_queries(archive, text, sentences=sentences):
+        try:
+            hits = search(archive, query, all_copies=True, facets=False, limit=per_sentence)
+        except SearchError as exc:  # no index yet, or one being rebuilt
+            log.info("check: no full-text candidates (%s)", exc)
+            return list(found)
+        found.update((int(h["id"]), None) for h in hits["hits"])
+    return list(found)
+
+
+def passage_queries(archive: Archive, text: str, *, sentences: int = SENTENCES) -> list[str]:
+    """The full-text queries ``passage_candidates`` asks: one for each of the passage's
+    longest ``sentences`` sentences that are not boilerplate in this archive, each run
+    between punctuation a phrase of its own (as the index has them)."""
     with archive.session() as s:
         boiler = Boilerplate.load(s)
     chosen: dict[str, str] = {}  # sentence key -> the query of its runs
     for sentence in SENTENCE_BREAKS.split(normalize(text)):  # as dedup cuts them
         key = word_key(to_simplified(sentence))
         if len(key) >= MIN_KEY and not boiler.is_boilerplate(phrase_hash(key)):
-            # each run between punctuation a phrase, as the index has them
             chosen[key] = " ".join(f'"{run}"' for run in _RUNS.findall(fold(sentence)))
-    keys = sorted(chosen, key=lambda k: (-len(k), k))[:sentences]
-    found: dict[int, None] = {}
-    for key in keys:
-        try:
-            hits = search(archive, chosen[key], all_copies=True, facets=False, limit=per_sentence)
-        except SearchError as exc:  # no index yet, or one being rebuilt
-            log.info("check: no full-text candidates (%s)", exc)
-            return list(found)
-        found.update((int(h["id"]), None) for h in hits["hits"])
-    return list(found)
+    return [chosen[k] for k in sorted(chosen, key=lambda k: (-len(k), k))[:sentences]]

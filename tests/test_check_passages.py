@@ -51,25 +51,18 @@ def test_an_excerpt_of_a_long_page_is_found_through_its_sentences(roundup):
     assert found[page_id]["containment"] >= 0.8
 
 
-def test_boilerplate_sentences_are_not_asked_about(roundup, monkeypatch):
+def test_boilerplate_sentences_are_not_asked_about(roundup):
+    from search.passages import passage_queries
+
     archive, _, _ = roundup
     update_index(archive)
-    asked = []
-    import search.passages as passages
-
-    real = passages.search
-
-    def spy(archive, query, **kw):
-        asked.append(query)
-        return real(archive, query, **kw)
-
-    monkeypatch.setattr(passages, "search", spy)
     warning = "请广大群众下载安装国家反诈中心APP，开启来电预警功能，及时识别诈骗电话和短信。"
     own = "据事主回忆，对方自称某物流公司理赔专员，声称快递在运输途中丢失。"
-    passages.passage_candidates(archive, warning + "\n" + own)
     # the standard warning is boilerplate in this archive; the other sentence is asked,
     # each run between punctuation a phrase of its own
-    assert asked == ['"据事主回忆" "对方自称某物流公司理赔专员" "声称快递在运输途中丢失"']
+    assert passage_queries(archive, warning + "\n" + own) == [
+        '"据事主回忆" "对方自称某物流公司理赔专员" "声称快递在运输途中丢失"'
+    ]
 
 
 def test_cli_check_finds_the_page(roundup, cli, home, tmp_path):
