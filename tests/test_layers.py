@@ -73,9 +73,17 @@ def graph(root: Path = ROOT) -> dict[str, set[str]]:
             name = name.rpartition(".")[0]
         return None
 
+    def packages(target: str, mod: str) -> set[str]:
+        """The packages Python runs on the way to ``target`` (``archive.dedup`` for
+        ``archive.dedup.shingles``), except those ``mod`` itself sits in (already running)."""
+        parts = target.split(".")
+        names = {".".join(parts[:i]) for i in range(1, len(parts))}
+        return {p for p in names if p in mods and not (mod + ".").startswith(p + ".")}
+
     out: dict[str, set[str]] = {}
     for mod, path in mods.items():
         targets = {resolve(name) for name, _ in imports(path, root)}
+        targets |= {p for t in set(targets) if t for p in packages(t, mod)}
         out[mod] = {t for t in targets if t and t != mod}
     return out
 
@@ -140,3 +148,19 @@ def test_the_checker_sees_a_cycle_and_an_upward_import(tmp_path):
     assert "archive.b" in edges["archive.a"] and "archive.a" in edges["archive.b"]
     assert "archive.a" not in edges["archive.c"]
     assert "fanzha.x" in [n for n, _ in imports(tmp_path / "archive" / "b.py", tmp_path)]
+
+
+def test_the_checker_sees_a_cycle_through_a_package(tmp_path):
+    """Importing ``archive.pkg.other`` runs ``archive/pkg/__init__.py`` first: an edge to
+    the package (so a cycle through its ``__init__`` is found), but not from the
+    package's own modules (their package is already running)."""
+    pkg = tmp_path / "archive" / "pkg"
+    pkg.mkdir(parents=True)
+    (tmp_path / "archive" / "__init__.py").write_text("")
+    (pkg / "__init__.py").write_text("from .m import g\n")
+    (pkg / "m.py").write_text("from archive.d import f\nfrom .other import h\n")
+    (pkg / "other.py").write_text("h = 1\n")
+    (tmp_path / "archive" / "d.py").write_text("def f():\n    from .pkg.other import h\n")
+    edges = graph(tmp_path)
+    assert "archive.pkg" in edges["archive.d"]
+    assert "archive.pkg" not in edges["archive.pkg.m"]
