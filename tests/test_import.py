@@ -176,24 +176,24 @@ def test_directory_of_binaries(cli, home, tmp_path):
     assert all("binary" in e["error"] for e in out["errors"])
 
 
-def test_failed_file_leaves_nothing_half_written(home, seeds, monkeypatch):
-    """A failure after the article row was written rolls the whole file back."""
+def test_failed_file_leaves_nothing_half_written(home, seeds):
+    """A failure after the article row was written (the database refusing the
+    bulletin's indicators, stored last) rolls the whole file back."""
     from archive.importers import batch
+    from archive.models import Source
 
     arc = Archive.open(home)
-
-    def explode(*a, **k):
-        raise batch.InputError("x", "simulated failure after writing")
-
-    monkeypatch.setattr(
-        batch,
-        "store",
-        lambda s, doc, raw: (s.add(Article(url="u", content_hash="h")), s.flush(), explode()),
-    )
+    with arc.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse_indicators BEFORE INSERT ON indicator "
+            "BEGIN SELECT RAISE(ABORT, 'simulated failure after writing'); END"
+        )
     report = batch.import_paths(arc, [seeds / "000_48b3d1093c5a9dfd.txt"])
-    assert report.errors and not report.imported
+    assert not report.imported and len(report.errors) == 1
+    assert "simulated failure after writing" in report.errors[0]["error"]
     with arc.session() as s:
         assert s.scalar(select(func.count()).select_from(Article)) == 0
+        assert s.scalar(select(func.count()).select_from(Source)) == 0
 
 
 def test_gbk_html_with_meta_charset_only(cli, home, tmp_path):

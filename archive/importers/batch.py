@@ -139,4 +139,4 @@ def _import_one(
             return
         doc = read_document(path, data, source=source, url=url)
         result = store(s, doc, raw)
-        report.add(result, shown_path(path))
+    report.add(result, shown_path(path))  # once committed: a refused commit imported nothing
