@@ -74,13 +74,13 @@ def crawl(
     with cli_errors(), StageProgress(bars=not json_, level=logging.WARNING) as progress:
         from crawler.runner import crawl as run_crawl
 
-        from ..jobs.lock import WriterLock
+        from ..jobs.lock import crawl_lock
         from ..jobs.runs import mark_dead_runs
 
         chosen = choose_profiles(site, sites, all_)
         overrides = _settings(set_ or [])
         archive = settings(home, db, sites).open_archive()
-        with WriterLock(archive, "crawl"):  # never two writers at once (exit 3)
+        with crawl_lock(archive):  # SQLite: never two writers at once (exit 3)
             mark_dead_runs(archive)
             report = run_crawl(
                 archive,

@@ -185,3 +185,13 @@ class WriterLock:
 def current_holder(archive: Archive, name: str = WRITER) -> JobLock | None:
     with archive.session() as s:
         return s.scalar(select(JobLock).where(JobLock.name == name))
+
+
+def crawl_lock(archive: Archive, purpose: str = "crawl") -> WriterLock:
+    """The lock a crawl takes. On SQLite the archive's one writer lock, as every writer.
+    On PostgreSQL a lease of this process's own (``crawl:<host>:<pid>:<start>``): any
+    number of crawls write at once (and ``fanzha worker``s, which take none), while
+    dedup and index keep the writer lock, one at a time."""
+    if archive.is_sqlite:
+        return WriterLock(archive, purpose)
+    return WriterLock(archive, purpose, name=f"crawl:{me()[0]}"[:100])
