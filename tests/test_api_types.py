@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from archive.dedup.queries import ArticleDiff, DiffSide
+from archive.dedup.lineage import Reason
+from archive.dedup.queries import (
+    ArticleDiff,
+    ClusterDetail,
+    ClusterMember,
+    ClusterMemberDetail,
+    ClusterSummary,
+    DiffSide,
+)
 from archive.diff import Change
 from archive.indicators import IndicatorSummaryJson, NamedIndicator
 from fanzha.web import api
@@ -26,6 +34,11 @@ MIRRORS = [
     (api.ChangeOut, Change),
     (api.DiffSideOut, DiffSide),
     (api.DiffOut, ArticleDiff),
+    (api.EvidenceOut, Reason),
+    (api.MemberOut, ClusterMember),
+    (api.MemberDetailOut, ClusterMemberDetail),
+    (api.ClusterOut, ClusterSummary),
+    (api.ClusterDetailOut, ClusterDetail),
 ]
 
 
@@ -65,3 +78,18 @@ def test_a_diff_answer_has_exactly_the_typed_keys(client, ids):
         for change in got["changes"]:
             assert set(Change.__required_keys__) <= set(change) <= set(Change.__annotations__)
     assert recorded[-1] is False  # computed now: with containment and relation
+
+
+def test_clusters_answers_have_exactly_the_typed_keys(client):
+    listed = client.get("/api/clusters").json()
+    assert listed
+    for cluster in listed:
+        assert set(cluster) == set(ClusterSummary.__annotations__)
+        for member in cluster["members"]:
+            assert set(member) == set(ClusterMember.__annotations__)
+        detail = client.get(f"/api/clusters/{cluster['id']}").json()
+        assert set(detail) == set(ClusterDetail.__annotations__)
+        for member in detail["members"]:
+            assert set(member) == set(ClusterMemberDetail.__annotations__)
+            for reason in member["parent_evidence"]:
+                assert set(reason) == set(Reason.__annotations__)

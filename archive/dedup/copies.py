@@ -9,7 +9,7 @@ next dedup run that rewrites it (``fanzha dedup --rebuild`` rewrites every one).
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from ..labels import label_difference
 from ..models import Article, Difference, Source
 from .differences import article_info
-from .lineage import Copy, lineage
+from .lineage import Copy, Evidence, lineage
+
+
+class CopyNotes(TypedDict):
+    """What a cluster listing adds to each copy: how it differs and where it came from."""
+
+    labels: list[str]  # what it changed against the canonical copy (``archive.labels``)
+    parent: int | None  # the copy it was most likely taken from (None: the canonical)
+    parent_evidence: Evidence
 
 
 def recorded(session: Session, canonical: int, members: list[int]) -> dict[int, dict[str, Any]]:
@@ -48,13 +56,10 @@ def recorded(session: Session, canonical: int, members: list[int]) -> dict[int, 
     return out
 
 
-def annotate(session: Session, canonical: int | None, members: list[dict[str, Any]]) -> None:
-    """Give each member dict its ``labels``, ``parent`` and ``parent_evidence`` (in place)."""
+def notes(session: Session, canonical: int | None, ids: list[int]) -> dict[int, CopyNotes]:
+    """Each copy's ``labels``, ``parent`` and ``parent_evidence``, by copy id."""
     if canonical is None:
-        for m in members:
-            m.update(labels=[], parent=None, parent_evidence=[])
-        return
-    ids = [m["id"] for m in members]
+        return {i: {"labels": [], "parent": None, "parent_evidence": []} for i in ids}
     diffs = recorded(session, canonical, [i for i in ids if i != canonical])
     rows = session.execute(
         select(
@@ -83,10 +88,12 @@ def annotate(session: Session, canonical: int | None, members: list[dict[str, An
         for r in rows
     ]
     parents = lineage(copies, canonical)
-    for m in members:
-        m["labels"] = (diffs.get(m["id"]) or {}).get("labels", [])
-        parent, evidence = parents.get(m["id"], (None, []))
-        m["parent"], m["parent_evidence"] = parent, evidence
+    out: dict[int, CopyNotes] = {}
+    for i in ids:
+        parent, evidence = parents.get(i, (None, []))
+        labels = (diffs.get(i) or {}).get("labels", [])
+        out[i] = {"labels": labels, "parent": parent, "parent_evidence": evidence}
+    return out
 
 
 def of_articles(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -104,10 +111,7 @@ def of_articles(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
         clusters.update({cid: canonical for cid, canonical in rows})
     out: dict[int, dict[str, Any]] = {}
     for cid, canonical in clusters.items():
-        members = [
-            {"id": aid}
-            for aid in session.scalars(select(Member.article_id).where(Member.cluster_id == cid))
-        ]
-        annotate(session, canonical, members)
-        out.update({m["id"]: {"labels": m["labels"], "parent": m["parent"]} for m in members})
+        ids_in = list(session.scalars(select(Member.article_id).where(Member.cluster_id == cid)))
+        found = notes(session, canonical, ids_in)
+        out.update({i: {"labels": n["labels"], "parent": n["parent"]} for i, n in found.items()})
     return out

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypedDict
 from urllib.parse import urlparse
 
 from ..diff import keyed
@@ -31,7 +31,15 @@ _ATTRIBUTION = re.compile(
 )
 SHARED_LABELS = frozenset({"wording", "numbers", "added", "removed", "reordered"})
 
-Evidence = list[dict[str, str]]
+
+class Reason(TypedDict):
+    """One piece of evidence for a copy's parent."""
+
+    type: Literal["attribution", "shared_edits", "time", "same_time", "canonical"]
+    detail: str  # says it in words: the attribution phrase, how much earlier, ...
+
+
+Evidence = list[Reason]
 
 
 @dataclass
@@ -80,7 +88,7 @@ def _named(phrase: str, name: str) -> bool:
     return bool(k) and k in keyed(phrase)[0]
 
 
-def _when(parent: Copy, child: Copy) -> dict[str, str] | None:
+def _when(parent: Copy, child: Copy) -> Reason | None:
     if parent.minute is None or child.minute is None:
         return None
     if parent.minute == child.minute:
@@ -98,7 +106,8 @@ def _later(y: Copy, x: Copy) -> bool:
 
 def _evidence(x: Copy, y: Copy) -> tuple[int, Evidence]:
     """How strongly the evidence says x was taken from y (0: no evidence)."""
-    score, found = 0, []
+    score = 0
+    found: Evidence = []
     own = x.names()
     theirs = [n for n in y.names() if not any(keyed(n)[0] == keyed(o)[0] for o in own)]
     for phrase in x.attributions():

@@ -31,10 +31,54 @@ from ..normalize import normalize
 from ..times import offset_column, published_of
 from .boilerplate import Boilerplate
 from .candidates import best
-from .copies import annotate
+from .copies import CopyNotes, notes
 from .differences import article_info
+from .lineage import Evidence
 from .signatures import band_keys, estimate, from_bytes
 from .verify import Features, measure, worth_verifying
+
+
+class ClusterMember(TypedDict):
+    """One copy in a cluster listing (``fanzha dups``, ``GET /api/clusters``)."""
+
+    id: int
+    url: str
+    title: str
+    similarity: float | None  # to the canonical copy
+    relation: str | None  # canonical | exact | near | partial
+    published: str | None
+    labels: list[str]  # ``copies.CopyNotes``: what it changed against the canonical copy
+    parent: int | None
+    parent_evidence: Evidence
+
+
+class ClusterMemberDetail(ClusterMember):
+    """One copy of one cluster (``fanzha dups --cluster``, ``GET /api/clusters/{id}``)."""
+
+    published_precision: str | None
+    source: str | None
+    containment: float | None
+
+
+class _ClusterCore(TypedDict):
+    id: int
+    canonical: int | None
+    size: int | None
+    summary: str  # e.g. "2 copies changed wording, 1 truncated"
+    substantive: bool  # some copy changed wording, numbers, added, removed or truncated
+
+
+class ClusterSummary(_ClusterCore):
+    """A cluster in the listing: members canonical first, then by publication."""
+
+    members: list[ClusterMember]
+
+
+class ClusterDetail(_ClusterCore):
+    """One cluster: members in published order, with source and containment."""
+
+    members: list[ClusterMemberDetail]
+
 
 CHANGED = ("substance", "form")  # the ``changed`` filter of ``list_clusters``
 SCAN = 200  # clusters read at a time when filtering by what their copies changed
@@ -42,7 +86,7 @@ SCAN = 200  # clusters read at a time when filtering by what their copies change
 
 def list_clusters(
     session: Session, *, limit: int = 50, offset: int = 0, changed: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[ClusterSummary]:
     """Clusters, largest first: ``[{"id","canonical","size","members":[…]}]``.
 
     ``changed``: only the clusters whose copies changed substance (wording, numbers,
@@ -56,7 +100,7 @@ def list_clusters(
     if changed not in CHANGED:
         raise InputError("changed", f"must be one of {', '.join(CHANGED)} (got {changed!r})")
     want = changed == "substance"
-    found: list[dict[str, Any]] = []
+    found: list[ClusterSummary] = []
     start = 0
     while len(found) < offset + limit:
         batch = _clusters(session, limit=SCAN, offset=start)
@@ -71,7 +115,7 @@ def list_clusters(
     return found[offset : offset + limit]
 
 
-def _clusters(session: Session, *, limit: int, offset: int) -> list[dict[str, Any]]:
+def _clusters(session: Session, *, limit: int, offset: int) -> list[ClusterSummary]:
     clusters = session.execute(
         select(Cluster.id, Cluster.canonical_id, Cluster.size)
         .order_by(Cluster.size.desc(), Cluster.id)
@@ -96,7 +140,14 @@ def _clusters(session: Session, *, limit: int, offset: int) -> list[dict[str, An
         .join(Article, Article.id == Member.article_id)
         .where(Member.cluster_id.in_(ids))
     ).all()
-    members: dict[int, list[dict[str, Any]]] = {cid: [] for cid in ids}
+    canonical_of = {c.id: c.canonical_id for c in clusters}
+    ids_of: dict[int, list[int]] = {cid: [] for cid in ids}
+    for r in rows:
+        ids_of[r.cluster_id].append(r.id)
+    noted: dict[int, CopyNotes] = {}
+    for cid, in_cluster in ids_of.items():
+        noted.update(notes(session, canonical_of[cid], in_cluster))
+    members: dict[int, list[ClusterMember]] = {cid: [] for cid in ids}
     for r in sorted(rows, key=lambda r: (r[1] != "canonical", r[6] is None, r[6] or 0, r[3])):
         members[r.cluster_id].append(
             {
@@ -106,10 +157,9 @@ def _clusters(session: Session, *, limit: int, offset: int) -> list[dict[str, An
                 "similarity": r.similarity,
                 "relation": r.relation,
                 "published": published_of(r),
+                **noted[r.id],
             }
         )
-    for c in clusters:
-        annotate(session, c.canonical_id, members[c.id])
     return [
         {
             "id": c.id,
@@ -127,7 +177,7 @@ def count_clusters(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Cluster)) or 0
 
 
-def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
+def cluster_detail(session: Session, cluster_id: int) -> ClusterDetail:
     """One cluster, members in published order with source and containment."""
     cluster = session.get(Cluster, cluster_id)
     if cluster is None:
@@ -147,7 +197,8 @@ def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
         .where(Member.cluster_id == cluster_id)
     ).all()
     rows.sort(key=lambda r: (r[3] is None, r[3] or 0, r[0].article_id))
-    members = [
+    noted = notes(session, cluster.canonical_id, [r.Member.article_id for r in rows])
+    members: list[ClusterMemberDetail] = [
         {
             "id": r.Member.article_id,
             "url": r.url,
@@ -158,10 +209,10 @@ def cluster_detail(session: Session, cluster_id: int) -> dict[str, Any]:
             "similarity": r.Member.similarity,
             "containment": r.Member.containment,
             "relation": r.Member.relation,
+            **noted[r.Member.article_id],
         }
         for r in rows
     ]
-    annotate(session, cluster.canonical_id, members)
     return {
         "id": cluster.id,
         "canonical": cluster.canonical_id,

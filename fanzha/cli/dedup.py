@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlparse
 
 import typer
@@ -24,6 +24,9 @@ from .app import (
     read_archive,
     settings,
 )
+
+if TYPE_CHECKING:
+    from archive.dedup.queries import ClusterDetail, ClusterSummary
 
 
 @app.command()
@@ -111,8 +114,8 @@ def dups(
         _print_cluster(data, detail=True)
 
 
-def _print_cluster(c: dict[str, Any], detail: bool = False) -> None:
-    console.print(f"[bold]cluster {c['id']}[/] — {c['size']} copies; {c.get('summary', '')}")
+def _print_cluster(c: ClusterSummary | ClusterDetail, detail: bool = False) -> None:
+    console.print(f"[bold]cluster {c['id']}[/] — {c['size']} copies; {c['summary']}")
     table = Table(box=None, pad_edge=False)
     for col in (
         "id",
@@ -127,9 +130,9 @@ def _print_cluster(c: dict[str, Any], detail: bool = False) -> None:
         style = "bold" if m["relation"] == "canonical" else ""
         row = [str(m["id"]), m["relation"], f"{m['similarity']:.2f}"]
         if detail:
-            parent = "" if m.get("parent") is None else str(m["parent"])
-            row += [(m.get("published") or "")[:10], m.get("source") or "", parent]
-        row += [" ".join(m.get("labels") or []), escape(m["title"] or "")]
+            parent = "" if m["parent"] is None else str(m["parent"])
+            row += [(m["published"] or "")[:10], m.get("source") or "", parent]
+        row += [" ".join(m["labels"]), escape(m["title"] or "")]
         table.add_row(*row, style=style)
     console.print(table)
 

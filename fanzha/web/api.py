@@ -148,32 +148,53 @@ LABELS_DOC = (
 
 
 class EvidenceOut(Open):
-    type: str = Field(description="attribution | shared_edits | time | same_time | canonical")
+    """``archive.dedup.lineage.Reason``, field for field."""
+
+    type: Literal["attribution", "shared_edits", "time", "same_time", "canonical"]
     detail: str
 
 
 class MemberOut(Open):
+    """``archive.dedup.queries.ClusterMember``, field for field."""
+
     id: int
     url: str
     title: str
-    similarity: float | None
+    similarity: float | None = Field(description="To the canonical copy")
     relation: str | None = Field(description="canonical | exact | near | partial")
-    labels: list[str] = Field(default_factory=list, description=LABELS_DOC)
+    published: str | None
+    labels: list[str] = Field(description=LABELS_DOC)
     parent: int | None = Field(
-        None, description="The copy it was most likely taken from (null: the canonical copy)"
+        description="The copy it was most likely taken from (null: the canonical copy)"
     )
-    parent_evidence: list[EvidenceOut] = Field(default_factory=list)
+    parent_evidence: list[EvidenceOut]
+
+
+class MemberDetailOut(MemberOut):
+    """``archive.dedup.queries.ClusterMemberDetail``, field for field."""
+
+    published_precision: str | None
+    source: str | None = Field(description=SOURCE_DOC)
+    containment: float | None
 
 
 class ClusterOut(Open):
+    """``archive.dedup.queries.ClusterSummary``, field for field."""
+
     id: int
     canonical: int | None
-    size: int | None = None
-    members: list[MemberOut]
-    summary: str = Field("", description='e.g. "2 copies changed wording, 1 truncated"')
+    size: int | None
+    summary: str = Field(description='e.g. "2 copies changed wording, 1 truncated"')
     substantive: bool = Field(
-        False, description="Some copy changed wording, numbers, added, removed or truncated"
+        description="Some copy changed wording, numbers, added, removed or truncated"
     )
+    members: list[MemberOut]
+
+
+class ClusterDetailOut(ClusterOut):
+    """``archive.dedup.queries.ClusterDetail``, field for field."""
+
+    members: list[MemberDetailOut]  # type: ignore[assignment]
 
 
 class ChangeOut(Open):
@@ -346,7 +367,7 @@ def api_clusters(
         return ok(list_clusters(s, limit=limit, offset=offset, changed=changed))
 
 
-@router.get("/clusters/{cluster_id}", responses={200: {"model": ClusterOut}})
+@router.get("/clusters/{cluster_id}", responses={200: {"model": ClusterDetailOut}})
 def api_cluster(request: Request, cluster_id: Id) -> JSONResponse:
     """One cluster, its members in published order."""
     with archive_of(request).session() as s:

@@ -45,7 +45,7 @@ def clusters_page(request: Request) -> HTMLResponse:
 def cluster_page(request: Request, cluster_id: Id) -> HTMLResponse:
     with archive_of(request).session() as s:
         cluster = cluster_detail(s, cluster_id)
-    members = cluster.get("members", [])
+    members = cluster["members"]
     first = members[0] if members else None
     return render(
         request,
