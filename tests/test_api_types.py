@@ -19,6 +19,7 @@ from archive.dedup.queries import (
 from archive.diff import Change
 from archive.indicators import IndicatorSummaryJson, NamedIndicator
 from fanzha.web import api
+from fanzha.web.intel import Bulletin, IndicatorDetail
 from search.types import SearchHit, SearchResult
 
 from .webutil import client, ids, site
@@ -31,6 +32,8 @@ MIRRORS = [
     (api.SearchOut, SearchResult),
     (api.IndicatorOut, NamedIndicator),
     (api.IndicatorSummaryOut, IndicatorSummaryJson),
+    (api.BulletinOut, Bulletin),
+    (api.IndicatorDetailOut, IndicatorDetail),
     (api.ChangeOut, Change),
     (api.DiffSideOut, DiffSide),
     (api.DiffOut, ArticleDiff),
@@ -93,3 +96,15 @@ def test_clusters_answers_have_exactly_the_typed_keys(client):
             assert set(member) == set(ClusterMemberDetail.__annotations__)
             for reason in member["parent_evidence"]:
                 assert set(reason) == set(Reason.__annotations__)
+
+
+def test_indicator_answers_have_exactly_the_typed_keys(client):
+    rows = client.get("/api/indicators").json()
+    assert rows
+    for row in rows[:3]:
+        assert set(row) == set(IndicatorSummaryJson.__annotations__)
+        detail = client.get(f"/api/indicators/{row['kind']}/{row['value']}").json()
+        assert set(detail) == set(IndicatorDetail.__annotations__)
+        assert set(detail["summary"]) == set(IndicatorSummaryJson.__annotations__)
+        for bulletin in detail["bulletins"]:
+            assert set(bulletin) == set(Bulletin.__annotations__)

@@ -47,6 +47,8 @@ SITE_DOC = "The site profile key it was crawled from (null for imported files)"
 
 
 class IndicatorOut(BaseModel):
+    """``archive.indicators.NamedIndicator``, field for field."""
+
     kind: str = Field(description="phone | url | app | qq | wechat | bank_account | amount")
     value: str = Field(description="Normalised: digits, host/path, the app's name, yuan")
     role: str = Field(description="suspect | official | loss | other")
@@ -117,6 +119,8 @@ class ArticleOut(Open):
 
 
 class IndicatorSummaryOut(Open):
+    """``archive.indicators.IndicatorSummaryJson``, field for field."""
+
     kind: str
     value: str
     role: str
@@ -128,15 +132,19 @@ class IndicatorSummaryOut(Open):
 
 
 class BulletinOut(Open):
+    """``fanzha.web.intel.Bulletin``, field for field."""
+
     id: int
-    title: str | None
+    title: str
     url: str
     source: str | None = Field(description=SOURCE_DOC)
-    site: str | None = Field(None, description=SITE_DOC)
+    site: str | None = Field(description=SITE_DOC)
     published: str | None
 
 
 class IndicatorDetailOut(Open):
+    """``fanzha.web.intel.IndicatorDetail``, field for field."""
+
     summary: IndicatorSummaryOut
     bulletins: list[BulletinOut] = Field(description="The bulletins naming it, newest first")
 

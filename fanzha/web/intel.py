@@ -1,4 +1,4 @@
-"""Reading indicators for the web pages and the JSON API, as plain dicts.
+"""Reading indicators for the web pages and the JSON API, as typed dicts.
 
 ``/indicators`` and ``/api/indicators`` list ``archive.indicators.summarise`` rows;
 ``/indicators/{kind}/{value}`` and its API twin add the bulletins naming the value.
@@ -9,19 +9,37 @@ role outside the vocabulary is ``UnknownKind`` (400); a value no bulletin names 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
 from archive.errors import NotFound
 from archive.extract.indicators import KINDS, ROLES
-from archive.indicators import articles_naming, check_filter, summarise
+from archive.indicators import IndicatorSummaryJson, articles_naming, check_filter, summarise
 from archive.models import Article
 from archive.times import published_of
 
 from .data import source_name
 
-__all__ = ["KINDS", "ROLES", "indicator_detail", "indicator_rows"]
+__all__ = ["KINDS", "ROLES", "Bulletin", "IndicatorDetail", "indicator_detail", "indicator_rows"]
+
+
+class Bulletin(TypedDict):
+    """A bulletin naming an indicator."""
+
+    id: int
+    title: str
+    url: str
+    source: str | None
+    site: str | None
+    published: str | None
+
+
+class IndicatorDetail(TypedDict):
+    """One value: its summary across the archive and the bulletins naming it."""
+
+    summary: IndicatorSummaryJson
+    bulletins: list[Bulletin]  # newest first
 
 
 def _blank(value: str | None) -> str | None:
@@ -31,7 +49,7 @@ def _blank(value: str | None) -> str | None:
 
 def indicator_rows(
     session: Session, *, kind: str | None, role: str | None, value: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[IndicatorSummaryJson]:
     """The summary rows (most-named first), as ``fanzha indicators --json`` gives them."""
     kind, role = _blank(kind), _blank(role)
     check_filter(kind, role)
@@ -39,7 +57,7 @@ def indicator_rows(
     return [r.as_json() for r in rows]
 
 
-def _bulletin(article: Article) -> dict[str, Any]:
+def _bulletin(article: Article) -> Bulletin:
     return {
         "id": article.id,
         "title": article.title,
@@ -50,7 +68,7 @@ def _bulletin(article: Article) -> dict[str, Any]:
     }
 
 
-def indicator_detail(session: Session, kind: str, value: str) -> dict[str, Any]:
+def indicator_detail(session: Session, kind: str, value: str) -> IndicatorDetail:
     """One value's summary and the bulletins naming it (newest first), or NotFound."""
     check_filter(kind, None)
     rows = summarise(session, kind=kind, value=value, limit=1)
