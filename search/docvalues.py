@@ -18,6 +18,8 @@ import numpy as np
 
 from archive.extract.indicators import KINDS
 
+from .types import Facets
+
 NO_DATE = np.iinfo(np.int64).min
 
 
@@ -193,7 +195,7 @@ class Collapsed:
 
     picked: list[tuple[int, float]]
     total: int
-    facets: dict[str, Any]
+    facets: Facets
     matching: dict[int, int]
 
 
@@ -267,7 +269,7 @@ def collapse(
     )
 
 
-def _facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any]:
+def _facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> Facets:
     """Counts of the stories listed (``docs``, one per story; ``first``: their order of
     appearance, for ties) by source, site, year and fraud type."""
     src = dv.source[docs]
@@ -279,7 +281,7 @@ def _facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any
     years = np.unique(yr[yr > 0], return_counts=True)
     year = dict(sorted(((str(y), int(c)) for y, c in zip(*years, strict=True)), reverse=True))
     fraud = _list_counts(dv.types_ptr, dv.types_idx, dv.types, docs, first)
-    out = {"source": source, "site": site, "year": year, "fraud_type": fraud}
+    out: Facets = {"source": source, "site": site, "year": year, "fraud_type": fraud}
     out.update(_indicator_facets(dv, docs, first))
     return out
 
@@ -307,7 +309,7 @@ def _list_counts(
     return _counts(*_list_codes(ptr, idx, docs, first), names)
 
 
-def _indicator_facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> dict[str, Any]:
+def _indicator_facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> Facets:
     """Per indicator kind (``phone``, ``app`` ...: the query field names), its top
     ``INDICATOR_FACET_TOP`` values among the stories listed, most-named first (ranked
     in numpy: only the values shown become Python strings)."""

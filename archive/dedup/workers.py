@@ -30,7 +30,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from ..diff import diff_texts
+from ..diff import Change, diff_texts
 from .verify import Features, precompute
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def features_of(rows: Texts, frequent: frozenset[int]) -> FeatureResult:
     return out
 
 
-def diffs_of(pairs: Sequence[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+def diffs_of(pairs: Sequence[tuple[str, str]]) -> list[list[Change]]:
     """``diff_texts`` of each (a, b) pair."""
     return [diff_texts(a, b) for a, b in pairs]
 

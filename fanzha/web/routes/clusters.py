@@ -70,14 +70,14 @@ def diff_context(session: Any, a_ref: str, b_ref: str, *, view: bool = True) -> 
     if a.id == b.id:
         raise UsageError("a and b are the same article; pick two different ones")
     diff = diff_articles(session, a.id, b.id)
-    body, side = split_changes(list(diff.get("changes", [])))
+    body, side = split_changes(diff["changes"])
     return {
         "diff": diff,
         "a": data.article_json(session, a, text=False),
         "b": data.article_json(session, b, text=False),
         "body_changes": body,
         "side_changes": side,
-        "metadata": diff.get("metadata") or {},
+        "metadata": diff["metadata"],
         "view": side_by_side(a.text, b.text) if view else None,
     }
 
