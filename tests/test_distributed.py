@@ -237,7 +237,7 @@ def test_sigkilled_worker_loses_nothing(served, single, pg_url, tmp_path):
                 held.add(urlsplit(picklecompat.loads(data)["url"]).path)
     finish(procs[1:])
     stored = signature(pg_url)
-    # Known gap (README "Scaling out"): in some runs with a killed worker the page that
+    # Known gap (docs/operations.md "Scaling out"): in some runs with a killed worker the page that
     # robots.txt disallows (/portal/private/) was fetched and stored; cause not found yet.
     assert {u: h for u, h in stored.items() if "/private/" not in u} == single
     counts = fetches(log, mark)

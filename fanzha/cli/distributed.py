@@ -1,5 +1,5 @@
 """``fanzha enqueue``, ``fanzha worker``, ``fanzha status``: crawling on many hosts from
-one Redis frontier into one PostgreSQL archive (README "Scaling out")."""
+one Redis frontier into one PostgreSQL archive (docs/operations.md "Scaling out")."""
 
 from __future__ import annotations
 

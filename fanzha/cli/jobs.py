@@ -60,7 +60,7 @@ def nightly(
     from ..jobs.nightly import run_nightly
 
     with cli_errors(), StageProgress() as progress:
-        if distributed:  # README "Scaling out": workers on other hosts do the crawling
+        if distributed:  # docs/operations.md "Scaling out": workers on other hosts do the crawling
             from ..jobs.distributed import run_distributed_nightly
 
             result = run_distributed_nightly(
