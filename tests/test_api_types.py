@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from archive.dedup.lineage import Reason
 from archive.dedup.queries import (
     ArticleDiff,
+    CheckDiff,
+    CheckMatch,
     ClusterDetail,
     ClusterMember,
     ClusterMemberDetail,
@@ -18,6 +20,7 @@ from archive.dedup.queries import (
 )
 from archive.diff import Change
 from archive.indicators import IndicatorSummaryJson, NamedIndicator
+from fanzha.checking.check import CheckAnswer, CheckInput
 from fanzha.web import api
 from fanzha.web.intel import Bulletin, IndicatorDetail
 from search.types import SearchHit, SearchResult
@@ -42,6 +45,10 @@ MIRRORS = [
     (api.MemberDetailOut, ClusterMemberDetail),
     (api.ClusterOut, ClusterSummary),
     (api.ClusterDetailOut, ClusterDetail),
+    (api.MatchOut, CheckMatch),
+    (api.CheckDiffOut, CheckDiff),
+    (api.CheckInputOut, CheckInput),
+    (api.CheckOut, CheckAnswer),
 ]
 
 
@@ -108,3 +115,13 @@ def test_indicator_answers_have_exactly_the_typed_keys(client):
         assert set(detail["summary"]) == set(IndicatorSummaryJson.__annotations__)
         for bulletin in detail["bulletins"]:
             assert set(bulletin) == set(Bulletin.__annotations__)
+
+
+def test_a_check_answer_has_exactly_the_typed_keys(client, ids):
+    story = client.get(f"/api/articles/{ids['story_b.md']}").json()["text"]
+    got = client.post("/api/check", json={"text": story}).json()
+    assert set(got) == set(CheckAnswer.__annotations__)  # diff too: the story matched
+    assert set(got["input"]) == set(CheckInput.__annotations__)
+    for match in got["matches"]:
+        assert set(match) == set(CheckMatch.__annotations__)
+    assert set(got["diff"]) == set(CheckDiff.__annotations__)

@@ -378,13 +378,43 @@ def candidates_for(
     ]
 
 
+class CheckMatch(TypedDict):
+    """An archived near-duplicate of a checked text."""
+
+    id: int
+    url: str
+    title: str
+    similarity: float
+    containment: float
+    relation: str | None  # exact | near | partial
+    cluster: int | None
+
+
+class CheckDiff(TypedDict):
+    """What changed from the best match (``a``, an article id) to the checked text."""
+
+    a: int
+    changes: list[Change]
+    metadata: dict[str, dict[str, Any]]
+
+
+class _CheckCore(TypedDict):
+    matches: list[CheckMatch]  # best first
+
+
+class CheckResult(_CheckCore, total=False):
+    """``check_text``: the near-duplicates of a text, and its diff to the best one."""
+
+    diff: CheckDiff  # only when something matched
+
+
 def check_text(
     archive: Archive,
     text: str,
     title: str | None = None,
     *,
     also: Callable[[Archive, str], list[int]] | None = None,
-) -> dict[str, Any]:
+) -> CheckResult:
     """Near-duplicates already archived of a text that is not stored (an editor's check).
 
     ``also``: more candidates, from another index (``search.passages``: articles that
@@ -405,7 +435,7 @@ def check_text(
             .outerjoin(Member, Member.article_id == Article.id)
             .where(Article.id.in_(ids))
         ).all()
-        matches = []
+        matches: list[CheckMatch] = []
         for aid, url, atitle, norm, cid in rows:
             m = measure(f, Features.of(norm or ""), boiler)
             if m.is_match:
@@ -421,7 +451,7 @@ def check_text(
                     }
                 )
         matches.sort(key=lambda m: (-m["similarity"], -m["containment"], m["id"]))
-        result: dict[str, Any] = {"matches": matches}
+        result: CheckResult = {"matches": matches}
         if matches:
             best_id = matches[0]["id"]
             info = article_info(s, [best_id])[best_id]

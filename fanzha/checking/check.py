@@ -11,12 +11,12 @@ archived copies).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import select
 
 from archive import Archive
-from archive.dedup.queries import check_text
+from archive.dedup.queries import CheckResult, check_text
 from archive.extract.encoding import decode_text
 from archive.extract.html import extract
 from archive.models import Article
@@ -54,6 +54,29 @@ def text_of_page(url: str, body: bytes, content_type: str) -> tuple[str | None, 
     return None, clean_markup(page).text
 
 
+class CheckInput(TypedDict):
+    """What was checked: the text, and where it came from."""
+
+    url: str | None
+    fetched_url: str | None  # after redirects
+    title: str | None
+    text: str
+    chars: int
+
+
+class BoundedCheck(CheckResult):
+    """``bounded``: ``check_text``'s answer cut to the bounds, saying what was cut."""
+
+    omitted: dict[str, int]  # what the bounds left out: matches, changes, change_chars
+
+
+class CheckAnswer(BoundedCheck):
+    """``run_check``: ``check_text``'s answer, bounded, with what was checked."""
+
+    input: CheckInput
+    archived: int | None  # the URL's own article, when it is archived
+
+
 def run_check(
     archive: Archive,
     fetcher: Fetcher,
@@ -61,7 +84,7 @@ def run_check(
     text: str | None = None,
     url: str | None = None,
     title: str | None = None,
-) -> dict[str, Any]:
+) -> CheckAnswer:
     """The ``check`` shape of docs/contracts.md plus ``"input"`` (what was checked), ``"archived"`` (the
     URL's own article id, if archived) and ``"omitted"`` (what the bounds left out)."""
     text = (text or "").strip()
@@ -84,23 +107,26 @@ def run_check(
             archived = s.scalar(
                 select(Article.id).where(Article.url.in_({url, fetched_url or url}))
             )
-    result = bounded(dict(check_text(archive, text, title=title or None, also=passage_candidates)))
-    result["input"] = {
-        "url": url or None,
-        "fetched_url": fetched_url,
-        "title": title or None,
-        "text": text,
-        "chars": len(text),
+    checked = bounded(check_text(archive, text, title=title or None, also=passage_candidates))
+    return {
+        **checked,
+        "input": {
+            "url": url or None,
+            "fetched_url": fetched_url,
+            "title": title or None,
+            "text": text,
+            "chars": len(text),
+        },
+        "archived": archived,
     }
-    result["archived"] = archived
-    return result
 
 
-def bounded(result: dict[str, Any]) -> dict[str, Any]:
-    """``result`` with at most MAX_MATCHES matches and a bounded diff; ``"omitted"``
-    counts what was left out (empty when nothing was)."""
+def bounded(result: CheckResult) -> BoundedCheck:
+    """A copy of ``result`` with at most MAX_MATCHES matches and a bounded diff;
+    ``"omitted"`` counts what was left out (empty when nothing was)."""
+    result = result.copy()
     omitted: dict[str, int] = {}
-    matches = result.get("matches", [])
+    matches = result["matches"]
     if len(matches) > MAX_MATCHES:
         omitted["matches"] = len(matches) - MAX_MATCHES
         result["matches"] = matches[:MAX_MATCHES]
@@ -125,5 +151,4 @@ def bounded(result: dict[str, Any]) -> dict[str, Any]:
         if cut:
             omitted["change_chars"] = cut
         result["diff"] = {**diff, "changes": kept}
-    result["omitted"] = omitted
-    return result
+    return {**result, "omitted": omitted}

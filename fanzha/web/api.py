@@ -262,16 +262,45 @@ class CheckIn(BaseModel):
 
 
 class MatchOut(Open):
+    """``archive.dedup.queries.CheckMatch``, field for field."""
+
     id: int
     url: str
     title: str
-    similarity: float | None
-    containment: float | None
-    relation: str | None
+    similarity: float
+    containment: float
+    relation: str | None = Field(description="exact | near | partial")
+    cluster: int | None
+
+
+class CheckDiffOut(Open):
+    """``archive.dedup.queries.CheckDiff``, field for field."""
+
+    a: int = Field(description="The best match's id (the text checked is b)")
+    changes: list[ChangeOut]
+    metadata: dict[str, dict[str, Any]]
+
+
+class CheckInputOut(Open):
+    """``fanzha.checking.check.CheckInput``, field for field."""
+
+    url: str | None
+    fetched_url: str | None = Field(description="The URL after redirects")
+    title: str | None
+    text: str
+    chars: int
 
 
 class CheckOut(Open):
-    matches: list[MatchOut]
+    """``fanzha.checking.check.CheckAnswer``, field for field."""
+
+    matches: list[MatchOut] = Field(description="Best first")
+    diff: CheckDiffOut | None = Field(None, description="To the best match (absent: none)")
+    omitted: dict[str, int] = Field(
+        description="What the bounds left out: matches, changes, change_chars"
+    )
+    input: CheckInputOut
+    archived: int | None = Field(description="The URL's own article id, when archived")
 
 
 class RunOut(Open):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
@@ -33,7 +31,7 @@ def check_submit(
 ) -> HTMLResponse:
     archive = archive_of(request)
     result = run_check(archive, fetcher_of(request), text=text, url=url, title=title)
-    matches: list[dict[str, Any]] = result.get("matches", [])
+    matches = result["matches"]
     views = {}
     ids = [m["id"] for m in matches[:INLINE_DIFFS]]
     if ids:
