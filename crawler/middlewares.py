@@ -1,4 +1,5 @@
-"""Downloader middlewares: raw responses into WARC files, and retries with backoff."""
+"""Downloader middlewares: raw responses into WARC files, retries with backoff, and
+robots.txt obeyed by every request that waited for it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ from typing import Any, Self
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import NotConfigured
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as ScrapyRobotsTxt
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from .context import CrawlContext, get_context
 
@@ -92,3 +98,34 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(result, Request):
             await self._wait(result)
         return result
+
+
+class RobotsTxtMiddleware(ScrapyRobotsTxt):
+    """Scrapy's robots.txt middleware, fixed for requests that wait for robots.txt.
+
+    Scrapy (2.19, asyncio reactor) keeps one Deferred per host while robots.txt is
+    being fetched and has every waiting request await it through
+    ``Deferred.asFuture``, whose callback returns None: only the first waiter gets
+    the parser, every later one gets None, which means "allowed". A worker whose
+    first requests of a site come in a burst (leases popped from the frontier) thus
+    fetched pages robots.txt forbids. Here a waiter only waits for the fetch to end,
+    then reads the parser the fetch stored.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        netloc = urlparse_cached(request).netloc
+        pending = self._parsers.get(netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        done: Deferred[None] = Deferred()
+
+        def fired(result: Any) -> Any:
+            done.callback(None)
+            return result  # the chain goes on with what it had
+
+        pending.addBoth(fired)
+        await maybe_deferred_to_future(done)
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):  # cannot happen: the fetch stores before firing
+            raise IgnoreRequest("robots.txt not read yet")
+        return parser

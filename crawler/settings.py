@@ -50,6 +50,9 @@ TELNETCONSOLE_ENABLED = False
 DNS_TIMEOUT = 20
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's, but every request waiting for robots.txt gets the parser (not just the first)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     # sees responses before decompression: the WARC keeps them as they came

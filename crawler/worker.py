@@ -305,6 +305,8 @@ class WorkerReport:
 WORKER_SETTINGS: dict[str, Any] = {
     "SCHEDULER": "crawler.frontier.LeasedScheduler",
     "DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "crawler.middlewares.RobotsTxtMiddleware": 100,
         "crawler.middlewares.BackoffRetryMiddleware": 550,
         "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
         "crawler.worker.SiteSlotMiddleware": 590,
