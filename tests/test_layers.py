@@ -164,3 +164,27 @@ def test_the_checker_sees_a_cycle_through_a_package(tmp_path):
     edges = graph(tmp_path)
     assert "archive.pkg" in edges["archive.d"]
     assert "archive.pkg" not in edges["archive.pkg.m"]
+
+
+def test_chinese_text_and_china_time_have_one_home():
+    """Traditional folding (OpenCC), the China time zone and the ISO form of a time are
+    written once: ``archive/normalize.py`` and ``archive/times.py``; everyone imports them."""
+    homes = {
+        "import opencc": "archive/normalize.py",
+        "timezone(timedelta(hours=8)": "archive/times.py",
+        'ZoneInfo("Asia/Shanghai")': "archive/times.py",
+        "def iso(": "archive/times.py",
+        "def _iso(": "archive/times.py",
+        "def t2s_table(": "archive/normalize.py",
+        "def to_simplified(": "archive/normalize.py",
+        "def fold(": "archive/normalize.py",
+        "def word_key(": "archive/normalize.py",
+    }
+    wrong = []
+    for path in sources().values():
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(ROOT).as_posix()
+        for needle, home in homes.items():
+            if needle in text and rel != home:
+                wrong.append(f"{rel}: {needle} (its home is {home})")
+    assert not wrong, "written twice:\n" + "\n".join(sorted(wrong))

@@ -7,7 +7,6 @@ says. Everything here only reads; sessions are the caller's.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,11 +25,6 @@ from ..jobs.runs import run_json as jobs_run_json
 
 #: what a since/until filter may look like (ASCII: ``int`` would take other digits too)
 FILTER_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 with the China time zone (+08:00), as the CLI's JSON gives dates."""
-    return show_time(value)
 
 
 def source_name(article: Article) -> str | None:
@@ -55,7 +49,7 @@ def article_json(session: Session, article: Article, *, text: bool = True) -> di
         "author": article.author,
         "published": published_of(article),
         "published_precision": article.published_precision,
-        "fetched": iso(article.fetched_at),
+        "fetched": show_time(article.fetched_at),
         "fraud_types": list(article.fraud_types or []),
         "images": list(article.image_urls or []),
         "cluster": member.cluster_id if member else None,
@@ -78,8 +72,8 @@ def article_json(session: Session, article: Article, *, text: bool = True) -> di
         out["versions"] = [
             {
                 "title": v.title,
-                "fetched": iso(v.fetched_at),
-                "replaced": iso(v.replaced_at),
+                "fetched": show_time(v.fetched_at),
+                "replaced": show_time(v.replaced_at),
                 "changes": v.diff_to_next,
             }
             for v in article.versions

@@ -47,7 +47,7 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n") if p.strip()]
 
 
-def fold(text: str) -> str:
+def _compared(text: str) -> str:
     """What a paragraph is compared as: NFKC and Simplified, character for character
     (so a Traditional copy is not a change), else the text itself."""
     return simplified(text) or text
@@ -59,7 +59,7 @@ def _char_row(a: str, b: str, counts: dict[str, int]) -> Row:
         row.left, row.right = [Seg(a, "del")], [Seg(b, "ins")]
         counts["replace"] += 1
         return row
-    sm = difflib.SequenceMatcher(None, fold(a), fold(b), autojunk=False)
+    sm = difflib.SequenceMatcher(None, _compared(a), _compared(b), autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             row.left.append(Seg(a[i1:i2], "eq"))
@@ -104,7 +104,7 @@ def _shared(a: str, b: str) -> int:
     """
     if not a or not b:
         return 0
-    a, b = fold(a), fold(b)
+    a, b = _compared(a), _compared(b)
     shorter = min(len(a), len(b))
     sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if sm.quick_ratio() * (len(a) + len(b)) / 2 <= shorter / 2:
@@ -118,7 +118,9 @@ def side_by_side(a_text: str, b_text: str) -> SideBySide:
     a, b = _paragraphs(a_text), _paragraphs(b_text)
     counts = {"replace": 0, "insert": 0, "delete": 0}
     rows: list[Row] = []
-    sm = difflib.SequenceMatcher(None, [fold(p) for p in a], [fold(p) for p in b], autojunk=False)
+    sm = difflib.SequenceMatcher(
+        None, [_compared(p) for p in a], [_compared(p) for p in b], autojunk=False
+    )
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":  # each side shown as it is (one may be Traditional)
             rows.extend(

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from archive.extract.dates import CST
 from archive.models import Article, Source
+from archive.times import CST
 
 OTHER = "other"
 UNDATED = "undated"
