@@ -21,6 +21,7 @@ from archive.dedup.queries import (
 from archive.diff import Change
 from archive.indicators import IndicatorSummaryJson, NamedIndicator
 from fanzha.checking.check import CheckAnswer, CheckInput
+from fanzha.jobs.runs import RunError, RunJson
 from fanzha.web import api
 from fanzha.web.intel import Bulletin, IndicatorDetail
 from search.types import SearchHit, SearchResult
@@ -49,6 +50,8 @@ MIRRORS = [
     (api.CheckDiffOut, CheckDiff),
     (api.CheckInputOut, CheckInput),
     (api.CheckOut, CheckAnswer),
+    (api.RunErrorOut, RunError),
+    (api.RunOut, RunJson),
 ]
 
 
@@ -125,3 +128,14 @@ def test_a_check_answer_has_exactly_the_typed_keys(client, ids):
     for match in got["matches"]:
         assert set(match) == set(CheckMatch.__annotations__)
     assert set(got["diff"]) == set(CheckDiff.__annotations__)
+
+
+def test_runs_answers_have_exactly_the_typed_keys(client):
+    runs = client.get("/api/runs").json()
+    assert runs
+    for run in runs:
+        assert set(run) == set(RunJson.__annotations__)  # with the first errors
+        detail = client.get(f"/api/runs/{run['run']}").json()
+        assert set(detail) == set(RunJson.__annotations__)
+        for error in detail["error_list"]:
+            assert set(error) == set(RunError.__annotations__)

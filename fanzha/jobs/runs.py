@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 
@@ -13,9 +13,40 @@ from archive.models import CrawlError, CrawlRun, utcnow
 from .lock import process_alive
 
 
-def run_json(run: CrawlRun, errors: list[CrawlError] | None = None) -> dict[str, Any]:
+class RunError(TypedDict):
+    """One error a run recorded (a page that failed, a site that could not be crawled)."""
+
+    site: str | None
+    url: str | None
+    status: int | None  # the HTTP status, when there was a response
+    error: str
+
+
+class _RunCore(TypedDict):
+    run: int
+    kind: str  # crawl | nightly
+    status: str  # running | ok | partial | failed | killed
+    pages: int
+    new: int
+    updated: int
+    unchanged: int
+    errors: int  # how many errors it recorded
+    started: str | None
+    finished: str | None
+    sites: list[str]
+    figures: dict[str, Any]  # per site and per stage; free-form, as each stage reports
+    log: str | None
+
+
+class RunJson(_RunCore, total=False):
+    """A crawl or nightly run (``fanzha runs``, ``/api/runs``, the runs pages)."""
+
+    error_list: list[RunError]  # only when asked for with the errors
+
+
+def run_json(run: CrawlRun, errors: list[CrawlError] | None = None) -> RunJson:
     """The crawl/nightly shape of docs/contracts.md, plus the times and per-site figures."""
-    out: dict[str, Any] = {
+    out: RunJson = {
         "run": run.id,
         "kind": run.kind,
         "status": run.status,
@@ -55,14 +86,14 @@ def mark_dead_runs(archive: Archive) -> int:
     return n
 
 
-def list_runs(archive: Archive, limit: int = 20) -> list[dict[str, Any]]:
+def list_runs(archive: Archive, limit: int = 20) -> list[RunJson]:
     mark_dead_runs(archive)
     with archive.session() as s:
         runs = s.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)).all()
         return [run_json(r) for r in runs]
 
 
-def run_detail(archive: Archive, run_id: int) -> dict[str, Any] | None:
+def run_detail(archive: Archive, run_id: int) -> RunJson | None:
     with archive.session() as s:
         run = s.get(CrawlRun, run_id)
         if run is None:

@@ -303,15 +303,34 @@ class CheckOut(Open):
     archived: int | None = Field(description="The URL's own article id, when archived")
 
 
+class RunErrorOut(Open):
+    """``fanzha.jobs.runs.RunError``, field for field."""
+
+    site: str | None
+    url: str | None
+    status: int | None = Field(description="The HTTP status, when there was a response")
+    error: str
+
+
 class RunOut(Open):
+    """``fanzha.jobs.runs.RunJson``, field for field."""
+
     run: int
-    status: str
+    kind: str = Field(description="crawl | nightly")
+    status: str = Field(description="running | ok | partial | failed | killed")
     pages: int
     new: int
     updated: int
     unchanged: int
-    errors: int
-    figures: dict[str, Any]
+    errors: int = Field(description="How many errors it recorded")
+    started: str | None
+    finished: str | None
+    sites: list[str]
+    figures: dict[str, Any] = Field(description="Per site and per stage, as each reports")
+    log: str | None
+    error_list: list[RunErrorOut] = Field(
+        default_factory=list, description="Its errors: the first 5 in a list, all for one run"
+    )
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
