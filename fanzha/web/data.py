@@ -21,6 +21,7 @@ from search.errors import QueryError
 from search.query import parse_date
 
 from ..errors import UsageError
+from ..jobs.runs import RunJson
 from ..jobs.runs import run_json as jobs_run_json
 
 #: what a since/until filter may look like (ASCII: ``int`` would take other digits too)
@@ -141,12 +142,12 @@ def fraud_type_names(session: Session) -> list[str]:
     return sorted(seen)
 
 
-def run_json(run: CrawlRun, *, errors: int | None = 20) -> dict[str, Any]:
+def run_json(run: CrawlRun, *, errors: int | None = 20) -> RunJson:
     """A crawl run as ``fanzha runs --json`` gives it, with (the first ``errors`` of) its errors."""
     return jobs_run_json(run, run.errors if errors is None else run.errors[:errors])
 
 
-def list_runs(session: Session, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+def list_runs(session: Session, limit: int = 50, offset: int = 0) -> list[RunJson]:
     runs = session.scalars(
         select(CrawlRun)
         .options(selectinload(CrawlRun.errors))
@@ -157,7 +158,7 @@ def list_runs(session: Session, limit: int = 50, offset: int = 0) -> list[dict[s
     return [run_json(r, errors=5) for r in runs]
 
 
-def get_run(session: Session, run_id: int) -> dict[str, Any]:
+def get_run(session: Session, run_id: int) -> RunJson:
     run = session.get(CrawlRun, run_id)
     if run is None:
         raise NotFound(f"no crawl run {run_id}")
