@@ -118,6 +118,8 @@ def single(served, tmp_path_factory) -> dict[str, str]:
 
 
 ONCE: Counter[str] = Counter()
+# the fixture server's moved article (tests/sites/server.py): a 301 to another article
+MOVED = {"/portal/2024-03/20/content_9301.html": "/portal/2024-03/18/content_1002.html"}
 
 
 def signature(db_url: str) -> dict[str, str]:
@@ -239,9 +241,11 @@ def test_sigkilled_worker_loses_nothing(served, single, pg_url, tmp_path):
     stored = signature(pg_url)
     assert stored == single  # nothing robots.txt forbids (crawler.middlewares)
     counts = fetches(log, mark)
+    # a page the victim held may be fetched once more, and so may a held redirect's target
+    again = Counter(held) + Counter(MOVED[p] for p in held if p in MOVED)
     for url in single:
         path = urlsplit(url).path
-        assert 1 <= counts[path] <= ONCE[path] + (path in held), (path, counts[path])
+        assert 1 <= counts[path] <= ONCE[path] + again[path], (path, counts[path])
 
 
 def test_a_site_never_gets_more_than_its_concurrency(pg_url, tmp_path):
