@@ -112,6 +112,17 @@ return 1
 """
 
 
+# A link is marked seen and queued in one step: as two calls, a worker killed between
+# them left the link seen by every worker and queued by none (an article lost).
+_PUSH_NEW = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+  return 1
+end
+return 0
+"""
+
+
 class Frontier:
     """One archive's frontier in one Redis."""
 
@@ -122,6 +133,7 @@ class Frontier:
         self.held: dict[str, set[bytes]] = {}  # this process's leases, renewed until acked
         self._pop = server.register_script(_POP)
         self._slot = server.register_script(_SLOT)
+        self._push_new = server.register_script(_PUSH_NEW)
 
     @classmethod
     def open(cls, url: str | None, db_url: str, lease_seconds: float = 300.0) -> Frontier:
@@ -152,6 +164,11 @@ class Frontier:
 
     def dupefilter(self, site: str) -> RFPDupeFilter:
         return RFPDupeFilter(self.server, key=self.key("df", site))
+
+    def push_new(self, site: str, fingerprint: str, score: float, data: bytes) -> bool:
+        """Queue ``data`` unless its fingerprint was seen; both in one atomic step."""
+        keys = [self.key("df", site), self.key("q", site)]
+        return bool(self._push_new(keys=keys, args=[fingerprint, score, data]))
 
     def pop(self, site: str, who: str) -> bytes | None:
         now = time.time()
@@ -309,10 +326,13 @@ class LeasedScheduler(Scheduler):
             # finished here, under the lease this worker holds
             self.local.append(request)
             return True
-        if self.df.request_seen(request):
-            return False  # another worker (or this one) has it already
-        self.queue.push(request)
-        return True
+        # False: another worker (or this one) has it already
+        return self.frontier.push_new(
+            self.spider.key,
+            self.df.request_fingerprint(request),
+            -request.priority,
+            self.queue._encode_request(request),  # scrapy-redis's own serialiser
+        )
 
     def next_request(self) -> Request | None:
         if self.local:
