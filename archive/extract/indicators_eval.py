@@ -17,12 +17,13 @@ Triple = tuple[str, str, str]
 
 
 @dataclass
-class Score:
+class Tally:
+    """True and false positives and false negatives, with precision and recall (1.0
+    where nothing was expected or given). The fraud-type scores count with it too."""
+
     tp: int = 0
     fp: int = 0
     fn: int = 0
-    misses: list[str] = field(default_factory=list)
-    wrong: list[str] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -31,6 +32,12 @@ class Score:
     @property
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+@dataclass
+class Score(Tally):
+    misses: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
 
 
 def load_labelled(path: Path) -> list[dict]:
