@@ -46,7 +46,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from archive import Archive  # noqa: E402
 from archive.models import Article, Source  # noqa: E402
 from archive.normalize import normalize  # noqa: E402
-from search import fastpath, update_index  # noqa: E402
+from search import array_eval, update_index  # noqa: E402
 from search import search as fanzha_search  # noqa: E402
 from search.analysis import fold  # noqa: E402
 from search.indexer import current_dir, open_index  # noqa: E402
@@ -162,20 +162,20 @@ def bench_fanzha(arc: Archive, queries: list[str], truth: list[set[int]]) -> dic
         build_query("热身预热热身", s.reader())  # load jieba once, outside the timings
         for q in queries:
             wq, _ = build_query(q, s.reader())
-            docnums = [d for d, _ in fastpath.matches(fastpath.Evaluator(s).evaluate(wq))]
+            docnums = [d for d, _ in array_eval.matches(array_eval.Evaluator(s).evaluate(wq))]
             found.append({int(col[d].decode().rsplit("\t", 1)[1]) for d in docnums})
-        fastpath.clear_cache()  # each timed phase starts with no posting list cached
+        array_eval.clear_cache()  # each timed phase starts with no posting list cached
         for q in queries:  # the index alone: parse, evaluate, the ten best
             t = time.perf_counter()
             wq, _ = build_query(q, s.reader())
-            fastpath.top(fastpath.Evaluator(s).evaluate(wq), 10)
+            array_eval.top(array_eval.Evaluator(s).evaluate(wq), 10)
             top10_index.append(time.perf_counter() - t)
-    fastpath.clear_cache()
+    array_eval.clear_cache()
     for q in queries:
         t = time.perf_counter()
         fanzha_search(arc, q, all_copies=True, facets=False)
         top10_full.append(time.perf_counter() - t)
-    fastpath.clear_cache()
+    array_eval.clear_cache()
     for q in queries:
         t = time.perf_counter()
         fanzha_search(arc, q)

@@ -34,7 +34,7 @@ import search as search_pkg  # noqa: E402
 from archive import Archive  # noqa: E402
 from archive.models import Article  # noqa: E402
 from archive.normalize import normalize  # noqa: E402
-from search import fastpath, search  # noqa: E402
+from search import array_eval, search  # noqa: E402
 from search.analysis import fold  # noqa: E402
 from search.indexer import open_index  # noqa: E402
 from search.query import build_query  # noqa: E402
@@ -56,9 +56,9 @@ def main() -> None:
     ap.add_argument("--save", type=Path, default=None, help="write the results here (JSON)")
     ap.add_argument("--no-cache", action="store_true", help="no postings cache (code that has one)")
     args = ap.parse_args()
-    if args.no_cache and hasattr(fastpath, "CACHE_POSTINGS"):
-        fastpath.CACHE_POSTINGS = 0
-    clear = getattr(fastpath, "clear_cache", lambda: None)
+    if args.no_cache and hasattr(array_eval, "CACHE_POSTINGS"):
+        array_eval.CACHE_POSTINGS = 0
+    clear = getattr(array_eval, "clear_cache", lambda: None)
     bench = _bench_module()
     arc = Archive.open(args.home)
     with arc.session() as s:
@@ -94,7 +94,7 @@ def main() -> None:
         for q in queries:
             t = time.perf_counter()
             wq, _ = build_query(q, s.reader())
-            fastpath.top(fastpath.Evaluator(s).evaluate(wq), 10)
+            array_eval.top(array_eval.Evaluator(s).evaluate(wq), 10)
             top10_index.append(time.perf_counter() - t)
 
     def ms(values: list[float], q: float) -> float:

@@ -35,11 +35,11 @@ from archive.indicators import of_articles
 from archive.models import Article, Member, Source
 from archive.times import published_of, show_time
 
-from . import fastpath
+from . import array_eval
+from .article_select import article_select, published_columns
 from .errors import QueryError
 from .indexer import open_index
 from .query import build_query
-from .rows import article_select, published_columns
 
 FORMATS = ("jsonl", "csv")
 FIELDS = [
@@ -113,10 +113,10 @@ def matching_ids(archive: Archive, query: str) -> list[int]:
     with ix.searcher() as s:
         q, _ = build_query(query, s.reader())
         try:
-            found = fastpath.matches(fastpath.Evaluator(s).evaluate(q))
+            found = array_eval.matches(array_eval.Evaluator(s).evaluate(q))
             found.sort(key=lambda m: (-m[1], m[0]))
             docnums = [d for d, _ in found]
-        except fastpath.Unsupported:
+        except array_eval.Unsupported:
             docnums = [hit.docnum for hit in s.search(q, limit=None)]
         col = s.reader().column_reader("info")
         return [int(col[d].decode("utf-8").rsplit("\t", 1)[1]) for d in docnums]

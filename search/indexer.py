@@ -35,12 +35,12 @@ from archive.normalize import normalize
 from archive.times import CST
 
 from .analysis import fold, run_key
+from .article_select import article_select
 from .damage import READ_ERRORS, damaged, first_truncated, mapped_segments, reading_index
 from .docvalues import info_indicators
 from .errors import IndexBusy, IndexMissing, IndexOutdated
-from .fastwriter import FastSegmentWriter
-from .rows import article_select
 from .schema import FORMAT, INDICATOR_FIELDS, build_schema, is_current
+from .segment_writer import BulkSegmentWriter
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +323,7 @@ def _write(
 def _writer(ix: Index, procs: int | None) -> Any:
     if procs and procs > 1:
         return ix.writer(procs=procs, limitmb=LIMITMB, multisegment=True)
-    return FastSegmentWriter(ix, limitmb=LIMITMB)
+    return BulkSegmentWriter(ix, limitmb=LIMITMB)
 
 
 def update_index(
@@ -336,7 +336,7 @@ def update_index(
     """Index the flagged articles (or, with ``rebuild``, all of them) and clear the flags.
 
     ``progress(done, total)`` is called after each batch. ``procs``: writer
-    processes; the default, 1, uses ``FastSegmentWriter``, which measured faster than
+    processes; the default, 1, uses ``BulkSegmentWriter``, which measured faster than
     Whoosh's multiprocessing writer (stock pool, then a segment merge) on two cores.
     """
     root = index_root(archive)

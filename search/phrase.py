@@ -5,7 +5,7 @@ keep (``search.analysis.BigramCounts``). A bigram phrase here is: the documents
 holding every term (an intersection of the term posting lists, which skips), each
 checked by one substring test of its run key (``search.analysis.phrase_needle``).
 The scores are the sum of the terms' scores, as Whoosh's phrase gives. This is the
-path Whoosh's own evaluation takes; ``search.fastpath`` does the same with arrays.
+path Whoosh's own evaluation takes; ``search.array_eval`` does the same with arrays.
 """
 
 from __future__ import annotations

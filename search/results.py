@@ -9,7 +9,7 @@ matches, else the best-scoring (or, sorting by date, the newest) matching copy;
 its copies matched. ``total`` and the facets count what is listed: stories when
 collapsing, articles with ``all_copies``.
 
-Queries are evaluated by ``search.fastpath`` (arrays, numpy) where it handles their
+Queries are evaluated by ``search.array_eval`` (arrays, numpy) where it handles their
 shape, else by Whoosh. ``facets=False`` with ``all_copies=True`` and relevance order
 is the fast way to the ten best articles: phrases are checked only for the
 hits returned, and ``total`` then counts the documents holding every bigram of the
@@ -30,13 +30,13 @@ from archive.indicators import of_articles
 from archive.models import Article, Cluster, Member, Source
 from archive.times import published_of
 
-from . import fastpath
+from . import array_eval
+from .article_select import article_select, published_columns
 from .docvalues import collapse, doc_values
 from .errors import QueryError
 from .highlight import snippet
 from .indexer import live_searcher
 from .query import build_query, filter_query
-from .rows import article_select, published_columns
 from .types import SearchHit, SearchResult
 
 log = logging.getLogger(__name__)
@@ -90,17 +90,17 @@ def search(
         dv = doc_values(s)
         allow = sorted(s.docs_for_query(fq)) if fq is not None else None
         try:
-            part = fastpath.restrict(
-                fastpath.Evaluator(s).evaluate(q),
+            part = array_eval.restrict(
+                array_eval.Evaluator(s).evaluate(q),
                 np.asarray(allow, dtype=np.int64) if allow is not None else None,
             )
-        except fastpath.Unsupported as exc:
+        except array_eval.Unsupported as exc:
             log.debug("query %r evaluated by Whoosh (%s)", query, exc)
             part = None
         exact = True
         if all_copies and not facets and sort == "relevance":
             if part is not None:
-                best, total, exact = fastpath.top(part, offset + limit)
+                best, total, exact = array_eval.top(part, offset + limit)
                 picked = best[offset:]
             else:
                 r = s.search(q, limit=offset + limit or 1, filter=fq)
@@ -110,7 +110,7 @@ def search(
             matching: dict[int, int] = {}
         else:
             if part is not None:
-                m_ids, m_scores = fastpath.match_arrays(part)
+                m_ids, m_scores = array_eval.match_arrays(part)
             else:
                 found = _scan(s, q, set(allow) if allow is not None else None)
                 m_ids = np.fromiter((d for d, _ in found), np.int64, len(found))

@@ -503,7 +503,7 @@ def test_phrase_checks_read_run_keys_in_place_or_through_the_reader(storage, tmp
     matches, over several segments."""
     from whoosh.filedb.filestore import FileStorage, RamStorage
 
-    from search import fastpath
+    from search import array_eval
     from search.analysis import run_key
     from search.query import build_query
     from search.schema import build_schema
@@ -518,14 +518,14 @@ def test_phrase_checks_read_run_keys_in_place_or_through_the_reader(storage, tmp
         w.commit(merge=False)
     with ix.searcher() as s:
         assert len(list(s.reader().leaf_readers())) == 2
-        keys = fastpath.RunKeys(list(s.reader().leaf_readers()), "body_key")
+        keys = array_eval.RunKeys(list(s.reader().leaf_readers()), "body_key")
         assert (keys.segments[0].mm is not None) == (storage == "files")
 
         def found(q):
             wq, _ = build_query(f"body:{q}", s.reader())
             return {
                 s.stored_fields(d)["id"]
-                for d, _ in fastpath.matches(fastpath.Evaluator(s).evaluate(wq))
+                for d, _ in array_eval.matches(array_eval.Evaluator(s).evaluate(wq))
             }
 
         assert found("一证通查") == {"一证通查很方便", "下载APP，一证通查"}

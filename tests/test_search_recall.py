@@ -138,10 +138,10 @@ def test_top_ten_with_block_skipping_equals_the_full_ranking(corpus):
 
 
 def test_vectorised_path_agrees_with_whoosh(corpus):
-    """search.fastpath gives Whoosh's own matches and BM25 scores, boolean queries too."""
+    """search.array_eval gives Whoosh's own matches and BM25 scores, boolean queries too."""
     import numpy as np
 
-    from search import fastpath
+    from search import array_eval
     from search.indexer import open_index
     from search.query import build_query
 
@@ -163,10 +163,10 @@ def test_vectorised_path_agrees_with_whoosh(corpus):
         for q in queries:
             wq, _ = build_query(q, s.reader())
             whoosh = {h.docnum: h.score for h in s.search(wq, limit=None)}
-            part = fastpath.Evaluator(s).evaluate(wq)
-            fast = dict(fastpath.matches(part))
+            part = array_eval.Evaluator(s).evaluate(wq)
+            fast = dict(array_eval.matches(part))
             assert set(fast) == set(whoosh), q
-            best, _, _ = fastpath.top(part, 10)
+            best, _, _ = array_eval.top(part, 10)
             if "AndMaybe" in repr(wq) or "Prefix" in repr(wq):
                 # Whoosh scores a prefix as a constant, and drops an optional clause's
                 # score after an intersection skips
@@ -176,17 +176,17 @@ def test_vectorised_path_agrees_with_whoosh(corpus):
                 assert score == pytest.approx(whoosh[d], rel=1e-4), q
             want = sorted(whoosh.values(), reverse=True)[:10]
             assert [round(sc, 4) for _, sc in best] == [round(sc, 4) for sc in want], q
-            restricted = fastpath.restrict(part, np.arange(0, s.doc_count_all(), 2))
-            assert {d for d, _ in fastpath.matches(restricted)} == {d for d in fast if d % 2 == 0}
+            restricted = array_eval.restrict(part, np.arange(0, s.doc_count_all(), 2))
+            assert {d for d, _ in array_eval.matches(restricted)} == {d for d in fast if d % 2 == 0}
 
 
 def test_top_checks_in_batches_and_equals_a_full_sort():
-    """``fastpath.top`` sorts only the best candidates and checks them a batch at a
+    """``array_eval.top`` sorts only the best candidates and checks them a batch at a
     time: the same hits as checking every candidate in full score order, ties by
     docnum, and ``exact`` only when no candidate was left unchecked."""
     import numpy as np
 
-    from search import fastpath
+    from search import array_eval
 
     rng = np.random.default_rng(5)
     n = 5000
@@ -197,14 +197,14 @@ def test_top_checks_in_batches_and_equals_a_full_sort():
     def vcheck(idx):
         return ~bad[idx]
 
-    part = fastpath.Part(ids, scores, lambda i: not bad[i], vcheck)
+    part = array_eval.Part(ids, scores, lambda i: not bad[i], vcheck)
     order = np.lexsort((ids, -scores))
     want = [(int(ids[i]), float(scores[i])) for i in order if not bad[i]]
     for k in (1, 10, 100, 3000):
-        got, total, exact = fastpath.top(part, k)
+        got, total, exact = array_eval.top(part, k)
         assert got == want[:k]
         assert not exact and total > len(want)
-    got, total, exact = fastpath.top(part, n)  # every candidate checked
+    got, total, exact = array_eval.top(part, n)  # every candidate checked
     assert got == want and exact and total == len(want)
-    plain, total, exact = fastpath.top(fastpath.Part(ids, scores), 10)
+    plain, total, exact = array_eval.top(array_eval.Part(ids, scores), 10)
     assert plain == [(int(ids[i]), float(scores[i])) for i in order[:10]] and exact

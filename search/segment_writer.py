@@ -1,4 +1,4 @@
-"""A faster Whoosh segment writer: same index format, less per-posting Python work.
+"""A Whoosh segment writer with bulk posting runs: same index format, less per-posting work.
 
 Whoosh's writer spends most of its time per posting, not per document: its sorting
 pool pickles each posting to a run file and unpickles it to merge, and writing the
@@ -96,7 +96,7 @@ class _CachedLengths:
         self.pdr.close()
 
 
-class FastSegmentWriter(SegmentWriter):
+class BulkSegmentWriter(SegmentWriter):
     """``SegmentWriter`` with ``ChunkedPool`` and cached field lengths."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
