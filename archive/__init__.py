@@ -15,8 +15,7 @@ from .errors import (
     InputError,
     NotFound,
 )
-from .normalize import clean_markup, join_broken_lines, normalize
-from .store import Outcome, store
+from .store import Outcome, store_document
 
 __all__ = [
     "Archive",
@@ -30,8 +29,5 @@ __all__ = [
     "InputError",
     "NotFound",
     "Outcome",
-    "clean_markup",
-    "join_broken_lines",
-    "normalize",
-    "store",
+    "store_document",
 ]

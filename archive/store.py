@@ -1,6 +1,6 @@
 """Storing Documents as articles: new, updated (a new version) or unchanged.
 
-Callers own the transaction (``with archive.session() as s: store(s, …)``); nothing
+Callers own the transaction (``with archive.session() as s: store_document(s, …)``); nothing
 here commits. A changed text at a known URL keeps the earlier text as a Version with
 its diff to the new one.
 """
@@ -61,7 +61,7 @@ def get_source(session: Session, doc: Document) -> Source | None:
     return src
 
 
-def store(session: Session, doc: Document, raw: RawStore | None = None) -> Stored:
+def store_document(session: Session, doc: Document, raw: RawStore | None = None) -> Stored:
     """Insert or update the article at ``doc.url`` (its strings scrubbed first)."""
     doc = scrub_document(doc)
     norm = normalize(doc.text)

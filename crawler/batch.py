@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from archive.errors import ArchiveError, DiskFull
 from archive.models import CrawlError, SeenUrl, utcnow
-from archive.store import Outcome, store
+from archive.store import Outcome, store_document
 
 if TYPE_CHECKING:
     from .context import CrawlContext
@@ -114,7 +114,7 @@ class BatchWriter:
             self.ctx.notify(site)
 
     def _store(self, session: Any, d: _Doc) -> Outcome:
-        result = store(session, d.document)
+        result = store_document(session, d.document)
         if result.article.url != d.fetched_url:
             session.merge(
                 SeenUrl(url=d.fetched_url, site=d.site, verdict="article", seen_at=utcnow())

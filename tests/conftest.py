@@ -109,6 +109,6 @@ def cli() -> CliRunner:
 
 def run(cli: CliRunner, *args: str, input: str | None = None):
     """Invoke the fanzha CLI in-process; returns click's Result (stdout, stderr apart)."""
-    from fanzha.cli import app
+    from fanzha.cli.app import app
 
     return cli.invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)

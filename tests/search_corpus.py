@@ -338,7 +338,7 @@ def generate(
 
 def load(archive, articles: list[FakeArticle]) -> dict[str, int]:
     """Store the articles in the archive (one transaction); returns url -> article id."""
-    from archive import Document, store
+    from archive import Document, store_document
 
     ids = {}
     with archive.session() as s:
@@ -352,5 +352,5 @@ def load(archive, articles: list[FakeArticle]) -> dict[str, int]:
                 published_at=a.published,
                 fraud_types=a.fraud_types,
             )
-            ids[a.url] = store(s, doc).article.id
+            ids[a.url] = store_document(s, doc).article.id
     return ids

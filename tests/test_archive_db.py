@@ -9,7 +9,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from archive import Archive, DatabaseUnavailable, Document, HomeNotWritable, store
+from archive import Archive, DatabaseUnavailable, Document, HomeNotWritable, store_document
 from archive.db import alembic_config
 from archive.models import Article, Source
 from archive.store import Outcome
@@ -54,12 +54,12 @@ def test_store_new_unchanged_updated(archive):
         url="https://x.cn/a", title="标题", text="第一段。\n第二段。", source_name="某网"
     )
     with archive.session() as s:
-        assert store(s, doc).outcome is Outcome.NEW
+        assert store_document(s, doc).outcome is Outcome.NEW
     with archive.session() as s:
-        assert store(s, doc).outcome is Outcome.UNCHANGED
+        assert store_document(s, doc).outcome is Outcome.UNCHANGED
     doc.text = "第一段。\n改过的第二段。"
     with archive.session() as s:
-        stored = store(s, doc)
+        stored = store_document(s, doc)
         assert stored.outcome is Outcome.UPDATED and stored.article.version_count == 2
         assert len(stored.article.versions) == 1
     with archive.session() as s:
@@ -73,7 +73,7 @@ def test_datetimes_come_back_aware_in_utc(archive):
 
     doc = Document(url="u", title="t", text="x", published_at=datetime(2022, 5, 11, 8, tzinfo=CST))
     with archive.session() as s:
-        store(s, doc)
+        store_document(s, doc)
     with archive.session() as s:
         art = s.query(Article).one()
         assert art.published_at == datetime(2022, 5, 11, 0, tzinfo=UTC)
@@ -82,7 +82,7 @@ def test_datetimes_come_back_aware_in_utc(archive):
 
 def test_transaction_rolls_back_on_error(archive):
     with pytest.raises(RuntimeError), archive.session() as s:
-        store(s, Document(url="u", title="t", text="x"))
+        store_document(s, Document(url="u", title="t", text="x"))
         raise RuntimeError("boom")
     with archive.session() as s:
         assert s.query(Article).count() == 0

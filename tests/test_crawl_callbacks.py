@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from archive import Document
 from archive.models import Article, CrawlError, SeenUrl
-from archive.store import store
+from archive.store import store_document
 from crawler.context import CrawlContext, set_context
 from crawler.items import PageItem
 from crawler.pipelines import ExtractPipeline, RelevancePipeline, StorePipeline
@@ -328,7 +328,7 @@ def test_from_crawler_applies_the_profile_delay_and_known_urls(sqlite_archive):
         site="wechat",  # known URLs are a site's articles (article.site), as crawled
     )
     with sqlite_archive.session() as s:
-        store(s, doc)
+        store_document(s, doc)
     prof = PROFILES["wechat"].__class__(**{**PROFILES["wechat"].__dict__, "download_delay": 3.0})
     settings = Settings({"FANZHA_HOME": str(sqlite_archive.home), "FANZHA_WARC": False})
     crawler = Crawler(SiteSpider, settings)  # settings still open, as before a crawl starts

@@ -9,7 +9,7 @@ import opencc
 import pytest
 from sqlalchemy import func, select
 
-from archive import Document, store
+from archive import Document, store_document
 from archive.dedup import run_dedup
 from archive.dedup.queries import cluster_detail, diff_articles, list_clusters
 from archive.importers.batch import import_paths
@@ -44,7 +44,7 @@ def add(archive, url: str, text: str, *, title: str = "", days: float = 0, sourc
             source_name=source,
             published_at=T0 + timedelta(days=days),
         )
-        return store(s, doc).article.id
+        return store_document(s, doc).article.id
 
 
 def membership(archive) -> dict[int, int]:

@@ -92,11 +92,11 @@ def _store_and_dedup(archive: Archive, texts: list[str]) -> dict[int, int | None
     from archive.dedup import run_dedup
     from archive.document import Document
     from archive.models import Member
-    from archive.store import store
+    from archive.store import store_document
 
     with archive.session() as s:
         ids = [
-            store(
+            store_document(
                 s,
                 Document(
                     url=f"https://police.example.cn/jqtb/{i}.html",

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import typer.main
 
+from fanzha.cli.app import app
+
 from .conftest import SEEDS, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +71,7 @@ def shown_commands(documents: list[Path] = DOCUMENTS) -> list[Shown]:
 
 
 SHOWN = shown_commands()
-COMMANDS = typer.main.get_command(__import__("fanzha.cli", fromlist=["app"]).app)
+COMMANDS = typer.main.get_command(app)
 
 
 def test_the_documents_show_commands_of_every_kind() -> None:

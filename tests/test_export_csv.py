@@ -29,11 +29,11 @@ def _hostile_home(cli, tmp_path):
     home = tmp_path / "home"
     assert run(cli, "import", src, "--home", home).exit_code == 0
     # Tab and carriage return lead no field an import keeps: store them directly.
-    from archive import Archive, Document, store
+    from archive import Archive, Document, store_document
 
     arc = Archive.open(home)
     with arc.session() as s:
-        store(
+        store_document(
             s,
             Document(
                 url="https://example.org/tab",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from archive import Archive, store
+from archive import Archive, store_document
 from fanzha.config import Settings
 from fanzha.web import create_app
 from search import update_index
@@ -25,13 +25,15 @@ def served(tmp_path_factory):
     home = tmp_path_factory.mktemp("indicators") / "home"
     arc = Archive.open(home)
     with arc.session() as s:
-        meeting = store(
+        meeting = store_document(
             s,
             _doc(
                 "https://a.example/1", "冒充客服诱导共享屏幕", MEETING, "平安北京", 1, ["冒充客服"]
             ),
         ).article.id
-        store(s, _doc("https://b.example/2", "QQ好友借钱骗局", QQ_CASE, "中国网", 5, ["冒充熟人"]))
+        store_document(
+            s, _doc("https://b.example/2", "QQ好友借钱骗局", QQ_CASE, "中国网", 5, ["冒充熟人"])
+        )
         s.commit()
     update_index(arc)
     arc.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from archive import Archive, Document, store
+from archive import Archive, Document, store_document
 from fanzha.config import Settings
 from fanzha.web import create_app
 from search import QueryError, search, update_index
@@ -53,7 +53,7 @@ def named(sqlite_archive: Archive) -> tuple[Archive, dict[str, int]]:
     arc = sqlite_archive
     with arc.session() as s:
         ids = {
-            "meeting": store(
+            "meeting": store_document(
                 s,
                 _doc(
                     "https://a.example/1",
@@ -64,10 +64,10 @@ def named(sqlite_archive: Archive) -> tuple[Archive, dict[str, int]]:
                     ["冒充客服"],
                 ),
             ).article.id,
-            "qq": store(
+            "qq": store_document(
                 s, _doc("https://b.example/2", "QQ好友借钱骗局", QQ_CASE, "中国网", 5, ["冒充熟人"])
             ).article.id,
-            "invest": store(
+            "invest": store_document(
                 s,
                 _doc(
                     "https://c.example/3",
@@ -128,7 +128,7 @@ def test_csv_indicator_cell_keeps_the_formula_guard(sqlite_archive, monkeypatch)
     import search.export as export
 
     with sqlite_archive.session() as s:
-        store(s, _doc("https://d.example/4", "t", MEETING, "中国网", 2, []))
+        store_document(s, _doc("https://d.example/4", "t", MEETING, "中国网", 2, []))
         s.commit()
     monkeypatch.setattr(export, "json", SimpleNamespace(dumps=lambda v, **kw: "=HYPERLINK(1)"))
     out = io.StringIO()

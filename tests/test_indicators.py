@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from archive import Archive, Document, store
+from archive import Archive, Document, store_document
 from archive.extract.indicators import KINDS, extract_indicators
 from archive.extract.indicators_eval import load_labelled, score
 from archive.models import Article, Indicator
@@ -134,7 +134,7 @@ def stored(archive: Archive, url: str) -> set[tuple[str, str, str]]:
 def test_indicators_are_stored_with_the_text_and_replaced_when_it_changes(archive):
     url = "https://example.cn/a/1.html"
     with archive.session() as s:
-        store(s, doc(url))
+        store_document(s, doc(url))
     assert stored(archive, url) == {
         ("phone", "02161856790", "suspect"),
         ("app", "云会议", "suspect"),
@@ -142,7 +142,9 @@ def test_indicators_are_stored_with_the_text_and_replaced_when_it_changes(archiv
         ("phone", "96110", "official"),
     }
     with archive.session() as s:
-        store(s, doc(url, BULLETIN.replace("8.6万元", "9.2万元").replace("“云会议”", "“易会”")))
+        store_document(
+            s, doc(url, BULLETIN.replace("8.6万元", "9.2万元").replace("“云会议”", "“易会”"))
+        )
     got = stored(archive, url)
     assert ("amount", "92000", "loss") in got and ("app", "易会", "suspect") in got
     assert ("amount", "86000", "loss") not in got and ("app", "云会议", "suspect") not in got
@@ -162,8 +164,8 @@ def test_imported_files_are_tagged_with_fraud_types(sqlite_archive, tmp_path):
 def test_cli_lists_indicators_and_retag_backfills_them(cli, home, tmp_path):
     arc = Archive.open(home)
     with arc.session() as s:
-        store(s, doc("https://a.cn/1.html"))
-        store(s, doc("https://b.cn/2.html", BULLETIN.replace("8.6万元", "3万元")))
+        store_document(s, doc("https://a.cn/1.html"))
+        store_document(s, doc("https://b.cn/2.html", BULLETIN.replace("8.6万元", "3万元")))
     with arc.session() as s:  # an archive from before indicators were kept
         s.execute(delete(Indicator))
     arc.close()

@@ -188,3 +188,44 @@ def test_chinese_text_and_china_time_have_one_home():
             if needle in text and rel != home:
                 wrong.append(f"{rel}: {needle} (its home is {home})")
     assert not wrong, "written twice:\n" + "\n".join(sorted(wrong))
+
+
+def shadowed_modules(root: Path = ROOT) -> list[str]:
+    """Names a package's ``__init__`` binds to something other than its own submodule of
+    that name (``from .store import store`` makes ``archive.store`` a function)."""
+    wrong = []
+    for init in sorted(root.glob("*/**/__init__.py")):
+        pkg = init.parent
+        if pkg.relative_to(root).parts[0] not in LAYERS:
+            continue
+        subs = {p.stem for p in pkg.glob("*.py")} | {
+            p.parent.name for p in pkg.glob("*/__init__.py")
+        }
+        for node in ast.parse(init.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and not node.module:
+                continue  # from . import x binds the submodule itself
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.asname or a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                names = [node.name]
+            elif isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            else:
+                continue
+            wrong += [f"{module_name(init, root)}.{n}" for n in names if n in subs - {"__init__"}]
+    return wrong
+
+
+def test_no_package_name_shadows_its_module():
+    """``archive.store`` is the module archive/store.py, not a function re-exported over it."""
+    assert not shadowed_modules(), "shadowed: " + ", ".join(shadowed_modules())
+
+
+def test_the_checker_sees_a_shadowed_module(tmp_path):
+    pkg = tmp_path / "archive" / "pkg"
+    pkg.mkdir(parents=True)
+    (tmp_path / "archive" / "__init__.py").write_text("from .store import store\n")
+    (tmp_path / "archive" / "store.py").write_text("def store(): pass\n")
+    (pkg / "__init__.py").write_text("from . import m\nfrom .m import f as _f\n")
+    (pkg / "m.py").write_text("def f(): pass\n")
+    assert shadowed_modules(tmp_path) == ["archive.store"]

@@ -9,7 +9,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 
-from archive import Document, store
+from archive import Document, store_document
 from archive.dedup import run_dedup
 from archive.dedup.queries import cluster_detail
 from archive.models import Member
@@ -30,7 +30,7 @@ def add(archive, url: str, text: str, source: str, minutes: float) -> int:
             published_at=T0 + timedelta(minutes=minutes),
             published_precision="datetime",
         )
-        return store(s, doc).article.id
+        return store_document(s, doc).article.id
 
 
 def members(archive, any_id: int) -> dict[int, dict]:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import delete, select, update
 
-from archive import Document, store
+from archive import Document, store_document
 from archive.models import Article, Cluster, Member
 from search import IndexBusy, IndexMissing, QueryError, search, update_index
 from search.analysis import BigramCounts, BigramField, fold, phrase_needle, run_key, term_counts
@@ -50,8 +50,8 @@ def filled(sqlite_archive):
     """Five articles: a story and two reposts (one cluster), two others."""
     arc = sqlite_archive
     with arc.session() as s:
-        a = store(s, _doc("https://a.example/1", "冒充客服理赔诈骗", STORY)).article
-        b = store(
+        a = store_document(s, _doc("https://a.example/1", "冒充客服理赔诈骗", STORY)).article
+        b = store_document(
             s,
             _doc(
                 "https://b.example/1",
@@ -61,7 +61,7 @@ def filled(sqlite_archive):
                 when=(2022, 5, 12, 10),
             ),
         ).article
-        c = store(
+        c = store_document(
             s,
             _doc(
                 "https://c.example/1",
@@ -71,7 +71,7 @@ def filled(sqlite_archive):
                 when=(2022, 5, 13, 0, 30),
             ),
         ).article
-        d = store(
+        d = store_document(
             s,
             _doc(
                 "https://d.example/1",
@@ -82,7 +82,7 @@ def filled(sqlite_archive):
                 types=("刷单返利",),
             ),
         ).article
-        e = store(
+        e = store_document(
             s,
             _doc(
                 "https://e.example/1",
@@ -355,10 +355,10 @@ def test_incremental_update_changed_new_and_deleted_articles(filled):
         "rebuilt": False,
     }
     with arc.session() as s:
-        store(
+        store_document(
             s, _doc("https://d.example/1", "刷单返利又出新花样", "改写后的正文：游戏装备交易诈骗。")
         )
-        store(s, _doc("https://f.example/1", "新文章", "警惕虚假征信修复。"))
+        store_document(s, _doc("https://f.example/1", "新文章", "警惕虚假征信修复。"))
         s.execute(delete(Article).where(Article.id == ids["e"]))
     report = update_index(arc)
     assert report.as_json() == {"indexed": 2, "deleted": 1, "total": 5, "rebuilt": False}
@@ -451,7 +451,7 @@ def test_second_writer_is_refused(filled):
 def test_index_and_search_on_each_database(archive):
     """SQLite and PostgreSQL alike."""
     with archive.session() as s:
-        store(s, _doc("https://a.example/pg", "冒充客服理赔诈骗", STORY))
+        store_document(s, _doc("https://a.example/pg", "冒充客服理赔诈骗", STORY))
     assert update_index(archive).indexed == 1
     res = search(archive, "一证通查 96110")
     assert res["total"] == 1 and "【一证通查】" in res["hits"][0]["snippet"]
@@ -465,7 +465,7 @@ def test_collapse_and_facets_follow_an_incremental_update(filled):
     before = search(arc, "诈骗")
     assert before["facets"]["source"] == {"中国网": 2, "上海警方": 1}
     with arc.session() as s:
-        f = store(
+        f = store_document(
             s,
             _doc(
                 "https://f.example/1",

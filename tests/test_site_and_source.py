@@ -23,7 +23,7 @@ from archive.db import alembic_config
 from archive.importers.pages import page_document
 from archive.models import Article
 from archive.provenance import attribute
-from archive.store import store
+from archive.store import store_document
 from fanzha.config import Settings
 from fanzha.web import create_app
 from search import search
@@ -43,7 +43,7 @@ def crawl_page(archive: Archive, name: str, url: str, site: str, site_name: str)
     doc.extra["site"] = site
     attribute(doc, site_key=site, site_name=site_name, site_kind="police")
     with archive.session() as s:
-        return store(s, doc).article.id
+        return store_document(s, doc).article.id
 
 
 @pytest.fixture

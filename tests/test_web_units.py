@@ -29,12 +29,12 @@ def test_hit_spans_are_used_exactly_and_markup_and_brackets_stay_text():
 
 
 def test_the_snippets_of_a_real_search_are_marked_where_search_matched(tmp_path):
-    from archive import Archive, Document, store
+    from archive import Archive, Document, store_document
     from search import search, update_index
 
     archive = Archive.open(tmp_path)
     with archive.session() as s:
-        store(
+        store_document(
             s,
             Document(url="http://127.0.0.1/a", title="提醒", text="谨防冒充客服，<b>退款</b>诈骗"),
         )

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from ..db import Archive
 from ..document import Document
 from ..models import Member
-from ..store import store
+from ..store import store_document
 
 
 @dataclass
@@ -88,7 +88,7 @@ def store_labelled(archive: Archive, rows: list[dict[str, Any]]) -> dict[int, An
                 images=[f"img{i}.jpg" for i in range(int(row.get("images") or 0))],
                 extra={"story": row["story"]},
             )
-            labels[store(s, doc).article.id] = row["story"]
+            labels[store_document(s, doc).article.id] = row["story"]
     return labels
 
 

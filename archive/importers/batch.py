@@ -20,7 +20,7 @@ from ..errors import ArchiveCorrupt, ArchiveError, DiskFull, InputError
 from ..models import Article
 from ..rawstore import RawStore, sha256
 from ..scrub import one_line
-from ..store import Outcome, Stored, store
+from ..store import Outcome, Stored, store_document
 from .files import is_warc, read_bytes, read_document
 
 log = logging.getLogger(__name__)
@@ -138,5 +138,5 @@ def _import_one(
             )
             return
         doc = read_document(path, data, source=source, url=url)
-        result = store(s, doc, raw)
+        result = store_document(s, doc, raw)
     report.add(result, shown_path(path))  # once committed: a refused commit imported nothing

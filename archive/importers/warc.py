@@ -22,7 +22,7 @@ from ..db import Archive
 from ..models import Article
 from ..provenance import attribute
 from ..rawstore import RawStore
-from ..store import store
+from ..store import store_document
 from ..warcstore import WarcResponse, iter_responses
 from .pages import ARTICLE, canonical_url, classify, page_document
 
@@ -105,6 +105,6 @@ def _store_batch(
             else:
                 host = urlsplit(doc.url).hostname or "warc"
                 attribute(doc, site_key=host, site_name=host, site_domain=host)
-            result = store(s, doc, raw)
+            result = store_document(s, doc, raw)
             report.add(result, f"{path}#{rec.offset}")
     return left_out

@@ -15,11 +15,11 @@ from . import (  # noqa: F401  (registers)
     versions,
     web,
 )
-from .app import app
+from .app import app as _app
 
 
 def main() -> None:
-    app()
+    _app()
 
 
-__all__ = ["app", "main"]
+__all__ = ["main"]
