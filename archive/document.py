@@ -31,6 +31,9 @@ class Document:
     fetched_at: datetime | None = None
     images: list[str] = field(default_factory=list)
     fraud_types: list[str] = field(default_factory=list)
+    #: ``fraud_types`` is already classify's verdict (the crawler and the WARC import
+    #: classify before storing), so storing does not classify again, even when it is empty
+    classified: bool = False
     raw: bytes | None = None
     raw_ref: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -107,8 +107,12 @@ def store_document(session: Session, doc: Document, raw: RawStore | None = None)
     article.content_hash = digest
     article.raw_hash = raw_hash
     article.raw_ref = raw_ref
-    # every way in is tagged: the crawler classifies already, an imported file here
-    article.fraud_types = list(doc.fraud_types or classify(doc.title, doc.text).fraud_types)
+    # every way in is tagged once: the crawler and a WARC import have classified
+    # (``doc.classified``), an imported file is classified here unless it names its types
+    types = doc.fraud_types
+    if not types and not doc.classified:
+        types = classify(doc.title, doc.text).fraud_types
+    article.fraud_types = list(types)
     article.image_urls = list(doc.images)
     article.extra = with_offset(dict(doc.extra), doc.published_at)  # the page's zone
     article.changed_at = now

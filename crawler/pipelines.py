@@ -120,6 +120,7 @@ class RelevancePipeline(_Base):
         rel = classify(doc.title, doc.text)
         item.relevance = rel
         doc.fraud_types = list(getattr(rel, "fraud_types", []) or [])
+        doc.classified = True
         doc.extra["relevance"] = {
             "score": round(float(rel.score), 3),
             "matched": list(getattr(rel, "matched", []) or [])[:20],

@@ -96,7 +96,7 @@ def _store_batch(
             if existing is None and not rel.relevant:
                 left_out += 1
                 continue
-            doc.fraud_types = list(rel.fraud_types)
+            doc.fraud_types, doc.classified = list(rel.fraud_types), True
             if existing is not None and existing.source is not None:
                 src = existing.source
                 doc.source_key, doc.source_name = src.key, src.name
