@@ -19,7 +19,7 @@ import httpx
 from lxml import etree
 from lxml import html as lxml_html
 
-from archive.importers.pages import ARTICLE, canonical_url, classify, page_document
+from archive.importers.pages import ARTICLE, PageResult, canonical_url, classify, page_document
 from archive.times import offset_of, show_published
 
 from . import settings as crawl_settings
@@ -102,15 +102,7 @@ def try_page(profile: SiteProfile, url: str, *, timeout: float | None = None) ->
     if status >= 400:
         trial.verdict, trial.reason = "error", f"HTTP {status}"
         return trial
-    result = page_document(
-        body,
-        final_url,
-        header_charset=charset,
-        encoding=profile.encoding,
-        selectors=profile.selectors or None,
-        judge=route != ROUTE_ARTICLE,
-        fetched_at=datetime.now(UTC),
-    )
+    result = _extract(profile, body, final_url, charset, judge=route != ROUTE_ARTICLE)
     trial.verdict, trial.reason, trial.encoding = result.verdict, result.reason, result.encoding
     if route == ROUTE_LIST:
         trial.verdict, trial.reason = "list", "follow_pattern: a list page, links followed"
@@ -124,6 +116,21 @@ def try_page(profile: SiteProfile, url: str, *, timeout: float | None = None) ->
         trial.follows_note = "article pages of a patterned site lead nowhere new: none followed"
         trial.follows = []
     return trial
+
+
+def _extract(
+    profile: SiteProfile, body: bytes, url: str, charset: str | None, *, judge: bool
+) -> PageResult:
+    """The page as the pipelines extract it (the profile's encoding and selectors)."""
+    return page_document(
+        body,
+        url,
+        header_charset=charset,
+        encoding=profile.encoding,
+        selectors=profile.selectors or None,
+        judge=judge,
+        fetched_at=datetime.now(UTC),
+    )
 
 
 def _describe(trial: Trial, doc: Any, profile: SiteProfile) -> None:
@@ -154,14 +161,7 @@ def _describe_unjudged(
     trial: Trial, body: bytes, url: str, charset: str | None, profile: SiteProfile
 ) -> None:
     """The fields of a page the judge turned away (a list page), for the record."""
-    result = page_document(
-        body,
-        url,
-        header_charset=charset,
-        encoding=profile.encoding,
-        selectors=profile.selectors or None,
-        judge=False,
-    )
+    result = _extract(profile, body, url, charset, judge=False)
     if result.document is not None:
         verdict, reason = trial.verdict, trial.reason
         _describe(trial, result.document, profile)
