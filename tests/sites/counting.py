@@ -1,21 +1,25 @@
-"""The fixture server, counting: every request's path appended to ``REQUEST_LOG``,
-the most requests in flight at once per site (first path segment) at ``/_stats``,
-and ``RESPONSE_DELAY`` seconds of latency on every page (a remote site's).
+"""The fixture server, counting: every request's path appended to ``REQUEST_LOG``
+(and ``CLIENT_ADDRESS PATH`` to ``CLIENT_LOG``: which host asked), the most requests
+in flight at once per site (first path segment) at ``/_stats``, and
+``RESPONSE_DELAY`` seconds of latency on every page (a remote site's).
 
-``python -m tests.sites.counting ROOT`` prints its port on the first line.
+``python -m tests.sites.counting ROOT [--bind ADDRESS]`` (default 127.0.0.1) prints
+its port on the first line.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 import threading
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
-from fanzha.demo_server import make_server
+from fanzha.demo_server import QuietServer
 from tests.sites.server import FixtureHandler
 
 _lock = threading.Lock()
@@ -36,6 +40,9 @@ class CountingHandler(FixtureHandler):
             if os.environ.get("REQUEST_LOG"):
                 with open(os.environ["REQUEST_LOG"], "a", encoding="utf-8") as fh:
                     fh.write(path + "\n")
+            if os.environ.get("CLIENT_LOG"):
+                with open(os.environ["CLIENT_LOG"], "a", encoding="utf-8") as fh:
+                    fh.write(f"{self.client_address[0]} {path}\n")
         try:
             delay = float(os.environ.get("RESPONSE_DELAY", "0"))
             if delay:
@@ -47,8 +54,11 @@ class CountingHandler(FixtureHandler):
 
 
 def main() -> None:
-    root = Path(sys.argv[1])
-    server = make_server(root, 0, CountingHandler)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("root", type=Path)
+    ap.add_argument("--bind", default="127.0.0.1")
+    args = ap.parse_args()
+    server = QuietServer((args.bind, 0), partial(CountingHandler, directory=str(args.root)))
     sys.stdout.write(f"{server.server_address[1]}\n")
     sys.stdout.flush()
     server.serve_forever()
