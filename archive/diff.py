@@ -512,9 +512,16 @@ def _mark_moves(changes: list[Change]) -> None:
 META_FIELDS = ("title", "published", "source", "author", "images")
 
 
-def diff_meta(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+class FieldChange(TypedDict):
+    """One metadata field that differs: its value in a and in b."""
+
+    a: Any
+    b: Any
+
+
+def diff_meta(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, FieldChange]:
     """The metadata fields that differ: ``{field: {"a": …, "b": …}}``."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, FieldChange] = {}
     for f in META_FIELDS:
         va, vb = a.get(f), b.get(f)
         if va != vb:

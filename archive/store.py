@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +29,14 @@ class Outcome(enum.StrEnum):
     NEW = "new"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+
+
+class LineChange(TypedDict):
+    """One paragraph-level change from a version to the next (``Version.diff_to_next``)."""
+
+    op: Literal["replace", "insert", "delete"]
+    a: str  # the earlier version's paragraphs (empty for an insertion)
+    b: str  # the next version's paragraphs (empty for a deletion)
 
 
 @dataclass
@@ -126,7 +134,7 @@ def store_document(session: Session, doc: Document, raw: RawStore | None = None)
     return Stored(article, outcome)
 
 
-def line_changes(old: str, new: str) -> list[dict[str, Any]]:
+def line_changes(old: str, new: str) -> list[LineChange]:
     """Paragraph-level changes from ``old`` to ``new`` (for version history)."""
     a, b = old.split("\n"), new.split("\n")
     ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()

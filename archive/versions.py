@@ -1,6 +1,6 @@
 """The versions of one URL, and what changed between any two of them.
 
-When the text at a known URL changes, ``store`` keeps the earlier text as a
+When the text at a known URL changes, ``store_document`` keeps the earlier text as a
 ``Version`` row and the article holds the newest. Here they are numbered in the order
 they were fetched: 1 is the oldest kept text, the highest number is the article's
 current text. A reference ``REF@N`` (``REF`` an article id or URL) names version N;
@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .diff import diff_meta, diff_texts, similarity
+from .diff import Change, FieldChange, diff_meta, diff_texts, similarity
 from .errors import NotFound
 from .labels import label_difference
 from .lookup import find_article
@@ -27,6 +27,60 @@ from .models import Article, Version
 from .times import show_time
 
 _VERSIONED = re.compile(r"(?P<ref>.+)@(?P<n>[0-9]+)")
+
+
+class VersionSummary(TypedDict):
+    """One version as ``fanzha versions --json`` lists it."""
+
+    version: int  # 1 = the oldest kept text
+    current: bool  # the article's text now
+    title: str
+    fetched: str | None
+    replaced: str | None  # when a newer text replaced it (None: the current text)
+    content_hash: str
+    chars: int
+
+
+class VersionedArticle(TypedDict):
+    """The article whose versions are listed."""
+
+    id: int
+    url: str
+    title: str
+    versions: int  # how many texts the URL has had
+
+
+class VersionList(TypedDict):
+    """``list_versions``: ``fanzha versions --json``."""
+
+    article: VersionedArticle
+    versions: list[VersionSummary]
+
+
+class VersionSide(TypedDict):
+    """One of the two texts a version diff compares."""
+
+    id: int
+    url: str
+    title: str  # this version's title
+    source: str | None
+    published: str | None
+    version: int
+    versions: int
+    fetched: str | None  # when this version was fetched
+
+
+class VersionDiff(TypedDict):
+    """``diff_versions``: ``fanzha diff REF@N REF@M --json`` (the diff shape of
+    docs/contracts.md, each side naming its version)."""
+
+    a: VersionSide
+    b: VersionSide
+    similarity: float
+    changes: list[Change]
+    labels: list[str]
+    metadata: dict[str, FieldChange]  # the title only: an earlier version keeps no more
+    recorded: bool  # always false: computed now
 
 
 @dataclass(frozen=True)
@@ -46,7 +100,7 @@ class Text:
     def current(self) -> bool:
         return self.replaced is None
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> VersionSummary:
         """The version as ``fanzha versions --json`` lists it."""
         return {
             "version": self.number,
@@ -84,7 +138,7 @@ def versions(session: Session, article: Article) -> list[Text]:
     return out
 
 
-def list_versions(session: Session, ref: str) -> dict[str, Any]:
+def list_versions(session: Session, ref: str) -> VersionList:
     """``fanzha versions`` JSON: ``{"article": {...}, "versions": [{...}, ...]}``."""
     article = find_article(session, ref)
     texts = versions(session, article)
@@ -129,7 +183,7 @@ def find_text(session: Session, ref: str) -> Text:
     return texts[n - 1]
 
 
-def _side(t: Text) -> dict[str, Any]:
+def _side(t: Text) -> VersionSide:
     a = t.article
     return {
         "id": a.id,
@@ -143,7 +197,7 @@ def _side(t: Text) -> dict[str, Any]:
     }
 
 
-def diff_versions(session: Session, a_ref: str, b_ref: str) -> dict[str, Any]:
+def diff_versions(session: Session, a_ref: str, b_ref: str) -> VersionDiff:
     """What changed from the text ``a_ref`` names to the one ``b_ref`` names.
 
     The shape of ``fanzha diff --json`` between two articles (``a``, ``b``,

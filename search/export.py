@@ -30,8 +30,9 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from archive import Archive
+from archive.dedup.copies import CopyLineage
 from archive.dedup.copies import of_articles as copies_of
-from archive.indicators import of_articles
+from archive.indicators import NamedIndicator, of_articles
 from archive.models import Article, Member, Source
 from archive.times import published_of, show_time
 
@@ -40,24 +41,10 @@ from .article_select import article_select, published_columns
 from .errors import QueryError
 from .indexer import open_index
 from .query import build_query
+from .types import ExportRecord
 
 FORMATS = ("jsonl", "csv")
-FIELDS = [
-    "id",
-    "url",
-    "title",
-    "source",
-    "site",
-    "author",
-    "published",
-    "fetched",
-    "fraud_types",
-    "text",
-    "cluster",
-    "indicators",
-    "labels",
-    "parent",
-]
+FIELDS = list(ExportRecord.__annotations__)  # the CSV columns, in order
 BATCH = 500
 # OWASP's CSV Injection page: a cell starting with one of these is read as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -87,8 +74,8 @@ def _stmt() -> Any:
 
 
 def _record(
-    r: Any, indicators: list[dict[str, str]], copy: dict[str, Any] | None = None
-) -> dict[str, Any]:
+    r: Any, indicators: list[NamedIndicator], copy: CopyLineage | None = None
+) -> ExportRecord:
     return {
         "id": r.id,
         "url": r.url,
@@ -102,8 +89,18 @@ def _record(
         "text": r.text,
         "cluster": r.cluster_id,
         "indicators": indicators,
-        "labels": (copy or {}).get("labels", []),
-        "parent": (copy or {}).get("parent"),
+        "labels": copy["labels"] if copy else [],
+        "parent": copy["parent"] if copy else None,
+    }
+
+
+def csv_row(rec: ExportRecord) -> dict[str, Any]:
+    """The record's CSV cells: lists ``;``-joined, the indicators one JSON cell."""
+    return {
+        **rec,
+        "fraud_types": ";".join(rec["fraud_types"]),
+        "indicators": json.dumps(rec["indicators"], ensure_ascii=False),
+        "labels": ";".join(rec["labels"]),
     }
 
 
@@ -122,14 +119,14 @@ def matching_ids(archive: Archive, query: str) -> list[int]:
         return [int(col[d].decode("utf-8").rsplit("\t", 1)[1]) for d in docnums]
 
 
-def iter_records(archive: Archive, query: str | None = None) -> Iterator[dict[str, Any]]:
+def iter_records(archive: Archive, query: str | None = None) -> Iterator[ExportRecord]:
     """The export records, streamed in batches (a bad query raises here, before any)."""
     if query is None:
         return _all_records(archive)
     return _records_of(archive, matching_ids(archive, query))
 
 
-def _all_records(archive: Archive) -> Iterator[dict[str, Any]]:
+def _all_records(archive: Archive) -> Iterator[ExportRecord]:
     last = 0
     while True:
         with archive.session() as s:
@@ -145,7 +142,7 @@ def _all_records(archive: Archive) -> Iterator[dict[str, Any]]:
         last = rows[-1].id
 
 
-def _records_of(archive: Archive, ids: list[int]) -> Iterator[dict[str, Any]]:
+def _records_of(archive: Archive, ids: list[int]) -> Iterator[ExportRecord]:
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
         with archive.session() as s:
@@ -172,10 +169,7 @@ def export_articles(archive: Archive, fmt: str, out: TextIO, query: str | None =
         writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writeheader()
         for rec in records:
-            rec["fraud_types"] = ";".join(rec["fraud_types"])
-            rec["indicators"] = json.dumps(rec["indicators"], ensure_ascii=False)
-            rec["labels"] = ";".join(rec["labels"])
-            writer.writerow({k: defuse_cell(v) for k, v in rec.items()})
+            writer.writerow({k: defuse_cell(v) for k, v in csv_row(rec).items()})
             n += 1
     out.flush()
     return n

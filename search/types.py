@@ -52,3 +52,25 @@ class SearchResult(TypedDict):
     hits: list[SearchHit]
     total_exact: NotRequired[bool]  # present (false) only when ``total`` is an estimate
     facets: NotRequired[Facets]  # absent when the search was asked for none
+
+
+class ExportRecord(TypedDict):
+    """One article as ``fanzha export`` writes it (docs/contracts.md's export shape).
+
+    In CSV, ``fraud_types`` and ``labels`` are ``;``-joined and ``indicators`` is that
+    JSON list in one cell (``search.export``)."""
+
+    id: int
+    url: str
+    title: str
+    source: str | None  # the publisher the page names, else the site's name
+    site: str | None  # the site profile it was crawled from (None: an imported file)
+    author: str | None
+    published: str | None
+    fetched: str | None
+    fraud_types: list[str]
+    text: str
+    cluster: int | None
+    indicators: list[NamedIndicator]
+    labels: list[str]  # its change labels against its cluster's canonical copy
+    parent: int | None  # the copy it was most likely taken from

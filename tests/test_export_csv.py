@@ -72,3 +72,19 @@ def test_csv_export_prefixes_formula_cells_and_jsonl_stays(cli, tmp_path):
     assert any(r["title"].startswith("\t=cmd") for r in records.values())
     # Every cell is quoted, as OWASP advises (a separator cannot split a cell).
     assert res.stdout.splitlines()[0].startswith('"id","url","title"')
+
+
+def test_export_records_have_exactly_the_typed_keys(cli, tmp_path):
+    """A JSON line is ``search.types.ExportRecord``, key for key and in order, and the
+    CSV header names the same columns."""
+    from search.types import ExportRecord
+
+    home = _hostile_home(cli, tmp_path)
+    keys = list(ExportRecord.__annotations__)
+    for line in run(cli, "export", "--home", home).stdout.splitlines():
+        record = json.loads(line)
+        assert list(record) == keys
+        for named in record["indicators"]:
+            assert set(named) == {"kind", "value", "role"}
+    header = run(cli, "export", "--format", "csv", "--home", home).stdout.splitlines()[0]
+    assert header == ",".join(f'"{k}"' for k in keys)

@@ -7,6 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from archive.diff import FieldChange
+from archive.versions import (
+    VersionDiff,
+    VersionedArticle,
+    VersionList,
+    VersionSide,
+    VersionSummary,
+)
+
 from .conftest import run
 
 URL = "https://police.example.cn/jqtb/2024/0412.html"
@@ -114,3 +123,20 @@ def test_versions_of_a_home_without_an_archive_is_exit_2_and_creates_nothing(cli
     result = run(cli, "versions", "1", "--home", str(home))
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert not home.exists()
+
+
+def test_versions_and_version_diff_json_have_exactly_the_typed_keys(cli, stored):
+    """``fanzha versions --json`` is ``archive.versions.VersionList`` and ``fanzha diff
+    REF@N REF@M --json`` is ``VersionDiff``, key for key and in order."""
+    listed = json.loads(run(cli, "versions", URL, *stored, "--json").stdout)
+    assert list(listed) == list(VersionList.__annotations__)
+    assert list(listed["article"]) == list(VersionedArticle.__annotations__)
+    for v in listed["versions"]:
+        assert list(v) == list(VersionSummary.__annotations__)
+    aid = listed["article"]["id"]
+    diff = json.loads(run(cli, "diff", f"{aid}@1", f"{aid}@3", *stored, "--json").stdout)
+    assert list(diff) == list(VersionDiff.__annotations__)
+    assert list(diff["a"]) == list(diff["b"]) == list(VersionSide.__annotations__)
+    assert diff["metadata"]
+    for change in diff["metadata"].values():
+        assert list(change) == list(FieldChange.__annotations__)

@@ -20,11 +20,16 @@ from .differences import article_info
 from .lineage import Copy, Evidence, lineage
 
 
-class CopyNotes(TypedDict):
-    """What a cluster listing adds to each copy: how it differs and where it came from."""
+class CopyLineage(TypedDict):
+    """How a copy differs from its cluster's canonical copy and where it came from."""
 
     labels: list[str]  # what it changed against the canonical copy (``archive.labels``)
     parent: int | None  # the copy it was most likely taken from (None: the canonical)
+
+
+class CopyNotes(CopyLineage):
+    """What a cluster listing adds to each copy: its lineage, with the evidence."""
+
     parent_evidence: Evidence
 
 
@@ -96,7 +101,7 @@ def notes(session: Session, canonical: int | None, ids: list[int]) -> dict[int, 
     return out
 
 
-def of_articles(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+def of_articles(session: Session, ids: list[int]) -> dict[int, CopyLineage]:
     """``{article: {"labels", "parent"}}`` for the articles that are in a cluster (each
     cluster's lineage worked out once, with all its members: for exports)."""
     from ..models import Cluster, Member
@@ -109,7 +114,7 @@ def of_articles(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
             .where(Member.article_id.in_(ids[i : i + 500]))
         )
         clusters.update({cid: canonical for cid, canonical in rows})
-    out: dict[int, dict[str, Any]] = {}
+    out: dict[int, CopyLineage] = {}
     for cid, canonical in clusters.items():
         ids_in = list(session.scalars(select(Member.article_id).where(Member.cluster_id == cid)))
         found = notes(session, canonical, ids_in)

@@ -8,13 +8,13 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from ..db import Archive
-from ..diff import Change, diff_meta, diff_texts
+from ..diff import Change, FieldChange, diff_meta, diff_texts
 from ..errors import ArchiveError, InputError, NotFound
 from ..labels import label_difference, substantive, summary
 from ..models import (
@@ -240,7 +240,7 @@ class _ArticleDiffCore(TypedDict):
     similarity: float | None
     changes: list[Change]
     labels: list[str]
-    metadata: dict[str, dict[str, Any]]  # {field: {"a": …, "b": …}} for fields that differ
+    metadata: dict[str, FieldChange]  # {field: {"a": …, "b": …}} for fields that differ
     recorded: bool  # read from the difference Dedup recorded (else computed now)
 
 
@@ -332,13 +332,15 @@ def diff_articles(session: Session, a_id: int, b_id: int) -> ArticleDiff:
     }
 
 
-def _shown_published(meta: dict[str, Any], a: Article, b: Article) -> dict[str, Any]:
+def _shown_published(
+    meta: dict[str, FieldChange], a: Article, b: Article
+) -> dict[str, FieldChange]:
     """``meta`` with a changed published time as ``archive.times`` shows it (a recorded
     difference may hold it in another form); dropped when the two show alike."""
     if "published" not in meta:
         return meta
     meta = dict(meta)
-    shown = {"a": published_of(a), "b": published_of(b)}
+    shown: FieldChange = {"a": published_of(a), "b": published_of(b)}
     if shown["a"] == shown["b"]:
         del meta["published"]
     else:
@@ -395,7 +397,7 @@ class CheckDiff(TypedDict):
 
     a: int
     changes: list[Change]
-    metadata: dict[str, dict[str, Any]]
+    metadata: dict[str, FieldChange]
 
 
 class _CheckCore(TypedDict):

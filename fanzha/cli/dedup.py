@@ -26,7 +26,8 @@ from .app import (
 )
 
 if TYPE_CHECKING:
-    from archive.dedup.queries import ClusterDetail, ClusterSummary
+    from archive.dedup.queries import ArticleDiff, ClusterDetail, ClusterSummary
+    from archive.versions import VersionDiff
 
 
 @app.command()
@@ -221,6 +222,7 @@ def diff(
         from archive.versions import diff_versions, is_versioned
 
         archive = read_archive(settings(home, db))
+        data: ArticleDiff | VersionDiff
         with archive.session() as s:
             if is_versioned(a) or is_versioned(b):
                 data = diff_versions(s, a, b)
@@ -233,7 +235,7 @@ def diff(
     _print_diff(data, side_by_side)
 
 
-def _print_diff(data: dict[str, Any], side_by_side: bool) -> None:
+def _print_diff(data: ArticleDiff | VersionDiff, side_by_side: bool) -> None:
     a, b = data["a"], data["b"]
     la, lb = (f"{x['id']}@{x['version']}" if x.get("version") else x["id"] for x in (a, b))
     console.print(f"[red]A {la}[/] {escape(a['title'] or '')}  ({a.get('source') or '-'})")
