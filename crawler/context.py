@@ -10,8 +10,6 @@ component create it from the ``FANZHA_*`` settings.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from archive import Archive
-from archive.models import Article, ArticleAlias, CrawlRun, SeenUrl, utcnow
+from archive import Archive, runs
+from archive.models import Article, ArticleAlias, SeenUrl
 from archive.warcstore import WarcWriter
 
 from .batch import BatchWriter
@@ -76,6 +74,7 @@ class CrawlContext:
         batch_seconds: float = 1.0,
         progress: Progress | None = None,
         managed: bool = False,
+        owns_run: bool | None = None,
     ) -> None:
         self.archive = archive
         self.refresh = refresh
@@ -83,22 +82,15 @@ class CrawlContext:
         self.progress = progress
         self.figures: dict[str, SiteFigures] = {}
         self.warc = WarcWriter(archive.warc_dir, max_size=warc_max_size) if warc else None
-        self.run_id = run_id if run_id is not None else self._create_run(sites or [])
+        # A run it opens, it closes; a run it is given (a nightly's), it records into
+        # and leaves open for its owner to close (``archive.runs``).
+        self.owns_run = run_id is None if owns_run is None else owns_run
+        self.run_id = (
+            run_id if run_id is not None else runs.open_run(archive, "crawl", sites=sites or [])
+        )
         self.writer = BatchWriter(self, batch_size=batch_size, batch_seconds=batch_seconds)
         self.finished = False
-
-    def _create_run(self, sites: list[str]) -> int:
-        with self.archive.session() as s:
-            run = CrawlRun(
-                kind="crawl",
-                sites=list(sites),
-                pid=os.getpid(),
-                status="running",
-                figures={"host": socket.gethostname()},
-            )
-            s.add(run)
-            s.flush()
-            return run.id
+        self.summary: dict[str, Any] | None = None
 
     def site(self, key: str) -> SiteFigures:
         if key not in self.figures:
@@ -153,30 +145,35 @@ class CrawlContext:
             return "ok"
         return "partial" if any(reached) else "failed"
 
-    def finish(self, status: str | None = None) -> dict[str, Any]:
-        """Flush what is pending, close the WARC file, write the run's row."""
+    def finish(self, status: str | None = None, **flags: Any) -> dict[str, Any]:
+        """Flush what is pending, close the WARC file, write the crawl's figures into the
+        run (``flags``, e.g. ``interrupted=True``, after the per-site figures): close it
+        when this context opened it, else leave it open for its owner. Once only: a
+        second call returns the first one's summary."""
+        if self.summary is not None:
+            return self.summary
         self.writer.flush()
         if self.warc is not None:
             self.warc.close()
         status = status or self.status()
         totals = self.totals()
-        with self.archive.session() as s:
-            run = s.get(CrawlRun, self.run_id)
-            if run is not None:
-                run.finished_at = utcnow()
-                run.status = status
-                run.pages = totals["pages"]
-                run.new = totals["new"]
-                run.updated = totals["updated"]
-                run.unchanged = totals["unchanged"]
-                run.error_count = totals["errors"]
-                run.sites = sorted(set(run.sites or []) | set(self.figures))
-                run.figures = {
-                    **(run.figures or {}),
-                    "sites": {k: f.as_json() for k, f in self.figures.items()},
-                }
+        figures = {"sites": {k: f.as_json() for k, f in self.figures.items()}, **flags}
+        if self.owns_run:
+            runs.close_run(
+                self.archive,
+                self.run_id,
+                status,
+                totals=totals,
+                sites=self.figures,
+                figures=figures,
+            )
+        else:
+            runs.record(
+                self.archive, self.run_id, totals=totals, sites=self.figures, figures=figures
+            )
         self.finished = True
-        return {"run": self.run_id, "status": status, **totals}
+        self.summary = {"run": self.run_id, "status": status, **totals}
+        return self.summary
 
 
 _CONTEXT: CrawlContext | None = None

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from archive import Archive
+from archive import Archive, runs
 from archive.extract.warmup import warm_up
-from archive.models import CrawlError, CrawlRun
+from archive.models import CrawlError
 
 from .context import CrawlContext, Progress, set_context
 from .errors import CrawlerError, CrawlFailed
@@ -115,6 +117,89 @@ def scrapy_settings(archive: Archive, overrides: dict[str, Any] | None = None) -
     return settings
 
 
+@dataclass
+class CrawlSetup:
+    """What ``set_up`` prepares for one crawl process: Scrapy's settings, the context
+    (with its run) and the log file Scrapy writes."""
+
+    settings: Any
+    ctx: CrawlContext
+    log_path: Path
+
+
+CRAWLED_ALREADY = (
+    "a crawl already ran in this process (the Twisted reactor cannot restart); "
+    "run each crawl in its own process"
+)
+
+
+def refuse_second_crawl(guard: ReactorGuard | None, refused: str = CRAWLED_ALREADY) -> ReactorGuard:
+    """``guard`` (default ``REACTOR``), or CrawlFailed(``refused``) when a crawl ran in this process."""
+    guard = guard or REACTOR
+    if guard.started:
+        raise CrawlFailed(refused)
+    return guard
+
+
+def set_up(
+    archive: Archive,
+    *,
+    kind: str = "crawl",
+    run: int | None = None,
+    sites: list[str] | None = None,
+    settings: dict[str, Any] | None = None,
+    guard: ReactorGuard | None = None,
+    refused: str = CRAWLED_ALREADY,
+    context: Callable[..., CrawlContext] = CrawlContext,
+    figures: dict[str, Any] | None = None,
+    **context_args: Any,
+) -> CrawlSetup:
+    """The set-up of every crawl process (``crawl``, ``crawler.worker.run_worker``):
+    refuse a second crawl in this process, Scrapy's settings with ``settings`` over the
+    project's, the run (``run``, or one opened here of ``kind`` with ``figures``), the
+    context (``context(archive, run_id=…, **context_args)``), Scrapy's log in
+    ``HOME/logs/<kind>-<run>.log``, and the extraction models loaded; the context is the
+    process's from here on. The caller runs Scrapy, then ``tear_down``."""
+    guard = refuse_second_crawl(guard, refused)
+    s = scrapy_settings(archive, settings)
+    sites = sorted(set(sites or []))
+    given = run is not None
+    if run is None:
+        run = runs.open_run(
+            archive, kind, sites=sites, figures=figures, log_name=f"{kind}-{{id}}.log"
+        )
+    ctx = context(
+        archive,
+        run_id=run,
+        warc=s.getbool("FANZHA_WARC"),
+        warc_max_size=s.getint("FANZHA_WARC_MAX_SIZE"),
+        batch_size=s.getint("FANZHA_BATCH_SIZE"),
+        batch_seconds=s.getfloat("FANZHA_BATCH_SECONDS"),
+        managed=True,
+        owns_run=not given,
+        **context_args,
+    )
+    log_path = archive.log_dir / f"{kind}-{ctx.run_id}.log"
+    archive.log_dir.mkdir(parents=True, exist_ok=True)
+    if not s.get("LOG_FILE") and s.getbool("LOG_ENABLED"):
+        s.set("LOG_FILE", str(log_path), priority="cmdline")
+    if given:  # a run of the caller's (a nightly's, with its own log): this process crawls
+        runs.record(archive, run, pid=os.getpid(), sites=sites, log_path=log_path)
+    warm_up()  # no model loads inside the reactor (it would stall downloads)
+    set_context(ctx)
+    guard.started = True
+    return CrawlSetup(s, ctx, log_path)
+
+
+def tear_down(ctx: CrawlContext) -> None:
+    """After Scrapy stopped: the context is no longer the process's, the WARC file is
+    closed and Scrapy's log is complete."""
+    set_context(None)
+    if ctx.warc is not None:
+        ctx.warc.close()
+    _detach_log_handlers()
+
+
 def crawl(
     archive: Archive,
     profiles: list[SiteProfile],
@@ -127,53 +212,37 @@ def crawl(
 ) -> CrawlReport:
     """Crawl ``profiles`` into ``archive`` and record the run (once per process).
 
-    ``run`` is an existing crawl_run id to record into (the nightly job makes one);
-    ``settings`` are Scrapy settings that override the project's (e.g. a short
-    DOWNLOAD_DELAY for local sites); ``guard``: the once-per-process guard (``REACTOR``).
+    ``run`` is an existing crawl_run id to record into (the nightly job opens one and
+    closes it after its other stages: the crawl records its figures into it and leaves
+    it open); without it the crawl opens its run and closes it. ``settings`` are Scrapy
+    settings that override the project's (e.g. a short DOWNLOAD_DELAY for local sites);
+    ``guard``: the once-per-process guard (``REACTOR``).
     Status: ok, partial (a site not reached at all, or the crawl interrupted) or failed
     (no site reached).
     """
-    guard = guard or REACTOR
-    if guard.started:
-        raise CrawlFailed(
-            "a crawl already ran in this process (the Twisted reactor cannot restart); "
-            "run each crawl in its own process"
-        )
+    refuse_second_crawl(guard)
     if not profiles:
         raise CrawlerError("no sites to crawl")
     from scrapy.crawler import AsyncCrawlerProcess
 
     from .spiders.site import SiteSpider
 
-    s = scrapy_settings(archive, settings)
-    ctx = CrawlContext(
+    keys = [p.key for p in profiles]
+    setup = set_up(
         archive,
-        run_id=run,
-        sites=[p.key for p in profiles],
+        run=run,
+        sites=keys,
+        settings=settings,
+        guard=guard,
         refresh=refresh,
-        warc=s.getbool("FANZHA_WARC"),
-        warc_max_size=s.getint("FANZHA_WARC_MAX_SIZE"),
-        batch_size=s.getint("FANZHA_BATCH_SIZE"),
-        batch_seconds=s.getfloat("FANZHA_BATCH_SECONDS"),
         progress=progress,
-        managed=True,
     )
-    log_path = archive.log_dir / f"crawl-{ctx.run_id}.log"
-    archive.log_dir.mkdir(parents=True, exist_ok=True)
-    if not s.get("LOG_FILE") and s.getbool("LOG_ENABLED"):
-        s.set("LOG_FILE", str(log_path), priority="cmdline")
-    with archive.session() as sess:
-        row = sess.get(CrawlRun, ctx.run_id)
-        if row is not None:
-            row.log_path = row.log_path or str(log_path)  # a nightly run has its own
-            row.pid = os.getpid()
-            row.sites = sorted(set(row.sites or []) | {p.key for p in profiles})
-    warm_up()  # no model loads inside the reactor (it would stall downloads)
-    set_context(ctx)
-    guard.started = True
+    ctx, log_path = setup.ctx, setup.log_path
     try:
         chosen_levels = _explicit_levels("scrapy", "twisted")
-        process = AsyncCrawlerProcess(s)  # (its configure_logging resets those loggers)
+        process = AsyncCrawlerProcess(
+            setup.settings
+        )  # (its configure_logging resets those loggers)
         for name, level in chosen_levels.items():  # a caller's choice (the nightly) stands
             logging.getLogger(name).setLevel(level)
         for prof in profiles:
@@ -188,25 +257,13 @@ def crawl(
             status = "failed"
         if ctx.writer.fatal:
             status = "failed" if not ctx.totals()["new"] else "partial"
-        summary = ctx.finish(status)
-        if interrupted:
-            _mark(archive, ctx.run_id, interrupted=True)
+        summary = ctx.finish(status, **({"interrupted": True} if interrupted else {}))
     finally:
-        set_context(None)
-        if ctx.warc is not None:
-            ctx.warc.close()
-        _detach_log_handlers()
+        tear_down(ctx)
     report = _report(archive, ctx, summary, str(log_path))
     for key, reason in report.unreached().items():  # one line each; details in the log
         log.warning("site %s could not be crawled: %s; details in %s", key, reason, log_path)
     return report
-
-
-def _mark(archive: Archive, run_id: int, **flags: Any) -> None:
-    with archive.session() as s:
-        row = s.get(CrawlRun, run_id)
-        if row is not None:
-            row.figures = {**(row.figures or {}), **flags}
 
 
 def _report(

@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Self
 
 from scrapy import Request, signals
@@ -27,10 +28,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from archive import Archive
-from archive.models import CrawlRun
 
-from .context import CrawlContext, set_context
-from .errors import CrawlerError
+from .context import CrawlContext
 from .frontier import LEASE_META, Frontier, FrontierError
 from .profiles import SiteProfile
 from .spiders.site import SiteSpider
@@ -180,18 +179,23 @@ class LeaseBook:
         self.completed, self.failed = {}, {}
 
 
+def worker_name() -> str:
+    """This worker's name in the frontier and its run: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class WorkerContext(CrawlContext):
     """The crawl context of a worker: the frontier, the lease book, the idle rule."""
 
     def __init__(
-        self, archive: Archive, frontier: Frontier, *, until_idle: bool, **kwargs: Any
+        self, archive: Archive, *, frontier: Frontier, until_idle: bool, **kwargs: Any
     ) -> None:
         super().__init__(archive, **kwargs)
         self.frontier = frontier
         self.leases = LeaseBook(frontier)
         self.until_idle = until_idle
         self.stopping = False
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker_name()
 
     def tick(self) -> None:
         """Flush the batch writer, then ack the leases it has committed; heartbeat."""
@@ -330,35 +334,20 @@ def run_worker(
     from . import runner
 
     require_shared_archive(archive)
-    if runner.REACTOR.started:
-        raise CrawlerError("a crawl already ran in this process; run each worker in its own")
-    s = runner.scrapy_settings(archive, {**WORKER_SETTINGS, **(settings or {})})
-    ctx = WorkerContext(
+    setup = runner.set_up(
         archive,
-        frontier,
-        until_idle=until_idle,
-        warc=s.getbool("FANZHA_WARC"),
-        warc_max_size=s.getint("FANZHA_WARC_MAX_SIZE"),
-        batch_size=s.getint("FANZHA_BATCH_SIZE"),
-        batch_seconds=s.getfloat("FANZHA_BATCH_SECONDS"),
-        managed=True,
+        kind="worker",
+        settings={**WORKER_SETTINGS, **(settings or {})},
+        refused="a crawl already ran in this process; run each worker in its own",
+        context=partial(WorkerContext, frontier=frontier, until_idle=until_idle),
+        figures={"worker": worker_name(), "frontier": frontier.prefix},
     )
-    log_path = archive.log_dir / f"worker-{ctx.run_id}.log"
-    archive.log_dir.mkdir(parents=True, exist_ok=True)
-    if not s.get("LOG_FILE") and s.getbool("LOG_ENABLED"):
-        s.set("LOG_FILE", str(log_path), priority="cmdline")
-    with archive.session() as sess:
-        row = sess.get(CrawlRun, ctx.run_id)
-        if row is not None:
-            row.kind = "worker"
-            row.log_path = str(log_path)
-            row.figures = {**(row.figures or {}), "worker": ctx.worker, "frontier": frontier.prefix}
-    set_context(ctx)
-    runner.REACTOR.started = True
+    ctx = setup.ctx
+    assert isinstance(ctx, WorkerContext)
     ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = IDLE_POLL_SECONDS
     DistributedSpider.until_idle = until_idle
     started: set[str] = set()
-    process = AsyncCrawlerProcess(s)
+    process = AsyncCrawlerProcess(setup.settings)
 
     def add_sites() -> None:
         if ctx.stopping:
@@ -405,8 +394,7 @@ def run_worker(
             if loop.running:
                 loop.stop()
         frontier.leave(ctx.worker)
-        set_context(None)
-        runner._detach_log_handlers()
+        runner.tear_down(ctx)
     return WorkerReport(
         run=summary["run"],
         status=summary["status"],

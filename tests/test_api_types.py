@@ -20,8 +20,8 @@ from archive.dedup.queries import (
 )
 from archive.diff import Change
 from archive.indicators import IndicatorSummaryJson, NamedIndicator
+from archive.runs import RunError, RunJson
 from fanzha.checking.check import CheckAnswer, CheckInput
-from fanzha.jobs.runs import RunError, RunJson
 from fanzha.web import api
 from fanzha.web.intel import Bulletin, IndicatorDetail
 from search.types import SearchHit, SearchResult

@@ -12,13 +12,14 @@ from datetime import timedelta
 import pytest
 
 from archive.models import JobLock, utcnow
+from archive.runs import process_start
 from fanzha.errors import LockHeld
-from fanzha.jobs.lock import WriterLock, _start_time, current_holder
+from fanzha.jobs.lock import WriterLock, current_holder
 
 
 def _plant(archive, pid: int, host: str | None = None, start: str | None = None, age_min=0):
     host = host or socket.gethostname()
-    start = start if start is not None else (_start_time(pid) or "-")
+    start = start if start is not None else (process_start(pid) or "-")
     with archive.session() as s:
         s.add(
             JobLock(

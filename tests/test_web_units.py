@@ -8,7 +8,7 @@ import pytest
 
 from fanzha.checking import Fetcher, FetchRefused
 from fanzha.web.charts import stacked_bars
-from fanzha.web.deps import day, safe_href
+from fanzha.web.filters import day, safe_href
 from fanzha.web.sidebyside import side_by_side
 from fanzha.web.snippets import hit_segments
 from search.types import SearchHit
@@ -124,7 +124,7 @@ def test_safe_href(url, ok):
 def test_day_in_china_time_or_the_zone_the_text_names():
     from datetime import UTC, datetime
 
-    from fanzha.web.deps import minute
+    from fanzha.web.filters import minute
 
     assert day(datetime(2022, 5, 10, 16, 0, tzinfo=UTC)) == "2022-05-11"
     assert day("2022-05-11T00:30:00+08:00") == "2022-05-11"

@@ -72,10 +72,10 @@ def crawl(
     """
     # Progress bars on a terminal; only warnings (a site not reached) as log lines.
     with cli_errors(), StageProgress(bars=not json_, level=logging.WARNING) as progress:
+        from archive.runs import mark_dead_runs
         from crawler.runner import crawl as run_crawl
 
         from ..jobs.lock import crawl_lock
-        from ..jobs.runs import mark_dead_runs
 
         chosen = choose_profiles(site, sites, all_)
         overrides = _settings(set_ or [])

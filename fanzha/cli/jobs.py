@@ -129,7 +129,8 @@ def runs(
 
     Example: fanzha runs --json
     """
-    from ..jobs.runs import list_runs, run_detail
+    from archive import runs as crawl_runs
+    from archive.errors import NotFound
 
     with cli_errors():
         from archive.lookup import MAX_ID
@@ -140,8 +141,10 @@ def runs(
             fail(f"--limit must be at most {MAX_ID}")
         archive = read_archive(settings(home, db))
         if run is not None:
-            detail = run_detail(archive, run)
-            if detail is None:
+            try:
+                with archive.session() as s:
+                    detail = crawl_runs.get_run(s, run)
+            except NotFound:
                 fail(f"no run {run}")
             if json_:
                 emit_json(detail)
@@ -152,7 +155,9 @@ def runs(
                     f"  [red]{e['status'] or ''}[/] {e['site'] or ''} {e['url'] or ''}: {e['error']}"
                 )
             return
-        rows = list_runs(archive, limit)
+        crawl_runs.mark_dead_runs(archive)
+        with archive.session() as s:
+            rows = crawl_runs.list_runs(s, limit)
     if json_:
         emit_json(rows)
         return

@@ -9,7 +9,6 @@ once on PostgreSQL; dedup takes the flagged rows committed before it starts.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime
@@ -17,11 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
-from archive import Archive
-from archive.models import CrawlRun
-from archive.rawstore import atomic_write
+from archive import Archive, runs
 
 from ..config import Settings
 from .lock import WriterLock
@@ -34,10 +29,10 @@ from .nightly import (
     _log_to,
     _run_stages,
     _stage_dedup,
-    _start,
     configured_profiles,
+    open_nightly,
+    write_report,
 )
-from .runs import mark_dead_runs
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +55,8 @@ def run_distributed_nightly(
     archive = settings.open_archive()
     require_shared_archive(archive)
     frontier = Frontier.open(redis, archive.engine.url.render_as_string(False))
-    mark_dead_runs(archive)
-    run_id, log_path = _start(archive)
+    runs.mark_dead_runs(archive)
+    run_id, log_path = open_nightly(archive)
     handler = _log_to(log_path)
     try:
         funcs = {
@@ -69,15 +64,11 @@ def run_distributed_nightly(
             "dedup": _locked("dedup", partial(_stage_dedup, workers=settings.workers)),
             "index": _locked("index", STAGE_FUNCS["index"]),
         }
-        _run_stages(archive, run_id, sites_file, progress, STAGES, funcs)
-        report = _merge(archive, run_id)
+        report = _run_stages(archive, run_id, sites_file, progress, STAGES, funcs, _crawl_totals)
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()
-    if report_file is not None:
-        atomic_write(
-            Path(report_file), json.dumps(report.summary, ensure_ascii=False, indent=2).encode()
-        )
+    write_report(report, report_file)
     return report
 
 
@@ -100,8 +91,7 @@ def _crawl_stage(frontier: Any, deadline_seconds: float) -> Any:
     ) -> dict[str, Any]:
         from crawler.worker import enqueue, wait_until_idle
 
-        with archive.session() as s:
-            started = s.get(CrawlRun, run_id).started_at  # type: ignore[union-attr]
+        started = runs.started_at(archive, run_id)
         profiles = configured_profiles(sites_file)
         queued = enqueue(frontier, profiles)
         log.info("enqueued %s; waiting for the workers", queued)
@@ -120,17 +110,13 @@ def _figures(archive: Archive, frontier: Any, since: datetime, run_id: int) -> d
     """Per-site and per-worker figures: the worker runs that started since ``since``
     (finished ones from their crawl_run rows, live ones from their heartbeats)."""
     workers: dict[str, dict[str, Any]] = {}
-    with archive.session() as s:
-        rows = s.scalars(
-            select(CrawlRun).where(CrawlRun.kind == "worker", CrawlRun.started_at >= since)
-        ).all()
-        for row in rows:
-            fig = row.figures or {}
-            workers[fig.get("worker", str(row.id))] = {
-                "run": row.id,
-                "status": row.status,
-                "sites": fig.get("sites", {}),
-            }
+    for row in runs.worker_runs_since(archive, since):
+        fig = row["figures"] or {}
+        workers[fig.get("worker", str(row["run"]))] = {
+            "run": row["run"],
+            "status": row["status"],
+            "sites": fig.get("sites", {}),
+        }
     for live in frontier.status()["workers"]:
         if live["worker"] not in workers or not workers[live["worker"]]["sites"]:
             workers[live["worker"]] = {
@@ -158,24 +144,17 @@ def _figures(archive: Archive, frontier: Any, since: datetime, run_id: int) -> d
     return {"status": status, **totals, "sites": sites, "workers": per_worker}
 
 
-def _merge(archive: Archive, run_id: int) -> NightlyReport:
-    """The run's row with the crawl's totals and per-site figures on top."""
-    from .runs import run_json
-
-    with archive.session() as s:
-        run = s.get(CrawlRun, run_id)
-        assert run is not None
-        crawl = (run.figures or {}).get("stages", {}).get("crawl", {})
-        for k in FIGURES[:-1]:
-            setattr(run, k, int(crawl.get(k, 0) or 0))
-        run.sites = sorted(crawl.get("sites", {}))
-        run.figures = {
-            **(run.figures or {}),
+def _crawl_totals(stage_figures: dict[str, Any]) -> dict[str, Any]:
+    """What the run is closed with besides its stages: the workers' crawl totals, sites
+    and per-worker figures (``archive.runs.close_run`` arguments)."""
+    crawl = stage_figures.get("crawl", {})
+    return {
+        "totals": {k: int(crawl.get(k, 0) or 0) for k in FIGURES[:-1]},
+        "sites": sorted(crawl.get("sites", {})),
+        "replace_sites": True,
+        "figures": {
             "sites": crawl.get("sites", {}),
             "workers": crawl.get("workers", {}),
             "distributed": True,
-        }
-        if crawl.get("status") == "failed" and run.status != "failed":
-            run.status = "failed"
-        summary = run_json(run)
-        return NightlyReport(run=run_id, status=run.status, summary=summary)
+        },
+    }

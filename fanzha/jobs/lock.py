@@ -29,6 +29,8 @@ from sqlalchemy.exc import IntegrityError
 
 from archive import Archive
 from archive.models import JobLock, utcnow
+from archive.runs import process_alive, process_start
+from archive.times import show_time
 
 from ..errors import LockHeld
 
@@ -37,34 +39,9 @@ log = logging.getLogger(__name__)
 WRITER = "writer"
 
 
-def _start_time(pid: int) -> str | None:
-    """The kernel's start time of ``pid`` (clock ticks since boot), or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            stat = fh.read()
-    except OSError:
-        return None
-    # Field 22, counted after the parenthesised command name (which may contain spaces).
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def process_alive(pid: int, start_time: str | None) -> bool:
-    """Is the process that took the lock still running (and still the same process)?"""
-    if os.path.isdir("/proc"):
-        current = _start_time(pid)
-        return current is not None and (start_time is None or current == start_time)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def me() -> tuple[str, str, int]:
     host, pid = socket.gethostname(), os.getpid()
-    return f"{host}:{pid}:{_start_time(pid) or '-'}", host, pid
+    return f"{host}:{pid}:{process_start(pid) or '-'}", host, pid
 
 
 @dataclass
@@ -72,7 +49,12 @@ class LockInfo:
     holder: str
     host: str
     pid: int
-    acquired_at: str
+    acquired_at: str  # archive.times.show_time, to the second
+
+
+def since(row: JobLock) -> str:
+    """When the lock ``row`` was taken, as every time is shown (China time, with its offset)."""
+    return show_time(row.acquired_at.replace(microsecond=0)) or ""
 
 
 class WriterLock:
@@ -115,13 +97,11 @@ class WriterLock:
             if current is None:  # released in between: try once more from the top
                 s.add(JobLock(name=self.name, holder=self.holder, pid=self.pid, host=self.host))
                 return
-            info = LockInfo(
-                current.holder, current.host, current.pid, current.acquired_at.isoformat()
-            )
+            info = LockInfo(current.holder, current.host, current.pid, since(current))
             if not self._is_stale(current):
                 raise LockHeld(
                     f"another fanzha writer is running (pid {current.pid} on {current.host}, "
-                    f"since {current.acquired_at:%Y-%m-%d %H:%M:%S} UTC); try again when it ends"
+                    f"since {info.acquired_at}); try again when it ends"
                 )
             now = utcnow()
             taken = s.execute(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,13 +24,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from archive import Archive
-from archive.models import CrawlError, CrawlRun, utcnow
+from archive import Archive, runs
 from archive.rawstore import atomic_write
 
 from ..config import Settings
-from .lock import WriterLock, _start_time
-from .runs import mark_dead_runs, run_json
+from .lock import WriterLock
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +57,8 @@ def run_nightly(
     """Run the whole job under the writer lock; returns the recorded summary."""
     archive = settings.open_archive()
     with WriterLock(archive, "nightly"):
-        mark_dead_runs(archive)
-        run_id, log_path = _start(archive)
+        runs.mark_dead_runs(archive)
+        run_id, log_path = open_nightly(archive)
         handler = _log_to(log_path)
         try:
             funcs = {**STAGE_FUNCS, "dedup": partial(_stage_dedup, workers=settings.workers)}
@@ -69,28 +66,29 @@ def run_nightly(
         finally:
             logging.getLogger().removeHandler(handler)
             handler.close()
+    write_report(report, report_file)
+    return report
+
+
+def open_nightly(archive: Archive) -> tuple[int, Path]:
+    """The nightly's run (kind ``nightly``, its process's start time kept so that a
+    reused PID is not taken for it) and its log file, ``HOME/logs/run-NNNNN.log``."""
+    pid = os.getpid()
+    run_id = runs.open_run(
+        archive,
+        "nightly",
+        figures={"pid_start": runs.process_start(pid)},
+        log_name="run-{id:05d}.log",
+    )
+    return run_id, archive.log_dir / f"run-{run_id:05d}.log"
+
+
+def write_report(report: NightlyReport, report_file: Path | None) -> None:
+    """The run's summary as JSON in ``report_file`` (``--report FILE``), when given."""
     if report_file is not None:
         atomic_write(
             Path(report_file), json.dumps(report.summary, ensure_ascii=False, indent=2).encode()
         )
-    return report
-
-
-def _start(archive: Archive) -> tuple[int, Path]:
-    archive.log_dir.mkdir(parents=True, exist_ok=True)
-    pid = os.getpid()
-    with archive.session() as s:
-        run = CrawlRun(
-            kind="nightly",
-            status="running",
-            pid=pid,
-            figures={"host": socket.gethostname(), "pid_start": _start_time(pid)},
-        )
-        s.add(run)
-        s.flush()
-        log_path = archive.log_dir / f"run-{run.id:05d}.log"
-        run.log_path = str(log_path)
-        return run.id, log_path
 
 
 def _log_to(path: Path) -> logging.Handler:
@@ -111,7 +109,12 @@ def _run_stages(
     progress: Progress | None,
     stages: tuple[str, ...],
     funcs: dict[str, StageFunc],
+    closing: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> NightlyReport:
+    """Run the stages, then close the run (``archive.runs.close_run``) with their figures
+    (``figures["stages"]``) and its status; ``closing(stage_figures)`` gives more
+    arguments of ``close_run`` (the distributed nightly's crawl totals). The crawl stage
+    recorded its own figures into the open run."""
     stage_figures: dict[str, Any] = {}
     crawl_status = "ok"
     failed: list[str] = []
@@ -131,29 +134,16 @@ def _run_stages(
                 "error": f"{type(exc).__name__}: {exc}",
                 "seconds": round(time.monotonic() - t0, 2),
             }
-            with archive.session() as s:
-                s.add(
-                    CrawlError(
-                        run_id=run_id,
-                        site=None,
-                        url=None,
-                        error=f"stage {name} failed: {type(exc).__name__}: {exc}",
-                    )
-                )
+            runs.add_error(archive, run_id, f"stage {name} failed: {type(exc).__name__}: {exc}")
     if len(failed) == len(stages) or crawl_status == "failed":
         status = "failed"  # nothing done: every stage failed, or no site could be reached
     elif failed or crawl_status != "ok":
         status = "partial"
     else:
         status = "ok"
-    with archive.session() as s:
-        run = s.get(CrawlRun, run_id)
-        assert run is not None
-        run.status = status
-        run.finished_at = utcnow()
-        run.error_count = len(run.errors)
-        run.figures = {**(run.figures or {}), "stages": stage_figures}
-        summary = run_json(run)
+    more = closing(stage_figures) if closing is not None else {}
+    figures = {"stages": stage_figures, **more.pop("figures", {})}
+    summary = runs.close_run(archive, run_id, status, figures=figures, count_errors=True, **more)
     return NightlyReport(run=run_id, status=status, summary=summary)
 
 
@@ -183,11 +173,8 @@ def _stage_crawl(
 ) -> dict[str, Any]:
     from crawler.runner import crawl
 
+    # the crawl records its figures into the nightly's run and leaves it open
     report = crawl(archive, configured_profiles(sites_file), run=run_id, progress=progress)
-    with archive.session() as s:  # the crawl closes its run; the nightly's goes on
-        run = s.get(CrawlRun, run_id)
-        if run is not None:
-            run.status, run.finished_at = "running", None
     out = report.as_json()
     out.pop("error_list", None)
     return out

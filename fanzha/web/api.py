@@ -20,14 +20,15 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from archive import runs as crawl_runs
 from archive.dedup.queries import cluster_detail, list_clusters
 
 from ..checking import run_check
-from . import data, intel
-from .deps import archive_of, fetcher_of
-from .inputs import MAX_BODY, Id
+from . import intel, queries
+from .inputs import MAX_BODY, Id, parse_day
 from .routes.clusters import diff_context
 from .routes.search import MAX_QUERY, run_search
+from .state import archive_of, fetcher_of
 from .stats import collect
 
 
@@ -304,7 +305,7 @@ class CheckOut(Open):
 
 
 class RunErrorOut(Open):
-    """``fanzha.jobs.runs.RunError``, field for field."""
+    """``archive.runs.RunError``, field for field."""
 
     site: str | None
     url: str | None
@@ -313,7 +314,7 @@ class RunErrorOut(Open):
 
 
 class RunOut(Open):
-    """``fanzha.jobs.runs.RunJson``, field for field."""
+    """``archive.runs.RunJson``, field for field."""
 
     run: int
     kind: str = Field(description="crawl | nightly")
@@ -374,8 +375,8 @@ def api_search(
         "source": source or None,
         "site": site or None,
         "fraud_type": type or None,
-        "since": data.parse_day(since, "since"),
-        "until": data.parse_day(until, "until"),
+        "since": parse_day(since, "since"),
+        "until": parse_day(until, "until"),
         "all_copies": all_copies,
         "sort": sort,
     }
@@ -386,7 +387,7 @@ def api_search(
 def api_article(request: Request, article_id: Id) -> JSONResponse:
     """One article: metadata, text, cluster membership, earlier versions."""
     with archive_of(request).session() as s:
-        return ok(data.article_json(s, data.get_article(s, article_id)))
+        return ok(queries.article_json(s, queries.get_article(s, article_id)))
 
 
 @router.get("/indicators", responses={200: {"model": list[IndicatorSummaryOut]}})
@@ -462,14 +463,14 @@ def api_runs(
 ) -> JSONResponse:
     """Crawl and nightly runs, newest first, with figures and their first errors."""
     with archive_of(request).session() as s:
-        return ok(data.list_runs(s, limit=limit, offset=offset))
+        return ok(crawl_runs.list_runs(s, limit=limit, offset=offset, errors=5))
 
 
 @router.get("/runs/{run_id}", responses={200: {"model": RunOut}})
 def api_run(request: Request, run_id: Id) -> JSONResponse:
     """One run with all its errors."""
     with archive_of(request).session() as s:
-        return ok(data.get_run(s, run_id))
+        return ok(crawl_runs.get_run(s, run_id))
 
 
 @router.get("/stats")

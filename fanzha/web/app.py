@@ -30,10 +30,11 @@ from archive.errors import ArchiveError, DatabaseUnavailable, DiskFull, HomeNotW
 from ..checking import FetchBusy, fetcher_for
 from ..config import Settings
 from . import api
-from .deps import STATIC, ArchiveHolder, make_templates, render
 from .inputs import MAX_BODY, BodyLimit, refuse_bad_text
 from .origin import same_origin
+from .pages import STATIC, make_templates, render
 from .routes import articles, check, clusters, indicators, runs, search, stats
+from .state import ArchiveHolder
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -20,6 +21,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.lookup import MAX_ID
+from search.errors import QueryError
+from search.query import parse_date
 
 from ..errors import UsageError
 
@@ -132,3 +135,42 @@ async def refuse_bad_text(request: Request) -> None:
         problem = text_problem(str(value))
         if problem:
             raise UsageError(f"{name or 'body'} {problem}")
+
+
+def int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
+    """A whole-number query parameter (ASCII digits) within [lo, hi], or UsageError."""
+    if value is None or value == "":
+        return default
+    number = whole_number(value, name)
+    if not lo <= number <= hi:
+        raise UsageError(f"{name} must be between {lo} and {hi}, not {number}")
+    return number
+
+
+def bool_param(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+#: what a since/until filter may look like (ASCII: ``int`` would take other digits too)
+FILTER_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
+
+
+def parse_day(value: str | None, name: str) -> str | None:
+    """A date filter as the CLI takes it, ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (China
+    time; ASCII digits only), checked and returned as given, or UsageError.
+
+    ``search.query.parse_date`` judges it, so the web and the CLI accept the same dates
+    and years."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if not FILTER_DATE.fullmatch(text):
+        raise UsageError(f"{name} must be a date as YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}")
+    try:
+        parse_date(text, name)
+        parse_date(text, name, end=True)
+    except QueryError as exc:
+        raise UsageError(f"{name} must be a date as YYYY-MM-DD, YYYY-MM or YYYY: {exc}") from None
+    except OverflowError:
+        raise UsageError(f"{name} {text} is out of range") from None
+    return text

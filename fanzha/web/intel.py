@@ -19,7 +19,7 @@ from archive.indicators import IndicatorSummaryJson, articles_naming, check_filt
 from archive.models import Article
 from archive.times import published_of
 
-from .data import source_name
+from .queries import source_name
 
 __all__ = ["KINDS", "ROLES", "Bulletin", "IndicatorDetail", "indicator_detail", "indicator_rows"]
 

@@ -16,9 +16,10 @@ from archive.errors import NotFound
 from archive.extract.encoding import decode_text
 from archive.rawstore import RawStore
 
-from .. import data
-from ..deps import archive_of, render
+from .. import queries
 from ..inputs import Id
+from ..pages import render
+from ..state import archive_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,8 +29,8 @@ RAW_CSP = "sandbox; default-src 'none'; frame-ancestors 'self'"
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: Id) -> HTMLResponse:
     with archive_of(request).session() as s:
-        article = data.get_article(s, article_id)
-        info = data.article_json(s, article)
+        article = queries.get_article(s, article_id)
+        info = queries.article_json(s, article)
     return render(request, "article.html", {"a": info})
 
 
@@ -44,7 +45,7 @@ def looks_html(body: bytes) -> bool:
 def raw_snapshot(request: Request, article_id: Id, as_text: bool = False) -> Response:
     archive = archive_of(request)
     with archive.session() as s:
-        article = data.get_article(s, article_id)
+        article = queries.get_article(s, article_id)
         ref = article.raw_ref
     if not ref:
         raise NotFound(f"article {article_id} has no raw snapshot")

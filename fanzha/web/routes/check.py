@@ -9,8 +9,9 @@ from sqlalchemy import select
 from archive.models import Article
 
 from ...checking import run_check
-from ..deps import archive_of, fetcher_of, render
+from ..pages import render
 from ..sidebyside import side_by_side
+from ..state import archive_of, fetcher_of
 from ..viewcap import capped
 
 router = APIRouter(include_in_schema=False)

@@ -12,10 +12,11 @@ from archive.dedup.queries import CHANGED, cluster_detail, diff_articles, list_c
 from archive.diff import EDGE_KINDS, Change
 
 from ...errors import UsageError
-from .. import data
-from ..deps import archive_of, int_param, render
-from ..inputs import Id
+from .. import queries
+from ..inputs import Id, int_param
+from ..pages import render
 from ..sidebyside import side_by_side
+from ..state import archive_of
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 50
@@ -65,16 +66,16 @@ def split_changes(changes: list[Change]) -> tuple[list[Change], list[Change]]:
 
 def diff_context(session: Any, a_ref: str, b_ref: str, *, view: bool = True) -> dict[str, Any]:
     """Everything the diff page shows: the recorded diff and the side-by-side texts."""
-    a = data.get_article(session, a_ref)
-    b = data.get_article(session, b_ref)
+    a = queries.get_article(session, a_ref)
+    b = queries.get_article(session, b_ref)
     if a.id == b.id:
         raise UsageError("a and b are the same article; pick two different ones")
     diff = diff_articles(session, a.id, b.id)
     body, side = split_changes(diff["changes"])
     return {
         "diff": diff,
-        "a": data.article_json(session, a, text=False),
-        "b": data.article_json(session, b, text=False),
+        "a": queries.article_json(session, a, text=False),
+        "b": queries.article_json(session, b, text=False),
         "body_changes": body,
         "side_changes": side,
         "metadata": diff["metadata"],

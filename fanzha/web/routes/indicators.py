@@ -11,7 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from .. import intel
-from ..deps import archive_of, int_param, render
+from ..inputs import int_param
+from ..pages import render
+from ..state import archive_of
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_LIMIT = 200

@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from .. import data
-from ..deps import archive_of, int_param, render
-from ..inputs import Id
+from archive import runs as crawl_runs
+
+from ..inputs import Id, int_param
+from ..pages import render
+from ..state import archive_of
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 30
@@ -21,7 +23,7 @@ def runs_page(request: Request) -> HTMLResponse:
     page = int_param(request.query_params.get("page"), "page", 1, 1, 100_000)
     archive = archive_of(request)
     with archive.session() as s:
-        runs = data.list_runs(s, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+        runs = crawl_runs.list_runs(s, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE, errors=5)
     context = {"runs": runs[:PER_PAGE], "page": page, "more": len(runs) > PER_PAGE}
     return render(request, "runs.html", {**context, **frontier_status(archive)})
 
@@ -44,5 +46,5 @@ def frontier_status(archive: Any) -> dict[str, Any]:
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, run_id: Id) -> HTMLResponse:
     with archive_of(request).session() as s:
-        run = data.get_run(s, run_id)
+        run = crawl_runs.get_run(s, run_id)
     return render(request, "run.html", {"run": run})

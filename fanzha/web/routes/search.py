@@ -11,9 +11,11 @@ from archive.extract.relevance import resolve_type
 from search import IndexCorrupt, IndexMissing, SearchResult, search
 
 from ...errors import UsageError
-from .. import data
-from ..deps import archive_of, bool_param, int_param, render
+from .. import queries
+from ..inputs import bool_param, int_param, parse_day
+from ..pages import render
 from ..snippets import hit_segments
+from ..state import archive_of
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 10
@@ -33,8 +35,8 @@ def search_params(request: Request) -> dict[str, Any]:
         "source": qp.get("source") or None,
         "site": qp.get("site") or None,
         "fraud_type": resolve_type(fraud_type) if fraud_type else None,
-        "since": data.parse_day(qp.get("since"), "since"),
-        "until": data.parse_day(qp.get("until"), "until"),
+        "since": parse_day(qp.get("since"), "since"),
+        "until": parse_day(qp.get("until"), "until"),
         "all_copies": bool_param(qp.get("all_copies")),
         "sort": sort,
     }
@@ -66,10 +68,10 @@ def search_page(request: Request) -> HTMLResponse:
     page = int_param(request.query_params.get("page"), "page", 1, 1, 10_000)
     archive = archive_of(request)
     with archive.session() as s:
-        counts = data.counts(s)
-        sources = data.source_names(s)
-        types = data.fraud_type_names(s)
-        recent = [] if query else data.recent_articles(s, **listing_filters(params))
+        counts = queries.counts(s)
+        sources = queries.source_names(s)
+        types = queries.fraud_type_names(s)
+        recent = [] if query else queries.recent_articles(s, **listing_filters(params))
     ctx: dict[str, Any] = {
         "q": query,
         "params": params,
@@ -86,7 +88,7 @@ def search_page(request: Request) -> HTMLResponse:
             result = run_search(request, query, params, PER_PAGE, (page - 1) * PER_PAGE)
         except HTTPException as exc:  # the page still offers the form and the latest
             with archive.session() as s:
-                ctx["recent"] = data.recent_articles(s, **listing_filters(params))
+                ctx["recent"] = queries.recent_articles(s, **listing_filters(params))
             ctx["unavailable"] = exc.detail
             return render(request, "search.html", ctx, exc.status_code)
         segments = [hit_segments(hit) for hit in result["hits"]]

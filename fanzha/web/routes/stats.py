@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from ..charts import stacked_bars
-from ..deps import archive_of, render
+from ..pages import render
+from ..state import archive_of
 from ..stats import collect
 
 router = APIRouter(include_in_schema=False)

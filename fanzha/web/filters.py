@@ -1,49 +1,13 @@
-"""What every route needs: the open archive, the templates, rendering, query checks."""
+"""The templates' Jinja filters: links, times in China time, percentages, metadata
+values, and the bidi controls taken out of every printed value."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
-
-from archive import Archive
 from archive.times import CST, offset_of
-
-from ..checking import Fetcher
-from ..config import Settings
-from ..errors import UsageError
-from .inputs import whole_number
-
-TEMPLATES = Path(__file__).parent / "templates"
-STATIC = Path(__file__).parent / "static"
-
-
-class ArchiveHolder:
-    """Opens the archive on first use (so the app starts even before the DB is up)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._archive: Archive | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Archive:
-        with self._lock:
-            if self._archive is None:
-                self._archive = self.settings.open_archive()
-            return self._archive
-
-    def close(self) -> None:
-        with self._lock:
-            if self._archive is not None:
-                self._archive.close()
-                self._archive = None
 
 
 def safe_href(url: str | None) -> str | None:
@@ -141,52 +105,12 @@ def without_bidi(value: Any) -> Any:
     return value.translate(BIDI_CONTROLS) if isinstance(value, str) else value
 
 
-def make_templates() -> Jinja2Templates:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, finalize=without_bidi
-    )
-    env.filters.update(
-        safe_href=safe_href, day=day, minute=minute, pct=pct, meta_value=meta_value, after=after
-    )
-    return Jinja2Templates(env=env)
-
-
-def archive_of(request: Request) -> Archive:
-    return request.app.state.archive.get()
-
-
-def settings_of(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def fetcher_of(request: Request) -> Fetcher:
-    """The app's URL fetcher for "check" (one per app: its concurrency cap is shared)."""
-    return request.app.state.fetcher
-
-
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    def url_with(**changes: Any) -> str:
-        params = dict(request.query_params)
-        for key, value in changes.items():
-            if value in (None, "", False):
-                params.pop(key, None)
-            else:
-                params[key] = str(value)
-        return request.url.path + ("?" + urlencode(params) if params else "")
-
-    ctx = {"request": request, "url_with": url_with, **context}
-    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)
-
-
-def int_param(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
-    """A whole-number query parameter (ASCII digits) within [lo, hi], or UsageError."""
-    if value is None or value == "":
-        return default
-    number = whole_number(value, name)
-    if not lo <= number <= hi:
-        raise UsageError(f"{name} must be between {lo} and {hi}, not {number}")
-    return number
-
-
-def bool_param(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+#: the filters every template may use (``pages.make_templates``)
+FILTERS = {
+    "safe_href": safe_href,
+    "day": day,
+    "minute": minute,
+    "pct": pct,
+    "meta_value": meta_value,
+    "after": after,
+}

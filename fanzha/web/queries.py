@@ -1,4 +1,5 @@
-"""Reading the archive for the web UI: articles, sources, runs, as plain dicts.
+"""Read queries of the web UI: articles, sources, counts, as plain dicts (runs are
+read by ``archive.runs``).
 
 The JSON API and the templates share these dicts, so a page shows what the API
 says. Everything here only reads; sessions are the caller's.
@@ -6,26 +7,18 @@ says. Everything here only reads; sessions are the caller's.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from archive.errors import NotFound
 from archive.indicators import of_articles
 from archive.lookup import find_article
-from archive.models import Article, Cluster, CrawlError, CrawlRun, Member, Source
+from archive.models import Article, Cluster, Member, Source
 from archive.times import published_of, show_time
-from search.errors import QueryError
 from search.query import parse_date
 
 from ..errors import UsageError
-from ..jobs.runs import RunJson
-from ..jobs.runs import run_json as jobs_run_json
-
-#: what a since/until filter may look like (ASCII: ``int`` would take other digits too)
-FILTER_DATE = re.compile(r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?")
 
 
 def source_name(article: Article) -> str | None:
@@ -140,51 +133,3 @@ def fraud_type_names(session: Session) -> list[str]:
     for types in session.scalars(select(Article.fraud_types)):
         seen.update(types or [])
     return sorted(seen)
-
-
-def run_json(run: CrawlRun, *, errors: int | None = 20) -> RunJson:
-    """A crawl run as ``fanzha runs --json`` gives it, with (the first ``errors`` of) its errors."""
-    return jobs_run_json(run, run.errors if errors is None else run.errors[:errors])
-
-
-def list_runs(session: Session, limit: int = 50, offset: int = 0) -> list[RunJson]:
-    runs = session.scalars(
-        select(CrawlRun)
-        .options(selectinload(CrawlRun.errors))
-        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return [run_json(r, errors=5) for r in runs]
-
-
-def get_run(session: Session, run_id: int) -> RunJson:
-    run = session.get(CrawlRun, run_id)
-    if run is None:
-        raise NotFound(f"no crawl run {run_id}")
-    return run_json(run, errors=None)
-
-
-def run_error_count(session: Session) -> int:
-    return session.scalar(select(func.count(CrawlError.id))) or 0
-
-
-def parse_day(value: str | None, name: str) -> str | None:
-    """A date filter as the CLI takes it, ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (China
-    time; ASCII digits only), checked and returned as given, or UsageError.
-
-    ``search.query.parse_date`` judges it, so the web and the CLI accept the same dates
-    and years."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if not FILTER_DATE.fullmatch(text):
-        raise UsageError(f"{name} must be a date as YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}")
-    try:
-        parse_date(text, name)
-        parse_date(text, name, end=True)
-    except QueryError as exc:
-        raise UsageError(f"{name} must be a date as YYYY-MM-DD, YYYY-MM or YYYY: {exc}") from None
-    except OverflowError:
-        raise UsageError(f"{name} {text} is out of range") from None
-    return text
