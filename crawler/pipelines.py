@@ -14,7 +14,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from archive.importers.pages import (
+from archive.extract.page import (
     ARTICLE,
     EMPTY,
     canonical_url,

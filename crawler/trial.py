@@ -19,7 +19,7 @@ import httpx
 from lxml import etree
 from lxml import html as lxml_html
 
-from archive.importers.pages import ARTICLE, PageResult, canonical_url, classify, page_document
+from archive.extract.page import ARTICLE, PageResult, canonical_url, classify, page_document
 from archive.times import offset_of, show_published
 
 from . import settings as crawl_settings

@@ -6,7 +6,7 @@ import pytest
 
 from archive.extract.dates import parse_relative
 from archive.extract.html import extract
-from archive.importers.pages import page_document
+from archive.extract.page import page_document
 from archive.times import CST
 
 # fetched 2024-05-20 15:00 China time

@@ -22,10 +22,10 @@ from archive import Archive
 from archive.errors import InputError
 from archive.extract.encoding import decode_html, decode_text
 from archive.extract.html import extract
+from archive.extract.page import page_document
 from archive.extract.relevance import classify
 from archive.importers.batch import import_paths
 from archive.importers.files import read_bytes, read_document
-from archive.importers.pages import page_document
 from archive.scrub import scrub_document
 
 #: most memory (Python allocations) one example may take at its peak

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, select
 
 from archive import Archive
 from archive.db import alembic_config
-from archive.importers.pages import page_document
+from archive.extract.page import page_document
 from archive.models import Article
 from archive.provenance import attribute
 from archive.store import store_document

@@ -1,7 +1,7 @@
 """Re-extracting articles from WARC files (``fanzha import FILE.warc``).
 
 Every HTML response record is extracted again with the current extractor, the same
-way a live crawl extracts a page (``pages.page_document``), so a better extractor
+way a live crawl extracts a page (``archive.extract.page.page_document``), so a better extractor
 later needs no re-crawl. A record is stored when it is an article and either its URL
 is already archived (it is re-extracted: a changed text becomes a new version) or
 its text is about fraud. Records of a WARC file inside ``HOME/warc`` keep pointing at
@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from ..db import Archive
+from ..extract.page import ARTICLE, canonical_url, classify, page_document
 from ..models import Article
 from ..provenance import attribute
 from ..rawstore import RawStore
 from ..store import store_document
 from ..warcstore import WarcResponse, iter_responses
-from .pages import ARTICLE, canonical_url, classify, page_document
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from twisted.internet import defer
 from twisted.internet import error as tx
 from twisted.python.failure import Failure
 
-from archive.importers.pages import canonical_url
+from archive.extract.page import canonical_url
 
 from ..context import CrawlContext, get_context
 from ..errors import UnknownSite

@@ -1,9 +1,10 @@
 """A fetched web page (bytes + headers) into a Document, or a verdict why it is none.
 
-One function shared by the crawler's pipelines and the WARC importer, so a page read
-from a WARC file later is extracted exactly as a live crawl would. The extraction
-itself lives in ``archive.extract`` (decoding, main text, canonical URL, relevance);
-this module only puts the pieces together and judges whether a page is an article.
+The entry point of extraction: the crawler's pipelines, ``fanzha crawl --try`` and the
+WARC importer all call ``page_document``, so a page read from a WARC file later is
+extracted exactly as a live crawl would. The parts live beside it in ``archive.extract``
+(decoding, main text, dates, publisher, canonical URL, relevance); this module only puts
+them together and judges whether a page is an article.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from urllib.parse import urlsplit
 
 from ..document import Document
 from ..errors import InputError
-from ..extract.encoding import canonical_encoding, decode_html
-from ..extract.html import MIN_ARTICLE_CHARS as _MIN_CHARS
-from ..extract.html import Extracted, extract, visible_lines
-from ..extract.html import is_article as _is_article
-from ..extract.relevance import classify
-from ..extract.urls import canonical_url, join_url
+from .encoding import canonical_encoding, decode_html
+from .html import MIN_ARTICLE_CHARS as _MIN_CHARS
+from .html import Extracted, extract, visible_lines
+from .html import is_article as _is_article
+from .relevance import classify
+from .urls import canonical_url, join_url
 
 log = logging.getLogger(__name__)
 
