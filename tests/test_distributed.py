@@ -22,24 +22,23 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.sites.build import generate_many
-from tests.sites.harness import REPO, SITES, copy_www, env, fanzha_args, write_sites
+from tests.sites.harness import (
+    DIST_SETTINGS as SETTINGS,
+)
+from tests.sites.harness import (
+    MANY,
+    REPO,
+    SITES,
+    copy_www,
+    env,
+    fanzha_args,
+    signature,
+    write_sites,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 REDIS = "redis://127.0.0.1:6379/0"
-SETTINGS = "tests.sites.dist_settings"  # no retries of slow answers on a loaded machine
-
-MANY = """
-[[site]]
-key = "many"
-name = "平安资讯网"
-kind = "news"
-start_urls = ["{base}/many/index.html"]
-article_pattern = '/many/.*/content_\\d+\\.html$'
-follow_pattern = '/many/index(_\\d+)?\\.html$'
-relevance = "all"
-concurrency = 2
-"""
 
 
 def _redis() -> Any:
@@ -120,17 +119,6 @@ def single(served, tmp_path_factory) -> dict[str, str]:
 ONCE: Counter[str] = Counter()
 # the fixture server's moved article (tests/sites/server.py): a 301 to another article
 MOVED = {"/portal/2024-03/20/content_9301.html": "/portal/2024-03/18/content_1002.html"}
-
-
-def signature(db_url: str) -> dict[str, str]:
-    """{article URL: content hash}; asserts no URL is stored twice."""
-    engine = create_engine(db_url)
-    with engine.connect() as conn:
-        rows = conn.execute(text("select url, content_hash from article")).all()
-    engine.dispose()
-    urls = Counter(url for url, _ in rows)
-    assert not [u for u, n in urls.items() if n > 1], "an article stored twice"
-    return dict(rows)
 
 
 def run_cli(*args: Any, db: str, home: Path, timeout: float = 120) -> subprocess.CompletedProcess:

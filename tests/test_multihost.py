@@ -33,27 +33,24 @@ from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.sites.build import generate_many
-from tests.sites.harness import REPO, SITES, copy_www, env, fanzha_args, write_sites
+from tests.sites.harness import (
+    DIST_SETTINGS as SETTINGS,
+)
+from tests.sites.harness import (
+    MANY,
+    REPO,
+    SITES,
+    copy_www,
+    env,
+    fanzha_args,
+    signature,
+    write_sites,
+)
 from tests.sites.hosts import emulated_hosts, forwarder, netns_problem, redis_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-
-SETTINGS = "tests.sites.dist_settings"  # no retries of slow answers on a loaded machine
-
-MANY = """
-[[site]]
-key = "many"
-name = "平安资讯网"
-kind = "news"
-start_urls = ["{base}/many/index.html"]
-article_pattern = '/many/.*/content_\\d+\\.html$'
-follow_pattern = '/many/index(_\\d+)?\\.html$'
-relevance = "all"
-concurrency = 2
-"""
 
 
 def _problem() -> str | None:
@@ -79,17 +76,6 @@ def counting_server(root: Path, address: str, log: Path, clients: Path) -> Itera
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def signature(db_url: str) -> dict[str, str]:
-    """{article URL: content hash}; asserts no URL is stored twice."""
-    engine = create_engine(db_url)
-    with engine.connect() as conn:
-        rows = conn.execute(text("select url, content_hash from article")).all()
-    engine.dispose()
-    urls = Counter(url for url, _ in rows)
-    assert not [u for u, n in urls.items() if n > 1], "an article stored twice"
-    return dict(rows)
 
 
 def lines(path: Path) -> list[str]:

@@ -113,3 +113,35 @@ def crawl(
     )
     report = json.loads(proc.stdout) if proc.stdout.strip() else {}
     return proc.returncode, report, proc.stderr
+
+
+# -- the distributed tests' shared parts (tests/test_distributed.py, tests/test_multihost.py)
+
+DIST_SETTINGS = "tests.sites.dist_settings"  # no retries of slow answers on a loaded machine
+
+MANY = """
+[[site]]
+key = "many"
+name = "平安资讯网"
+kind = "news"
+start_urls = ["{base}/many/index.html"]
+article_pattern = '/many/.*/content_\\d+\\.html$'
+follow_pattern = '/many/index(_\\d+)?\\.html$'
+relevance = "all"
+concurrency = 2
+"""
+
+
+def signature(db_url: str) -> dict[str, str]:
+    """{article URL: content hash} of the archive at ``db_url``; asserts no URL is stored twice."""
+    from collections import Counter
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("select url, content_hash from article")).all()
+    engine.dispose()
+    urls = Counter(url for url, _ in rows)
+    assert not [u for u, n in urls.items() if n > 1], "an article stored twice"
+    return dict(rows)
