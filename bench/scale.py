@@ -367,8 +367,7 @@ def child_search(home: str, db_url: str, queries: int) -> None:
     from archive import Archive
     from archive.models import Article
     from archive.normalize import normalize
-    from search import array_eval as fastpath
-    from search import search
+    from search import array_eval, search
     from search.analysis import fold
     from search.indexer import open_index
     from search.query import build_query
@@ -386,18 +385,18 @@ def child_search(home: str, db_url: str, queries: int) -> None:
     t = time.perf_counter()
     search(arc, "热身预热热身")
     first = time.perf_counter() - t
-    fastpath.clear_cache()
+    array_eval.clear_cache()
     default, index_top = [], []
     for q in qs:
         t = time.perf_counter()
         search(arc, q)
         default.append(time.perf_counter() - t)
-    fastpath.clear_cache()
+    array_eval.clear_cache()
     with open_index(arc).searcher() as s:
         for q in qs:
             t = time.perf_counter()
             wq, _ = build_query(q, s.reader())
-            fastpath.top(fastpath.Evaluator(s).evaluate(wq), 10)
+            array_eval.top(array_eval.Evaluator(s).evaluate(wq), 10)
             index_top.append(time.perf_counter() - t)
 
     def ms(v: list[float], q: float) -> float:
