@@ -12,6 +12,10 @@ import`` of further batches of ``--batch`` generated bulletins.
 It prints req/s, p50/p95/max latency and errors per phase, and the ratio of the
 default to one worker (same archive, same writer, same run).
 
+``--no-writer`` leaves the writer out: what remains is the server's own scaling
+from 1 to N workers (on 2 cores, a writer busy all phase takes a core the second worker
+would use).
+
 Traffic goes to 127.0.0.1 only; every loop is bounded by ``--seconds`` and
 ``--max-requests`` and the bench stops by itself (about 2-3 minutes in all).
 
@@ -34,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -83,7 +88,7 @@ def url_for(base: str, i: int) -> str:
 class LoadResult:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    workers_seen: set[str] = field(default_factory=set)
+    workers_seen: Counter[str] = field(default_factory=Counter)  # pid -> requests answered
     seconds: float = 0.0
 
 
@@ -105,7 +110,7 @@ async def load(base: str, clients: int, seconds: float, max_requests: int) -> Lo
                 if r.status_code != 200:
                     out.errors.append(f"{r.status_code} {r.text[:120]}")
                 else:
-                    out.workers_seen.add(r.headers.get("x-fanzha-worker", "?"))
+                    out.workers_seen[r.headers.get("x-fanzha-worker", "?")] += 1
             except httpx.HTTPError as exc:
                 out.errors.append(f"{type(exc).__name__}: {exc}")
             out.latencies.append(time.perf_counter() - t0)
@@ -221,9 +226,11 @@ def phase(
         # Warm-up (not counted): each worker opens the archive and index, loads jieba.
         asyncio.run(load(base, args.clients, args.warmup, args.max_requests))
         writer = Writer(home, sites, batches, work / f"w{workers}" / "writer.log")
-        writer.start()
+        if not args.no_writer:
+            writer.start()
         result = asyncio.run(load(base, args.clients, args.seconds, args.max_requests))
-        writer.stop(timeout=args.writer_grace)
+        if not args.no_writer:
+            writer.stop(timeout=args.writer_grace)
     finally:
         stop_server(proc)
     return result, writer
@@ -233,13 +240,18 @@ def report(workers: int, r: LoadResult, writer: Writer) -> float:
     n = len(r.latencies)
     rate = n / r.seconds if r.seconds else 0.0
     steps = ", ".join(f"{c} exit {code} in {s:.1f} s" for c, code, s in writer.steps)
+    answered = sum(r.workers_seen.values()) or 1
+    shares = "/".join(f"{100 * k / answered:.0f}%" for _, k in r.workers_seen.most_common())
+    if writer.ident is None:  # never started
+        steps = "none (--no-writer)"
     if writer.interrupted:
         steps += " (still writing when the phase ended: interrupted)"
     print(
         f"workers {workers}: {n} requests in {r.seconds:.1f} s = {rate:.1f} req/s, "
         f"p50 {pct(r.latencies, 50) * 1000:.0f} ms, p95 {pct(r.latencies, 95) * 1000:.0f} ms, "
         f"max {max(r.latencies) * 1000:.0f} ms, errors {len(r.errors)}, "
-        f"answered by {len(r.workers_seen)} process(es); writer: {steps or 'did not finish'}",
+        f"answered by {len(r.workers_seen)} process(es) ({shares}); "
+        f"writer: {steps or 'did not finish'}",
         flush=True,
     )
     for err in r.errors[:5]:
@@ -261,6 +273,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=30, help="bulletins per import after it")
     ap.add_argument(
         "--writer-grace", type=float, default=8.0, help="s a nightly may run past a phase"
+    )
+    ap.add_argument(
+        "--no-writer",
+        action="store_true",
+        help="no nightly nor imports during the phases: the server's own scaling",
     )
     ap.add_argument(
         "--workers", type=int, nargs="+", help="worker counts to compare (default: 1 and cores)"
@@ -299,10 +316,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             port = int(sites_server.stdout.readline())  # type: ignore[union-attr]
             sites = write_sample_sites(f"http://127.0.0.1:{port}", work / "sites.toml")
+            what = (
+                "none"
+                if args.no_writer
+                else f"fanzha nightly (sample sites, {args.write} new bulletins), then "
+                f"imports of {args.batch}"
+            )
             print(
                 f"{args.clients} clients on /api/search for {args.seconds:.0f} s per phase, "
-                f"writer: fanzha nightly (sample sites, {args.write} new bulletins), then "
-                f"imports of {args.batch}; "
+                f"writer: {what}; "
                 f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
@@ -319,7 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"ratio {counts[-1]} workers / {counts[0]}: {rates[counts[-1]] / rates[counts[0]]:.2f}"
         )
-    print(f"total {time.monotonic() - t_start:.0f} s; errors {errors}")
+    print(
+        f"total {time.monotonic() - t_start:.0f} s; errors {errors}; "
+        f"load average at the end {os.getloadavg()[0]:.1f}"
+    )
     return 1 if errors else 0
 
 

@@ -29,7 +29,7 @@ import os
 import socket
 import time
 from collections import deque
-from typing import Any
+from typing import Any, TypedDict
 
 from scrapy import Request
 from scrapy_redis import picklecompat
@@ -42,6 +42,52 @@ from .errors import CrawlerError
 log = logging.getLogger(__name__)
 
 LEASE_META = "fz_lease"  # request.meta key: the pickled request as leased (for the ack)
+
+
+class SiteQueue(TypedDict):
+    """One site's requests in the frontier."""
+
+    queued: int  # waiting to be leased
+    leased: int  # held by a worker now
+    done: int
+    failed: int
+
+
+class Beat(TypedDict):
+    """What a worker reports with each heartbeat (``WorkerContext.tick``)."""
+
+    host: str
+    pid: int
+    run: int  # its crawl_run
+    pages: int
+    sites: dict[str, Any]  # per-site figures, ``SiteFigures.as_json``
+
+
+class LiveWorker(Beat):
+    """A worker whose last heartbeat is recent."""
+
+    worker: str  # host:pid
+    heartbeat: float  # its time (Unix seconds)
+    age: float  # seconds since
+
+
+class Lease(TypedDict):
+    """A request a worker holds: it returns to the queue if not acked by then."""
+
+    site: str
+    url: str
+    worker: str
+    expires_in: float  # seconds
+
+
+class FrontierStatus(TypedDict):
+    """``fanzha status --json`` and the web runs page: the frontier per site, the live
+    workers with their last heartbeat, the current leases."""
+
+    prefix: str
+    sites: dict[str, SiteQueue]
+    workers: list[LiveWorker]
+    leases: list[Lease]
 
 
 class FrontierError(CrawlerError):
@@ -217,17 +263,17 @@ class Frontier:
         self.server.zrem(self.key("slot", site), token)
 
     # -- workers and status ------------------------------------------------------------
-    def heartbeat(self, who: str, info: dict[str, Any]) -> None:
+    def heartbeat(self, who: str, info: Beat) -> None:
         data = json.dumps({**info, "heartbeat": time.time()})
         self.server.hset(self.key("workers"), who, data)
 
     def leave(self, who: str) -> None:
         self.server.hdel(self.key("workers"), who)
 
-    def status(self, stale_after: float = 60.0) -> dict[str, Any]:
+    def status(self, stale_after: float = 60.0) -> FrontierStatus:
         """The frontier per site, the live workers and the current leases."""
-        sites: dict[str, Any] = {}
-        leases: list[dict[str, Any]] = []
+        sites: dict[str, SiteQueue] = {}
+        leases: list[Lease] = []
         done = {k.decode(): int(v) for k, v in self.server.hgetall(self.key("done")).items()}
         failed = {k.decode(): int(v) for k, v in self.server.hgetall(self.key("failed")).items()}
         for site in self.sites():
@@ -248,7 +294,7 @@ class Frontier:
                 "failed": failed.get(site, 0),
             }
         now = time.time()
-        workers = []
+        workers: list[LiveWorker] = []
         for who, raw in sorted(self.server.hgetall(self.key("workers")).items()):
             info = json.loads(raw)
             age = now - info.get("heartbeat", 0)

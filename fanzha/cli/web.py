@@ -24,7 +24,9 @@ def _check_bindable(host: str, port: int) -> None:
     """Exit 2 with one line when ``host:port`` cannot be listened on (taken, no such address).
 
     Uvicorn would log the error and exit 3, which in fanzha's exit-code table means
-    "another writer holds the lock".
+    "another writer holds the lock". The probe sets SO_REUSEADDR but never SO_REUSEPORT,
+    so a port that any process listens on is refused, also one where another ``fanzha
+    serve --workers N`` listens with SO_REUSEPORT (whose group we would otherwise join).
     """
     import socket
 
@@ -66,8 +68,9 @@ def serve(
 ) -> None:
     """Serve the web UI and the JSON API (OpenAPI description at /openapi.json).
 
-    Binds 127.0.0.1 unless told otherwise. --workers N runs N processes answering on
-    the same socket (each header X-Fanzha-Worker names the process that answered).
+    Binds 127.0.0.1 unless told otherwise. --workers N runs N processes, each with its
+    own SO_REUSEPORT socket on the port, among which the kernel spreads connections
+    (each header X-Fanzha-Worker names the process that answered).
     FANZHA_ALLOW_PRIVATE_FETCH=1 lets the check page fetch private and loopback
     addresses (off by default).
 
@@ -93,16 +96,27 @@ def serve(
         os.environ["FANZHA_HOME"] = str(conf.home.resolve())
         if conf.db_url:
             os.environ["FANZHA_DB"] = conf.db_url
+        if workers == 1:
+            try:
+                uvicorn.run(
+                    "fanzha.web.app:app_from_env",
+                    factory=True,
+                    host=host,
+                    port=port,
+                    log_level="info",
+                )
+            except SystemExit as exc:  # uvicorn's startup failure is 3: fanzha's lock code
+                if exc.code == 3:
+                    fail(f"the server on {host}:{port} did not start (see the log above)")
+                raise
+            return
+        from ..web.serving import STARTUP_FAILURE, serve_workers
+
         try:
-            uvicorn.run(
-                "fanzha.web.app:app_from_env",
-                factory=True,
-                host=host,
-                port=port,
-                workers=workers,
-                log_level="info",
-            )
-        except SystemExit as exc:  # uvicorn's startup failure is 3: fanzha's lock code
-            if exc.code == 3:
-                fail(f"the server on {host}:{port} did not start (see the log above)")
-            raise
+            code = serve_workers(host, port, workers, log_level="info")
+        except OSError as exc:  # the port was taken since the check
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (pick another --port)")
+        if code == STARTUP_FAILURE:
+            fail(f"the server on {host}:{port} did not start (see the log above)")
+        if code:
+            raise typer.Exit(code)
