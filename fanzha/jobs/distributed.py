@@ -26,11 +26,11 @@ from .nightly import (
     NightlyReport,
     Progress,
     StageFunc,
-    _log_to,
-    _run_stages,
-    _stage_dedup,
     configured_profiles,
+    log_to,
     open_nightly,
+    run_stages,
+    stage_dedup,
     write_report,
 )
 
@@ -57,14 +57,14 @@ def run_distributed_nightly(
     frontier = Frontier.open(redis, archive.engine.url.render_as_string(False))
     runs.mark_dead_runs(archive)
     run_id, log_path = open_nightly(archive)
-    handler = _log_to(log_path)
+    handler = log_to(log_path)
     try:
         funcs = {
             "crawl": _crawl_stage(frontier, deadline_seconds),
-            "dedup": _locked("dedup", partial(_stage_dedup, workers=settings.workers)),
+            "dedup": _locked("dedup", partial(stage_dedup, workers=settings.workers)),
             "index": _locked("index", STAGE_FUNCS["index"]),
         }
-        report = _run_stages(archive, run_id, sites_file, progress, STAGES, funcs, _crawl_totals)
+        report = run_stages(archive, run_id, sites_file, progress, STAGES, funcs, _crawl_totals)
     finally:
         logging.getLogger().removeHandler(handler)
         handler.close()

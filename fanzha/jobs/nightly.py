@@ -59,10 +59,10 @@ def run_nightly(
     with WriterLock(archive, "nightly"):
         runs.mark_dead_runs(archive)
         run_id, log_path = open_nightly(archive)
-        handler = _log_to(log_path)
+        handler = log_to(log_path)
         try:
-            funcs = {**STAGE_FUNCS, "dedup": partial(_stage_dedup, workers=settings.workers)}
-            report = _run_stages(archive, run_id, sites_file, progress, stages, funcs)
+            funcs = {**STAGE_FUNCS, "dedup": partial(stage_dedup, workers=settings.workers)}
+            report = run_stages(archive, run_id, sites_file, progress, stages, funcs)
         finally:
             logging.getLogger().removeHandler(handler)
             handler.close()
@@ -91,7 +91,8 @@ def write_report(report: NightlyReport, report_file: Path | None) -> None:
         )
 
 
-def _log_to(path: Path) -> logging.Handler:
+def log_to(path: Path) -> logging.Handler:
+    """Log INFO and above to ``path`` (the run's log) until the handler is removed."""
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.INFO)  # Scrapy opens the root logger to DEBUG
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -102,7 +103,7 @@ def _log_to(path: Path) -> logging.Handler:
     return handler
 
 
-def _run_stages(
+def run_stages(
     archive: Archive,
     run_id: int,
     sites_file: Path | None,
@@ -168,9 +169,10 @@ def configured_profiles(sites_file: Path | None) -> list[Any]:
     return enabled_profiles(profiles)
 
 
-def _stage_crawl(
+def stage_crawl(
     archive: Archive, run_id: int, sites_file: Path | None, progress: Progress | None
 ) -> dict[str, Any]:
+    """The crawl stage: the configured sites, recorded into the nightly's open run."""
     from crawler.runner import crawl
 
     # the crawl records its figures into the nightly's run and leaves it open
@@ -180,22 +182,24 @@ def _stage_crawl(
     return out
 
 
-def _stage_dedup(
+def stage_dedup(
     archive: Archive,
     run_id: int,
     sites_file: Path | None,
     progress: Progress | None,
     workers: int | None = None,
 ) -> dict[str, Any]:
+    """The dedup stage over the rows flagged for it."""
     from archive.dedup import run_dedup
 
     report = run_dedup(archive, progress=_stage_progress("dedup", progress), workers=workers)
     return report.as_json()
 
 
-def _stage_index(
+def stage_index(
     archive: Archive, run_id: int, sites_file: Path | None, progress: Progress | None
 ) -> dict[str, Any]:
+    """The index stage: the articles flagged for it into the search index."""
     from search import update_index
 
     return update_index(archive, progress=_stage_progress("index", progress)).as_json()
@@ -213,7 +217,7 @@ def _stage_progress(stage: str, progress: Progress | None) -> Callable[..., None
 
 StageFunc = Callable[[Archive, int, Path | None, Progress | None], dict[str, Any]]
 STAGE_FUNCS: dict[str, StageFunc] = {
-    "crawl": _stage_crawl,
-    "dedup": _stage_dedup,
-    "index": _stage_index,
+    "crawl": stage_crawl,
+    "dedup": stage_dedup,
+    "index": stage_index,
 }
