@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal, TypedDict
 from urllib.parse import urlparse
 
@@ -55,7 +56,7 @@ class Copy:
     published: datetime | None
     changes: list[dict[str, Any]] | None
 
-    @property
+    @cached_property
     def minute(self) -> datetime | None:
         return self.published.replace(second=0, microsecond=0) if self.published else None
 
@@ -83,9 +84,19 @@ class Copy:
         return out
 
 
-def _named(phrase: str, name: str) -> bool:
-    k = keyed(name)[0]
-    return bool(k) and k in keyed(phrase)[0]
+@dataclass
+class _Facts:
+    """What the evidence compares of one copy, worked out once per copy (a cluster of
+    m copies compares m² pairs: keying names and phrases per pair cost seconds)."""
+
+    names: list[str]  # the comparison keys of what others may call it
+    attributions: list[tuple[str, str]]  # (phrase, its key)
+    edits: set[tuple[int, int, str]]
+
+    @classmethod
+    def of(cls, c: Copy) -> _Facts:
+        names = [k for k in (keyed(n)[0] for n in c.names()) if k]
+        return cls(names, [(a, keyed(a)[0]) for a in c.attributions()], c.edits())
 
 
 def _when(parent: Copy, child: Copy) -> Reason | None:
@@ -104,18 +115,17 @@ def _later(y: Copy, x: Copy) -> bool:
     return y.minute is not None and x.minute is not None and y.minute > x.minute
 
 
-def _evidence(x: Copy, y: Copy) -> tuple[int, Evidence]:
+def _evidence(x: _Facts, y: _Facts) -> tuple[int, Evidence]:
     """How strongly the evidence says x was taken from y (0: no evidence)."""
     score = 0
     found: Evidence = []
-    own = x.names()
-    theirs = [n for n in y.names() if not any(keyed(n)[0] == keyed(o)[0] for o in own)]
-    for phrase in x.attributions():
-        if any(_named(phrase, n) for n in theirs):
+    theirs = [k for k in y.names if k not in x.names]
+    for phrase, key in x.attributions:
+        if any(k in key for k in theirs):
             score += 100
             found.append({"type": "attribution", "detail": phrase})
             break
-    ex, ey = x.edits(), y.edits()
+    ex, ey = x.edits, y.edits
     shared = ex & ey
     if ey and len(shared) >= max(1, 0.8 * len(ey)):
         score += len(shared)
@@ -146,6 +156,7 @@ def lineage(copies: list[Copy], canonical: int) -> dict[int, tuple[int | None, E
         return False
 
     ordered = sorted(copies, key=lambda c: (c.minute is None, c.minute or datetime.min, c.id))
+    facts = {c.id: _Facts.of(c) for c in copies}
     for x in ordered:
         if x.id == canonical:
             continue
@@ -153,7 +164,7 @@ def lineage(copies: list[Copy], canonical: int) -> dict[int, tuple[int | None, E
         for y in ordered:
             if y.id == x.id or _later(y, x) or descends(y.id, x.id):
                 continue
-            score, found = _evidence(x, y)
+            score, found = _evidence(facts[x.id], facts[y.id])
             if score and (best is None or score > best[0]):
                 best = (score, y, found)
         if best is None:
