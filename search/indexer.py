@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,10 @@ log = logging.getLogger(__name__)
 
 BATCH = 2000
 LIMITMB = 256
+# Articles a rebuild writes into one segment: BulkSegmentWriter holds a segment's
+# postings in memory (about 500 an article, 24 bytes each, and their sort), so a
+# rebuild of 1,000,000 is written as ten segments, not one of several GB.
+SEGMENT_DOCS = 100_000
 Progress = Callable[[int, int], None]
 
 
@@ -307,6 +312,7 @@ def _write(
     update_existing: bool,
     total: int,
     progress: Progress | None,
+    done_before: int = 0,
 ) -> list[tuple[int, str]]:
     done: list[tuple[int, str]] = []
     add = writer.update_document if update_existing else writer.add_document
@@ -314,9 +320,9 @@ def _write(
         add(**to_document(row, indicators))
         done.append((row.id, row.content_hash))
         if progress and len(done) % BATCH == 0:
-            progress(len(done), total)
+            progress(done_before + len(done), total)
     if progress:
-        progress(len(done), total)
+        progress(done_before + len(done), total)
     return done
 
 
@@ -332,13 +338,17 @@ def update_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     procs: int | None = None,
+    segment_docs: int = SEGMENT_DOCS,
 ) -> IndexReport:
     """Index the flagged articles (or, with ``rebuild``, all of them) and clear the flags.
 
     ``progress(done, total)`` is called after each batch. ``procs``: writer
     processes; the default, 1, uses ``BulkSegmentWriter``, which measured faster than
     Whoosh's multiprocessing writer (stock pool, then a segment merge) on two cores.
+    ``segment_docs``: the most articles a rebuild writes into one segment (its memory).
     """
+    if segment_docs < 1:
+        raise ValueError(f"segment_docs must be 1 or more, not {segment_docs}")
     root = index_root(archive)
     root.mkdir(parents=True, exist_ok=True)
     lock = FileStorage(str(root)).lock("WRITELOCK")
@@ -351,7 +361,7 @@ def update_index(
                 log.info("index in %s is of an older format: rebuilding it", live)
                 rebuild = True
         if rebuild or live is None:
-            return _rebuild(archive, root, live, progress, procs)
+            return _rebuild(archive, root, live, progress, procs, segment_docs)
         return _incremental(archive, live, progress, procs)
     except LockError as exc:
         raise IndexBusy(f"the index in {root} is locked by another writer") from exc
@@ -374,25 +384,42 @@ def _is_current(path: Path) -> bool:
 
 
 def _rebuild(
-    archive: Archive, root: Path, live: Path | None, progress: Progress | None, procs: int | None
+    archive: Archive,
+    root: Path,
+    live: Path | None,
+    progress: Progress | None,
+    procs: int | None,
+    segment_docs: int = SEGMENT_DOCS,
 ) -> IndexReport:
+    """A new index generation from every article, written ``segment_docs`` articles a
+    segment (each committed without merging), then swapped in."""
     total = _count(archive, only_flagged=False)
     new = _new_generation(root)
+    rows = _iter_rows(archive, only_flagged=False)
+    done: list[tuple[int, str]] = []
     try:
         ix = whoosh_index.create_in(str(new), build_schema())
-        writer = _writer(ix, procs)
-        try:
-            done = _write(
-                writer,
-                _iter_rows(archive, only_flagged=False),
-                update_existing=False,
-                total=total,
-                progress=progress,
-            )
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        while True:
+            writer = _writer(ix, procs)
+            try:
+                part = _write(
+                    writer,
+                    islice(rows, segment_docs),
+                    update_existing=False,
+                    total=total,
+                    progress=progress,
+                    done_before=len(done),
+                )
+            except BaseException:
+                writer.cancel()
+                raise
+            if not part and done:
+                writer.cancel()
+                break
+            writer.commit(merge=False)
+            done += part
+            if len(part) < segment_docs:
+                break
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise

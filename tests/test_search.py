@@ -532,3 +532,26 @@ def test_phrase_checks_read_run_keys_in_place_or_through_the_reader(storage, tmp
         assert found("APP下载") == {"反诈APP下载"}
         assert found("下载APP") == {"下载APP，一证通查"}
         assert found("通查一证") == {"通查一证"}
+
+
+@pytest.mark.parametrize("segment_docs", [1, 2, 5])
+def test_a_rebuild_in_several_segments_finds_what_one_segment_finds(filled, segment_docs):
+    """A rebuild writes at most ``segment_docs`` articles a segment (bounded memory at a
+    million articles); the search answers, collapsing and facets are the same."""
+    arc, _ = filled
+    queries = ["冒充客服", "一证通查", "刷单", "繁體", "诈骗"]
+    update_index(arc, rebuild=True)
+    with open_index(arc).searcher() as s:
+        assert len(s.reader().leaf_readers()) == 1
+    expected = [search(arc, q, facets=True) for q in queries]
+    progress: list[tuple[int, int | None]] = []
+    report = update_index(
+        arc, rebuild=True, segment_docs=segment_docs, progress=lambda d, t: progress.append((d, t))
+    )
+    assert report.indexed == 5 and report.total == 5
+    assert progress[-1] == (5, 5)
+    with open_index(arc).searcher() as s:
+        assert len(s.reader().leaf_readers()) == -(-5 // segment_docs)
+    assert [search(arc, q, facets=True) for q in queries] == expected
+    with pytest.raises(ValueError, match="segment_docs"):
+        update_index(arc, rebuild=True, segment_docs=0)
