@@ -48,9 +48,14 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 LIMITMB = 256
 # Articles a rebuild writes into one segment: BulkSegmentWriter holds a segment's
-# postings in memory (about 500 an article, 24 bytes each, and their sort), so a
-# rebuild of 1,000,000 is written as ten segments, not one of several GB.
-SEGMENT_DOCS = 100_000
+# postings in memory (measured about 50 KB an article at the peak, on bench/scale.py's
+# bulletins), so a rebuild of 1,000,000 is 20 segments of about 2.5 GB each while it is
+# written, not one of 50 GB.
+SEGMENT_DOCS = 50_000
+# Incremental commits merge only segments smaller than this (Whoosh's MERGE_SMALL
+# among them): its policy alone would, past about 30 segments, merge a rebuild's large
+# segments too, through the writer's memory.
+SMALL_SEGMENT_DOCS = 10_000
 Progress = Callable[[int, int], None]
 
 
@@ -326,6 +331,18 @@ def _write(
     return done
 
 
+def merge_small_segments(
+    writer: Any, segments: list[Any], small_docs: int = SMALL_SEGMENT_DOCS
+) -> list[Any]:
+    """Whoosh's ``MERGE_SMALL`` over the segments under ``small_docs`` articles; the
+    larger ones (a rebuild's) are kept as they are."""
+    from whoosh.writing import MERGE_SMALL
+
+    large = [seg for seg in segments if seg.doc_count_all() >= small_docs]
+    small = [seg for seg in segments if seg.doc_count_all() < small_docs]
+    return large + list(MERGE_SMALL(writer, small))
+
+
 def _writer(ix: Index, procs: int | None) -> Any:
     if procs and procs > 1:
         return ix.writer(procs=procs, limitmb=LIMITMB, multisegment=True)
@@ -458,7 +475,7 @@ def _incremental(
             writer.cancel()
             raise
         if done or deleted:
-            writer.commit()
+            writer.commit(mergetype=merge_small_segments)
         else:
             writer.cancel()
     _clear_flags(archive, done)

@@ -555,3 +555,28 @@ def test_a_rebuild_in_several_segments_finds_what_one_segment_finds(filled, segm
     assert [search(arc, q, facets=True) for q in queries] == expected
     with pytest.raises(ValueError, match="segment_docs"):
         update_index(arc, rebuild=True, segment_docs=0)
+
+
+def test_incremental_merges_leave_a_rebuilds_large_segments_alone(filled):
+    """Whoosh's MERGE_SMALL, once there are five segments or more, merges all of them up
+    to its merge point; ``merge_small_segments`` lets it merge only the small ones."""
+    from whoosh.writing import MERGE_SMALL
+
+    from search.indexer import merge_small_segments
+
+    arc, _ = filled
+    update_index(arc, rebuild=True, segment_docs=1)  # five segments of one article
+    ix = open_index(arc)
+    segments = ix._segments()
+    assert len(segments) == 5
+    writer = ix.writer()
+    try:
+        assert len(MERGE_SMALL(writer, list(segments))) < 5  # stock: merged
+        assert merge_small_segments(writer, list(segments), small_docs=1) == segments
+        assert len(merge_small_segments(writer, list(segments), small_docs=2)) < 5
+    finally:
+        writer.cancel()
+    with arc.session() as s:
+        s.execute(update(Article).values(needs_index=True).where(Article.id == 1))
+    update_index(arc)  # an incremental commit, default threshold: one-article segments merge
+    assert search(arc, "冒充客服")["total"] >= 1
