@@ -155,7 +155,9 @@ def generate(n: int, seed: int, pool: Any, host: str = "example", story0: int = 
         batch = batch[: n - made]
         made += len(batch)
         feats = pool.map(
-            features, [(a.title, a.text, a.kind in ("original", "notice")) for a in batch], chunksize=250
+            features,
+            [(a.title, a.text, a.kind in ("original", "notice")) for a in batch],
+            chunksize=250,
         )
         rows = []
         for a, (norm, digest, types, inds) in zip(batch, feats, strict=True):
@@ -316,7 +318,9 @@ def run_child(
     readers = []
     for stream, sink in ((proc.stdout, out_chunks), (proc.stderr, err_chunks)):
         if stream is not None:
-            t = threading.Thread(target=lambda st=stream, sk=sink: sk.append(st.read()), daemon=True)
+            t = threading.Thread(
+                target=lambda st=stream, sk=sink: sk.append(st.read()), daemon=True
+            )
             t.start()
             readers.append(t)
     deadline = None if timeout is None else time.monotonic() + timeout

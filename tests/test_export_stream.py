@@ -32,7 +32,9 @@ def _fill(home: Path, db_url: str | None, n: int) -> None:
     rows = []
     for i in range(n):
         # each text its own (no interning, no compression by repetition in a list)
-        text = f"第{i}号通报。" + "".join(chr(0x4E00 + (i * 7919 + k * 31) % 20000) for k in range(CHARS))
+        text = f"第{i}号通报。" + "".join(
+            chr(0x4E00 + (i * 7919 + k * 31) % 20000) for k in range(CHARS)
+        )
         norm = normalize(text)
         rows.append(
             {
