@@ -108,8 +108,10 @@ class PeakMemory:
     neither the workers (children of the forkserver) nor only this process (the
     maximum survives ``exec`` from the parent that spawned this one)."""
 
-    def __init__(self) -> None:
-        self.peak = 0
+    def __init__(self, root: int | None = None, every: float = 0.05) -> None:
+        self.peak = 0  # KB
+        self.root = root  # whose family (default: this process's)
+        self.every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -122,8 +124,9 @@ class PeakMemory:
         self._thread.join()
 
     def _sample(self) -> None:
-        while not self._stop.wait(0.05):
-            self.peak = max(self.peak, sum(_rss_kb(p) for p in _family(os.getpid())))
+        root = self.root or os.getpid()
+        while not self._stop.wait(self.every):
+            self.peak = max(self.peak, sum(_rss_kb(p) for p in _family(root)))
 
     @property
     def mb(self) -> float:

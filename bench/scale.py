@@ -290,29 +290,15 @@ class Target:
 # -- measuring a child -----------------------------------------------------------------
 
 
-def _family_rss_kb(root: int) -> int:
-    from dedup import _family, _rss_kb  # bench/dedup.py's /proc walk
-
-    return sum(_rss_kb(p) for p in _family(root))
-
-
 def run_child(
     cmd: list[str], env: dict[str, str], stdout: Any = subprocess.PIPE, timeout: float | None = None
 ) -> dict[str, Any]:
     """Run ``cmd``; its seconds, exit code, stdout, and peak memory: the largest sum of
     resident sizes of it and its descendants (sampled every 0.2 s) and its ru_maxrss."""
+    from dedup import PeakMemory  # bench/dedup.py's /proc walk
+
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=stdout, stderr=subprocess.PIPE, cwd=ROOT)
-    peak = 0
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.wait(0.2):
-            peak = max(peak, _family_rss_kb(proc.pid))
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
     out_chunks: list[bytes] = []
     err_chunks: list[bytes] = []
     readers = []
@@ -324,16 +310,16 @@ def run_child(
             t.start()
             readers.append(t)
     deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if deadline and time.monotonic() > deadline:
-            proc.kill()
-        time.sleep(0.05)
+    with PeakMemory(proc.pid, every=0.2) as memory:
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline and time.monotonic() > deadline:
+                proc.kill()
+            time.sleep(0.05)
     seconds = time.perf_counter() - t0
-    stop.set()
-    thread.join()
+    peak = memory.peak
     for t in readers:
         t.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -423,7 +409,6 @@ def child_search(home: str, db_url: str, queries: int) -> None:
 
 def web_stage(target: Target, clients: int, seconds: float, log: Path) -> dict[str, Any]:
     """``fanzha serve`` (default workers): the load of bench/web_load.py, then pages."""
-    import httpx
     import web_load
 
     saved = os.environ.copy()
@@ -437,16 +422,19 @@ def web_stage(target: Target, clients: int, seconds: float, log: Path) -> dict[s
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    peak = 0
-    stop = threading.Event()
+    from dedup import PeakMemory
 
-    def sample() -> None:
-        nonlocal peak
-        while not stop.wait(0.5):
-            peak = max(peak, _family_rss_kb(proc.pid))
+    with PeakMemory(proc.pid, every=0.5) as memory:
+        return _loaded(proc, base, started, memory, clients, seconds)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+
+def _loaded(
+    proc: Any, base: str, started: float, memory: Any, clients: int, seconds: float
+) -> dict[str, Any]:
+    """The load and the pages on a started server; stops it."""
+    import httpx
+    import web_load
+
     try:
         asyncio.run(web_load.load(base, clients, min(4.0, seconds), 2000))  # warm-up
         r = asyncio.run(web_load.load(base, clients, seconds, 20000))
@@ -468,8 +456,6 @@ def web_stage(target: Target, clients: int, seconds: float, log: Path) -> dict[s
                     codes[name] = resp.status_code
                 pages[name] = round(max(times), 3)
     finally:
-        stop.set()
-        sampler.join()
         web_load.stop_server(proc)
     lat = sorted(r.latencies)
     return {
@@ -482,7 +468,7 @@ def web_stage(target: Target, clients: int, seconds: float, log: Path) -> dict[s
         "error_sample": r.errors[:3],
         "pages_s": pages,
         "page_codes": codes,
-        "peak_mb": round(peak / 1024, 1),
+        "peak_mb": round(memory.peak / 1024, 1),
     }
 
 
