@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -129,10 +130,15 @@ def open_run(
         return run.id
 
 
-def _open_row(s: Session, run_id: int) -> CrawlRun:
+def _row(s: Session, run_id: int) -> CrawlRun:
     run = s.get(CrawlRun, run_id)
     if run is None:
         raise NotFound(f"no crawl run {run_id}")
+    return run
+
+
+def _open_row(s: Session, run_id: int) -> CrawlRun:
+    run = _row(s, run_id)
     if run.finished_at is not None:
         raise RunClosed(f"crawl run {run_id} is closed ({run.status}); it is not written again")
     return run
@@ -280,22 +286,17 @@ def list_runs(
 
 def get_run(session: Session, run_id: int) -> RunJson:
     """One run with all its errors, or NotFound."""
-    run = session.get(CrawlRun, run_id)
-    if run is None:
-        raise NotFound(f"no crawl run {run_id}")
+    run = _row(session, run_id)
     return run_json(run, run.errors)
 
 
-def started_at(archive: Archive, run_id: int) -> Any:
+def started_at(archive: Archive, run_id: int) -> datetime:
     """When run ``run_id`` started (UTC), or NotFound."""
     with archive.session() as s:
-        run = s.get(CrawlRun, run_id)
-        if run is None:
-            raise NotFound(f"no crawl run {run_id}")
-        return run.started_at
+        return _row(s, run_id).started_at
 
 
-def worker_runs_since(archive: Archive, since: Any) -> list[RunJson]:
+def worker_runs_since(archive: Archive, since: datetime) -> list[RunJson]:
     """The ``fanzha worker`` runs that started at or after ``since``."""
     with archive.session() as s:
         rows = s.scalars(

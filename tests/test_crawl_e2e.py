@@ -19,7 +19,16 @@ from archive.importers.batch import import_paths
 from archive.models import Article, CrawlRun, Version
 from archive.warcstore import read_record, read_response
 from tests.sites.build import generate_many
-from tests.sites.harness import REPO, copy_www, crawl, env, fanzha_args, fixture_server, write_sites
+from tests.sites.harness import (
+    MANY,
+    REPO,
+    copy_www,
+    crawl,
+    env,
+    fanzha_args,
+    fixture_server,
+    write_sites,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -220,16 +229,6 @@ key = "wechat"
 name = "平安反诈"
 start_urls = ["{base}/wechat/index.html"]
 article_pattern = '/wechat/s/'
-relevance = "all"
-"""
-
-MANY = """
-[[site]]
-key = "many"
-name = "平安资讯网"
-start_urls = ["{base}/many/index.html"]
-article_pattern = '/many/.*/content_\\d+\\.html$'
-follow_pattern = '/many/index(_\\d+)?\\.html$'
 relevance = "all"
 """
 

@@ -26,7 +26,9 @@ from tests.sites.harness import (
     DIST_SETTINGS as SETTINGS,
 )
 from tests.sites.harness import (
-    MANY,
+    MANY_DISTRIBUTED as MANY,
+)
+from tests.sites.harness import (
     REPO,
     SITES,
     copy_www,

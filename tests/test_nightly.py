@@ -16,7 +16,7 @@ import pytest
 
 from archive import Archive
 from tests.sites.build import generate_many
-from tests.sites.harness import REPO, copy_www, env, fanzha_args, fixture_server, write_sites
+from tests.sites.harness import MANY, REPO, copy_www, env, fanzha_args, fixture_server, write_sites
 
 pytestmark = pytest.mark.slow
 
@@ -32,16 +32,6 @@ DOWN = """
 key = "refused"
 name = "拒绝连接"
 start_urls = ["http://127.0.0.1:{port}/"]
-"""
-
-MANY = """
-[[site]]
-key = "many"
-name = "平安资讯网"
-start_urls = ["{base}/many/index.html"]
-article_pattern = '/many/.*/content_\\d+\\.html$'
-follow_pattern = '/many/index(_\\d+)?\\.html$'
-relevance = "all"
 """
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, select, text
 from archive import Archive
 from archive.models import CrawlRun, JobLock
 from tests.sites.build import generate_many
-from tests.sites.harness import REPO, copy_www, env, fanzha_args, fixture_server, write_sites
+from tests.sites.harness import MANY, REPO, copy_www, env, fanzha_args, fixture_server, write_sites
 
 SQLITE_FINAL = """
 CREATE TRIGGER closed_run_is_final BEFORE UPDATE ON crawl_run
@@ -41,16 +41,6 @@ PG_FINAL = [
     FOR EACH ROW EXECUTE FUNCTION closed_run_is_final()
     """,
 ]
-
-SMALL = """
-[[site]]
-key = "many"
-name = "平安资讯网"
-start_urls = ["{base}/many/index.html"]
-article_pattern = '/many/.*/content_\\d+\\.html$'
-follow_pattern = '/many/index(_\\d+)?\\.html$'
-relevance = "all"
-"""
 
 
 def _row(archive: Archive, run_id: int) -> dict:
@@ -155,7 +145,7 @@ def test_a_nightly_closes_its_run_once_with_crawl_dedup_and_index_figures(small_
     Archive.open(home).close()
     with sqlite3.connect(home / "fanzha.db") as db:
         db.execute(SQLITE_FINAL)
-    sites = write_sites(tmp_path / "sites.toml", small_site, SMALL)
+    sites = write_sites(tmp_path / "sites.toml", small_site, MANY)
     proc = subprocess.run(
         fanzha_args("nightly", "--sites", sites, "--home", home, "--json"),
         capture_output=True,
@@ -201,7 +191,7 @@ def test_a_distributed_nightly_closes_its_run_once(small_site, pg_url, tmp_path)
         for statement in PG_FINAL:
             conn.execute(text(statement))
     engine.dispose()
-    sites = write_sites(tmp_path / "sites.toml", small_site, SMALL)
+    sites = write_sites(tmp_path / "sites.toml", small_site, MANY)
     env_ = env(FANZHA_REDIS=url, FANZHA_DB=pg_url, FANZHA_HOME=str(home))
     try:
         proc = subprocess.run(  # no worker: the frontier does not drain, the run is partial

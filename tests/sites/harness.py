@@ -119,17 +119,19 @@ def crawl(
 
 DIST_SETTINGS = "tests.sites.dist_settings"  # no retries of slow answers on a loaded machine
 
+#: the generated "many" site (``tests.sites.build.generate_many``), every page relevant
 MANY = """
 [[site]]
 key = "many"
 name = "平安资讯网"
-kind = "news"
 start_urls = ["{base}/many/index.html"]
 article_pattern = '/many/.*/content_\\d+\\.html$'
 follow_pattern = '/many/index(_\\d+)?\\.html$'
 relevance = "all"
-concurrency = 2
 """
+
+#: the same site as the distributed tests crawl it: a news site, 2 requests at once
+MANY_DISTRIBUTED = MANY + 'kind = "news"\nconcurrency = 2\n'
 
 
 def signature(db_url: str) -> dict[str, str]:
