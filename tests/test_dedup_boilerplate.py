@@ -142,3 +142,40 @@ def test_built_in_warnings_are_read_from_the_package_data() -> None:
     assert hashes("民警提醒：公检法机关不会通过电话办案，更没有所谓的“安全账户”。") <= warnings
     assert not hashes(LONG.split("\n")[0]) & warnings
     assert bp.Boilerplate().frequent >= warnings
+
+
+# leads of short notices: each under verify.MIN_CONTENT characters of its own, so the
+# warnings stay in its matching key
+LEADS = [
+    "近日，我市发生多起冒充电商客服以退款理赔为由实施诈骗的案件。",
+    "本周，城东派出所接报两起刷单返利诈骗，涉案金额较大。",
+    "昨日，一市民因轻信网络贷款广告被骗走保证金。",
+    "近期，冒充熟人借钱的诈骗在老年人中高发。",
+    "上月，辖区发生一起虚假投资理财诈骗案。",
+    "日前，有学生在游戏交易平台被骗走充值款。",
+]
+
+
+def test_short_notices_sharing_only_the_warnings_are_never_joined(archive: Archive) -> None:
+    """Each notice is mostly the warnings; their own sentences differ. Matched on the
+    warnings they would join, in a chain, however different their cases."""
+    clusters = _store_and_dedup(archive, [lead + "\n" + WARNING for lead in LEADS])
+    assert set(clusters.values()) == {None}
+
+
+def test_a_short_notice_and_a_bare_warning_still_find_their_copies(archive: Archive) -> None:
+    notice = LEADS[1] + "\n" + WARNING
+    repost = "城东派出所：" + LEADS[1].replace("本周", "本星期") + "\n" + WARNING
+    texts = [
+        notice,
+        repost,
+        WARNING,
+        WARNING.replace("一律是诈骗", "一律都是诈骗"),
+        LEADS[2] + "\n" + WARNING,
+    ]
+    clusters = _store_and_dedup(archive, texts)
+    a, b, w1, w2, other = clusters
+    assert clusters[a] is not None and clusters[a] == clusters[b]
+    assert clusters[w1] is not None and clusters[w1] == clusters[w2]
+    assert clusters[w1] != clusters[a]  # the bare warning is not a copy of a notice
+    assert clusters[other] is None

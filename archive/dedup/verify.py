@@ -3,7 +3,9 @@
 Both measures are computed on the sets of character shingles of the *content* of each
 text: its sentences minus those the archive has learned to be boilerplate (see
 ``boilerplate``). A text that is nearly all boilerplate keeps its whole key, so that a
-standard warning reposted alone still matches its copies.
+standard warning reposted alone still matches its copies; it matches another text only
+when their own few sentences agree as well (``own_agree``), so short notices that share
+only the warnings are never joined, directly or in a chain.
 
 - similarity: Jaccard ``|A ∩ B| / |A ∪ B|``
 - containment: ``|A ∩ B| / min(|A|, |B|)`` — how much of the shorter copy the longer
@@ -38,6 +40,7 @@ PARTIAL = 0.8
 MIN_PART = 0.15  # a partial copy holds at least this share of the longer text
 MIN_CONTENT = 40  # characters of non-boilerplate content needed to ignore boilerplate
 MIN_SHINGLES = 8  # texts with fewer shingles are not matched at all
+OWN_AGREE = 0.5  # share of a mostly-boilerplate text's own shingles the other must have
 TRIM_FROM = 0.5  # below this containment, no header/sign-off trimming is tried
 FOREIGN = 0.2  # a sentence with fewer of its shingles in the other text was added
 SENTENCE_FOUND = 0.8  # a sentence with this share of its shingles found is shared whole
@@ -54,6 +57,9 @@ class Features:
     sig: np.ndarray | None = None  # set by ``sign``
     _content: tuple[int, np.ndarray, list[bool]] | None = field(default=None, repr=False)
     _kept: list[str] | None = field(default=None, repr=False)
+    # the shingles of the sentences that are not boilerplate, when there were too few
+    # of them to stand alone (the content is then the whole key); None otherwise
+    _own: np.ndarray | None = field(default=None, repr=False)
     # a signature computed ahead (``precompute``) and the sentences it left out
     _presig: tuple[list[bool], np.ndarray] | None = field(default=None, repr=False)
 
@@ -94,15 +100,23 @@ class Features:
             self._content = (boiler.version, self._content[1], drop)
             return self._content[1]
         kept = [k for k, d in zip(self.keys, drop, strict=True) if not d]
+        self._own = None
         if not any(drop):
             result = self.shingles
         elif sum(map(len, kept)) >= MIN_CONTENT:
             result = shingle_hashes("".join(kept))
         else:
+            self._own = shingle_hashes("".join(kept))
             result, kept = self.shingles, self.keys
         self._content = (boiler.version, result, drop)
         self._kept = kept
         return result
+
+    def own(self, boiler: Boiler) -> np.ndarray | None:
+        """Shingles of the few sentences that are not boilerplate when the content had
+        to keep the boilerplate (too little of its own), else None."""
+        self.content(boiler)
+        return self._own
 
     def content_sentences(self, boiler: Boiler) -> list[str]:
         self.content(boiler)
@@ -182,6 +196,8 @@ def measure(a: Features, b: Features, boiler: Boiler) -> Match:
     if a.key == b.key:
         return Match(1.0, 1.0, "exact")
     ca, cb = a.content(boiler), b.content(boiler)
+    if not own_agree(a, b, boiler):
+        return Match(0.0, 0.0, "none")
     inter = overlap(ca, cb)
     union = len(ca) + len(cb) - inter
     small, large = sorted((len(ca), len(cb)))
@@ -199,6 +215,30 @@ def measure(a: Features, b: Features, boiler: Boiler) -> Match:
         if whole < WHOLE_SENTENCES or not agree:
             return Match(round(sim, 4), round(cont, 4), "none")
     return Match(round(sim, 4), round(cont, 4), relation(sim, cont, ratio))
+
+
+def own_agree(a: Features, b: Features, boiler: Boiler) -> bool:
+    """May two texts match when one of them is mostly boilerplate?
+
+    A short notice keeps the standard warnings in its content (it has too little of
+    its own to stand alone). Two such notices then share most of their shingles
+    whatever their own sentences say, and a chain of them would join a thousand
+    different notices into one cluster. So their own sentences must agree too: the
+    shorter one's mostly (OWN_AGREE) in the other's; and a text with none of its own (a
+    warning reposted alone) matches only a text whose own sentences are mostly in it
+    (the warning with a sentence reworded), never a notice that tells something more.
+    """
+    own_a, own_b = a.own(boiler), b.own(boiler)
+    if own_a is None and own_b is None:
+        return True
+    pairs = [
+        (a.content(boiler) if own_a is None else own_a, a),
+        (b.content(boiler) if own_b is None else own_b, b),
+    ]
+    (small, small_text), (large, _) = sorted(pairs, key=lambda p: len(p[0]))
+    if len(small) == 0:
+        return overlap(large, small_text.shingles) >= OWN_AGREE * len(large)
+    return overlap(small, large) >= OWN_AGREE * len(small)
 
 
 _PARTICULAR = re.compile(r"\d{2,}|[\u4e00-\u9fff](?:某某|某|女士|先生)")
