@@ -30,8 +30,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from archive import Archive
-from archive.dedup.copies import CopyLineage
-from archive.dedup.copies import of_articles as copies_of
+from archive.dedup.copies import CopyLineage, Lineages
 from archive.indicators import NamedIndicator, of_articles
 from archive.models import Article, Member, Source
 from archive.times import published_of, show_time
@@ -128,13 +127,14 @@ def iter_records(archive: Archive, query: str | None = None) -> Iterator[ExportR
 
 def _all_records(archive: Archive) -> Iterator[ExportRecord]:
     last = 0
+    lineages = Lineages()
     while True:
         with archive.session() as s:
             rows = s.execute(
                 _stmt().where(Article.id > last).order_by(Article.id).limit(BATCH)
             ).all()
             named = of_articles(s, [r.id for r in rows])
-            copies = copies_of(s, [r.id for r in rows])
+            copies = lineages.of_articles(s, [r.id for r in rows])
         if not rows:
             return
         for r in rows:
@@ -143,12 +143,13 @@ def _all_records(archive: Archive) -> Iterator[ExportRecord]:
 
 
 def _records_of(archive: Archive, ids: list[int]) -> Iterator[ExportRecord]:
+    lineages = Lineages()
     for i in range(0, len(ids), BATCH):
         chunk = ids[i : i + BATCH]
         with archive.session() as s:
             rows = {r.id: r for r in s.execute(_stmt().where(Article.id.in_(chunk)))}
             named = of_articles(s, list(rows))
-            copies = copies_of(s, list(rows))
+            copies = lineages.of_articles(s, list(rows))
         for aid in chunk:
             if aid in rows:  # gone from the archive since the last index run
                 yield _record(rows[aid], named[aid], copies.get(aid))

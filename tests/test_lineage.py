@@ -125,3 +125,26 @@ def test_exports_carry_labels_and_parent(cli, home, db_url, seeds):
     rows = list(csv.DictReader(io.StringIO(run(cli, "export", "--format", "csv", *opts).stdout)))
     wechat = next(r for r in rows if r["id"] == "1")
     assert wechat["parent"] == "2" and "numbers" in wechat["labels"].split(";")
+
+
+def test_export_works_out_a_cluster_once_across_its_batches(cli, home, db_url, seeds, monkeypatch):
+    """With one article a batch, each copy of a cluster is in another batch: the records
+    are those of one big batch, and the cluster's lineage is worked out once."""
+    import search.export
+    from archive.dedup import copies
+
+    opts = ["--home", str(home)] + (["--db", db_url] if db_url else [])
+    assert run(cli, "import", seeds, *opts).exit_code == 0
+    assert run(cli, "dedup", *opts).exit_code == 0
+    whole = run(cli, "export", *opts).stdout
+    calls: list[int | None] = []
+    real = copies.notes
+
+    def counted(session, canonical, ids):
+        calls.append(canonical)
+        return real(session, canonical, ids)
+
+    monkeypatch.setattr(copies, "notes", counted)
+    monkeypatch.setattr(search.export, "BATCH", 1)
+    assert run(cli, "export", *opts).stdout == whole
+    assert calls == [2]

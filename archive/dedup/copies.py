@@ -9,6 +9,7 @@ next dedup run that rewrites it (``fanzha dedup --rebuild`` rewrites every one).
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 from typing import Any, TypedDict
 
 from sqlalchemy import select
@@ -101,22 +102,42 @@ def notes(session: Session, canonical: int | None, ids: list[int]) -> dict[int, 
     return out
 
 
-def of_articles(session: Session, ids: list[int]) -> dict[int, CopyLineage]:
-    """``{article: {"labels", "parent"}}`` for the articles that are in a cluster (each
-    cluster's lineage worked out once, with all its members: for exports)."""
-    from ..models import Cluster, Member
+class Lineages:
+    """Each cluster's lineage worked out once for many batches of articles (an export
+    reads the archive 500 articles at a time, and a cluster's copies are spread over
+    many batches). The last ``keep`` clusters are kept, so memory stays bounded."""
 
-    clusters: dict[int, int | None] = {}
-    for i in range(0, len(ids), 500):
-        rows = session.execute(
-            select(Member.cluster_id, Cluster.canonical_id)
-            .join(Cluster, Cluster.id == Member.cluster_id)
-            .where(Member.article_id.in_(ids[i : i + 500]))
-        )
-        clusters.update({cid: canonical for cid, canonical in rows})
-    out: dict[int, CopyLineage] = {}
-    for cid, canonical in clusters.items():
-        ids_in = list(session.scalars(select(Member.article_id).where(Member.cluster_id == cid)))
-        found = notes(session, canonical, ids_in)
-        out.update({i: {"labels": n["labels"], "parent": n["parent"]} for i, n in found.items()})
-    return out
+    def __init__(self, keep: int = 2048) -> None:
+        self.keep = keep
+        self._clusters: OrderedDict[int, dict[int, CopyLineage]] = OrderedDict()
+
+    def of_articles(self, session: Session, ids: list[int]) -> dict[int, CopyLineage]:
+        """``{article: {"labels", "parent"}}`` for the articles that are in a cluster."""
+        from ..models import Cluster, Member
+
+        clusters: dict[int, int | None] = {}
+        for i in range(0, len(ids), 500):
+            rows = session.execute(
+                select(Member.cluster_id, Cluster.canonical_id)
+                .join(Cluster, Cluster.id == Member.cluster_id)
+                .where(Member.article_id.in_(ids[i : i + 500]))
+            )
+            clusters.update({cid: canonical for cid, canonical in rows})
+        out: dict[int, CopyLineage] = {}
+        for cid, canonical in clusters.items():
+            known = self._clusters.get(cid)
+            if known is None:
+                ids_in = list(
+                    session.scalars(select(Member.article_id).where(Member.cluster_id == cid))
+                )
+                found = notes(session, canonical, ids_in)
+                known = {
+                    i: {"labels": n["labels"], "parent": n["parent"]} for i, n in found.items()
+                }
+                self._clusters[cid] = known
+                if len(self._clusters) > self.keep:
+                    self._clusters.popitem(last=False)
+            else:
+                self._clusters.move_to_end(cid)
+            out.update(known)
+        return out
