@@ -179,3 +179,16 @@ def test_a_short_notice_and_a_bare_warning_still_find_their_copies(archive: Arch
     assert clusters[w1] is not None and clusters[w1] == clusters[w2]
     assert clusters[w1] != clusters[a]  # the bare warning is not a copy of a notice
     assert clusters[other] is None
+
+
+def test_texts_made_only_of_warnings_join_only_when_nearly_the_same(archive: Archive) -> None:
+    """Every short notice holds most of a shorter text of the same warnings: as partial
+    copies they would all join through it. Without words of their own, two texts are
+    copies only when nearly the same."""
+    sentences = WARNING.split("\n")
+    two = "\n".join(sentences[:2])
+    texts = [WARNING, two, "\n".join(sentences[:3]), "\n".join(sentences)]
+    clusters = _store_and_dedup(archive, texts)
+    full, short, three, again = clusters
+    assert clusters[full] is not None and clusters[full] == clusters[again] == clusters[three]
+    assert clusters[short] is None  # half the warnings: not a copy of all of them

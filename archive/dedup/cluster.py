@@ -1,7 +1,8 @@
 """Clusters of near-duplicates: who belongs with whom, the canonical member, merges.
 
 Only groups of two or more copies are clusters; an article without near-duplicates has
-no cluster. The canonical member is the earliest published (undated last); ties go to
+no cluster. A cluster is a star: every member matched its head (the best-ranked member)
+when it joined (``Clusters.link``), so clusters never grow by chains of copies of copies. The canonical member is the earliest published (undated last); ties go to
 the most complete copy (the longest text), then the lowest id. Every other member
 carries its similarity, containment and relation to the canonical one, and the
 recorded differences from the canonical one to it.
@@ -27,6 +28,10 @@ from .verify import Features, Match
 log = logging.getLogger(__name__)
 
 Rank = tuple[bool, datetime | None, int, int]
+# An article that matched a member of a cluster joins it if it also matches the head, or
+# if this share of the shorter text is in the other (a truncated copy of a copy that
+# also changed words: a little under ``verify.PARTIAL`` against the original).
+HEAD_CONTAINMENT = 0.6
 
 
 def rank(published: datetime | None, length: int, article_id: int) -> Rank:
@@ -114,15 +119,30 @@ class Clusters:
                 self.ranks[aid] = rank(pub, length or 0, aid)
 
     # -- changing ----------------------------------------------------------------
-    def link(self, article: int, matched: Iterable[int]) -> int:
+    def link(self, session: Session, article: int, matched: Iterable[int]) -> int:
         """Put ``article`` in one cluster with the articles it matched; merge clusters it
-        bridges. Returns how many existing clusters were merged away."""
+        bridges. Returns how many existing clusters were merged away.
+
+        A cluster is a star around its head (its best-ranked member, the canonical one
+        to be), not a chain: the article joins a cluster only if it matches the head,
+        and an article it matched that is in no cluster joins only if it matches the
+        head too. Otherwise copies of copies drift, one edit at a time, until thousands
+        of different texts sharing a warning or a template sit in one cluster.
+        """
         matched = list(matched)
         keys = {self.cluster_of.get(m) for m in matched} - {None}
-        groups = sorted(
-            (self.groups[k] for k in keys),  # type: ignore[index]
-            key=lambda g: (g.key < 0, min(self.ranks[m] for m in g.members)),
-        )
+        groups = [
+            g
+            for g in (self.groups[k] for k in keys)  # type: ignore[index]
+            if self._agree(session, article, self._head(g.members), matched)
+        ]
+        alone = [m for m in matched if self.cluster_of.get(m) is None]
+        head = self._head([article, *alone, *(self._head(g.members) for g in groups)])
+        if head != article:  # the singletons matched the article: do they the head?
+            alone = [m for m in alone if m == head or self._agree(session, m, head, ())]
+        if not groups and not alone:
+            return 0
+        groups.sort(key=lambda g: (g.key < 0, min(self.ranks[m] for m in g.members)))
         if groups:
             target = groups[0]
         else:
@@ -141,13 +161,26 @@ class Clusters:
                 target.absorbed.append(g.key)
             target.absorbed.extend(g.absorbed)
             del self.groups[g.key]
-        for m in [article, *matched]:
+        for m in [article, *alone]:
             if self.cluster_of.get(m) != target.key:
                 self.cluster_of[m] = target.key
                 target.members.add(m)
                 target.new_members.add(m)
         target.dirty = True
         return merged
+
+    def _head(self, ids: Iterable[int]) -> int:
+        return min(ids, key=lambda m: self.ranks[m])
+
+    def _agree(self, session: Session, article: int, head: int, matched: Iterable[int]) -> bool:
+        """Does ``article``, which matched a member, belong with ``head``: a match, or
+        most of the shorter text in the other (HEAD_CONTAINMENT; measured unless
+        ``head`` is among ``matched``)?"""
+        if head == article or head in matched:
+            return True
+        feats = self._features(session, [article, head])
+        found = self._measure(feats[article], feats[head])
+        return found.is_match or found.containment >= HEAD_CONTAINMENT
 
     def detach(self, session: Session, article: int) -> None:
         """Take an article out of its cluster (its text changed: it is matched again)."""

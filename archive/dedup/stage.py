@@ -327,7 +327,7 @@ def _process_chunk(s: Session, run: _Run, texts: _Texts, report: DedupReport) ->
             if other is not None and run.measure(feats[aid], other).is_match:
                 matched.append(c)
         if matched:
-            report.merged += run.clusters.link(aid, matched)
+            report.merged += run.clusters.link(s, aid, matched)
     done = run.clusters.finalize(s)
     run.mark("clustered")
     report.new_clusters += done.new_clusters

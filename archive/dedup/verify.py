@@ -40,7 +40,7 @@ PARTIAL = 0.8
 MIN_PART = 0.15  # a partial copy holds at least this share of the longer text
 MIN_CONTENT = 40  # characters of non-boilerplate content needed to ignore boilerplate
 MIN_SHINGLES = 8  # texts with fewer shingles are not matched at all
-OWN_AGREE = 0.5  # share of a mostly-boilerplate text's own shingles the other must have
+OWN_AGREE = 0.8  # share of a mostly-boilerplate text's own shingles the other must have
 TRIM_FROM = 0.5  # below this containment, no header/sign-off trimming is tried
 FOREIGN = 0.2  # a sentence with fewer of its shingles in the other text was added
 SENTENCE_FOUND = 0.8  # a sentence with this share of its shingles found is shared whole
@@ -223,10 +223,15 @@ def own_agree(a: Features, b: Features, boiler: Boiler) -> bool:
     A short notice keeps the standard warnings in its content (it has too little of
     its own to stand alone). Two such notices then share most of their shingles
     whatever their own sentences say, and a chain of them would join a thousand
-    different notices into one cluster. So their own sentences must agree too: the
-    shorter one's mostly (OWN_AGREE) in the other's; and a text with none of its own (a
-    warning reposted alone) matches only a text whose own sentences are mostly in it
-    (the warning with a sentence reworded), never a notice that tells something more.
+    different notices into one cluster. So their own sentences must agree too:
+
+    - the shorter one's own sentences mostly (OWN_AGREE) in the other's;
+    - a text with none of its own (a warning reposted alone) matches a text whose own
+      sentences are mostly in it (the warning with a sentence reworded), never one that
+      tells something more;
+    - two texts with none of their own are copies only when nearly the same
+      (NEAR_SURE): one holding most of the other is not enough, as every short notice
+      holds most of a shorter one made of the same warnings.
     """
     own_a, own_b = a.own(boiler), b.own(boiler)
     if own_a is None and own_b is None:
@@ -236,6 +241,9 @@ def own_agree(a: Features, b: Features, boiler: Boiler) -> bool:
         (b.content(boiler) if own_b is None else own_b, b),
     ]
     (small, small_text), (large, _) = sorted(pairs, key=lambda p: len(p[0]))
+    if len(large) == 0:
+        inter = overlap(a.shingles, b.shingles)
+        return inter >= NEAR_SURE * (len(a.shingles) + len(b.shingles) - inter)
     if len(small) == 0:
         return overlap(large, small_text.shingles) >= OWN_AGREE * len(large)
     return overlap(small, large) >= OWN_AGREE * len(small)
