@@ -4,6 +4,7 @@
     nohup .venv/bin/python bench/scale.py --n 1000000 --workdir /tmp/scale/w1m \\
         --out /tmp/scale/1m.json > /tmp/scale/1m.log 2>&1 &                  # hours
     .venv/bin/python bench/scale.py --n 20000 --db pg                       # PostgreSQL
+    .venv/bin/python bench/scale.py --n 1000000 --baseline /tmp/scale/100k.json  # N only
 
 Generates N realistic bulletins with the generators of ``bench/dedup_corpus.py``
 (police bulletins of a dozen fraud types sharing template sentences; clusters of 1-4
@@ -476,9 +477,12 @@ def _loaded(
 
 
 class Report:
-    def __init__(self, out: Path | None, meta: dict[str, Any]) -> None:
+    def __init__(
+        self, out: Path | None, meta: dict[str, Any], baseline: list[dict[str, Any]] = ()
+    ) -> None:
         self.out = out
         self.data: dict[str, Any] = {"meta": meta, "rows": []}
+        self.baseline = list(baseline)  # rows of an earlier run at N/10 (``--baseline``)
 
     def add(self, db: str, stage: str, n: int, r: dict[str, Any], **more: Any) -> dict[str, Any]:
         row = {"db": db, "stage": stage, "n": n} | {
@@ -487,8 +491,12 @@ class Report:
         row |= more
         if r.get("seconds") and n:
             row["rate"] = round(n / r["seconds"], 1)
-        small = [x for x in self.data["rows"] if x["db"] == db and x["stage"] == stage]
-        if small and small[0]["n"] and small[0].get("seconds") and r.get("seconds"):
+        small = [
+            x
+            for x in [*self.data["rows"], *self.baseline]
+            if x["db"] == db and x["stage"] == stage and x["n"] and x["n"] * 10 == n
+        ]
+        if small and small[0].get("seconds") and r.get("seconds"):
             row["growth"] = round(r["seconds"] / small[0]["seconds"], 2)
         self.data["rows"].append(row)
         print(self.line(row), flush=True)
@@ -528,15 +536,21 @@ HEADER = (
 def run_db(db: str, args: argparse.Namespace, work: Path, report: Report, pool: Any) -> None:
     n_big, n_small = args.n, args.n // 10
     tag = f"{os.getpid()}_{uuid.uuid4().hex[:4]}"
-    small = Target(work, f"{db}-small", db, tag)
     big = Target(work, f"{db}-big", db, tag)
     empty = Target(work, f"{db}-empty", db, tag)
-    targets = [small, big, empty]
-    sizes = ((small, n_small), (big, n_big))
+    if args.baseline:  # N/10 measured by an earlier run: no small archive
+        small, n_small = None, 0
+        sizes: tuple[tuple[Target, int], ...] = ((big, n_big),)
+    else:
+        small = Target(work, f"{db}-small", db, tag)
+        sizes = ((small, n_small), (big, n_big))
+    targets = [t for t in (small, big, empty) if t is not None]
     try:
         # generation: the first N/10 into both archives, the rest into the large one
         t0 = time.perf_counter()
-        loaders = {"small": Loader(small.open()), "big": Loader(big.open())}
+        loaders = {"big": Loader(big.open())}
+        if small is not None:
+            loaders["small"] = Loader(small.open())
         done = 0
         for rows in generate(n_big, args.seed, pool):
             if done < n_small:
@@ -633,6 +647,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, help="kept afterwards (default: a temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL schemas")
     ap.add_argument("--out", type=Path, help="the figures as JSON")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="the JSON of an earlier run at N/10: its figures stand for N/10 (growth "
+        "against them), and no small archive is made",
+    )
     ap.add_argument("--child-search", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_search:
@@ -652,7 +672,8 @@ def main(argv: list[str] | None = None) -> int:
         "load": os.getloadavg()[0],
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
     }
-    report = Report(args.out, meta)
+    baseline = json.loads(args.baseline.read_text())["rows"] if args.baseline else []
+    report = Report(args.out, meta, baseline)
     print(
         f"bench/scale.py N={args.n} and N/10={args.n // 10}, db {args.db}, work {work}, "
         f"load {os.getloadavg()[0]:.1f}",
