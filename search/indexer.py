@@ -13,10 +13,12 @@ update sees the last committed state. One writer at a time: a second gets
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC
@@ -27,7 +29,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import Index, LockError
+from whoosh.index import TOC, Index, LockError
 
 from archive import Archive
 from archive.indicators import of_articles
@@ -56,6 +58,9 @@ SEGMENT_DOCS = 50_000
 # among them): its policy alone would, past about 30 segments, merge a rebuild's large
 # segments too, through the writer's memory.
 SMALL_SEGMENT_DOCS = 10_000
+# A rebuild of this many articles or more is written by worker processes (smaller ones:
+# starting the processes would cost more than they save).
+PARALLEL_FROM = 20_000
 Progress = Callable[[int, int], None]
 
 
@@ -287,11 +292,16 @@ def _clear_flags(archive: Archive, done: list[tuple[int, str]]) -> None:
             s.connection().execute(stmt, [{"aid": a, "h": h} for a, h in done[i : i + 5000]])
 
 
-def _iter_rows(archive: Archive, only_flagged: bool) -> Iterator[tuple[Any, list[dict]]]:
-    """The rows to index, each with its indicators (looked up a batch at a time)."""
+def _iter_rows(
+    archive: Archive, only_flagged: bool, between: tuple[int, int] | None = None
+) -> Iterator[tuple[Any, list[dict]]]:
+    """The rows to index (``between``: ids from, to, both included), each with its
+    indicators (looked up a batch at a time)."""
     stmt = _rows_stmt()
     if only_flagged:
         stmt = stmt.where(Article.needs_index.is_(True))
+    if between is not None:
+        stmt = stmt.where(Article.id.between(*between))
     with archive.session() as s:
         for batch in s.execute(stmt.execution_options(yield_per=1000)).partitions():
             with archive.session() as look:
@@ -343,10 +353,13 @@ def merge_small_segments(
     return large + list(MERGE_SMALL(writer, small))
 
 
-def _writer(ix: Index, procs: int | None) -> Any:
-    if procs and procs > 1:
-        return ix.writer(procs=procs, limitmb=LIMITMB, multisegment=True)
+def _writer(ix: Index) -> Any:
     return BulkSegmentWriter(ix, limitmb=LIMITMB)
+
+
+def default_workers() -> int:
+    """Processes writing a rebuild's segments: one per core, at most two."""
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def update_index(
@@ -354,14 +367,14 @@ def update_index(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
-    procs: int | None = None,
+    workers: int | None = None,
     segment_docs: int = SEGMENT_DOCS,
 ) -> IndexReport:
     """Index the flagged articles (or, with ``rebuild``, all of them) and clear the flags.
 
-    ``progress(done, total)`` is called after each batch. ``procs``: writer
-    processes; the default, 1, uses ``BulkSegmentWriter``, which measured faster than
-    Whoosh's multiprocessing writer (stock pool, then a segment merge) on two cores.
+    ``progress(done, total)`` is called after each batch (after each part, in a
+    parallel rebuild). ``workers``: processes writing a rebuild of ``PARALLEL_FROM``
+    articles or more (default ``default_workers()``; 0 or 1: this process alone).
     ``segment_docs``: the most articles a rebuild writes into one segment (its memory).
     """
     if segment_docs < 1:
@@ -378,8 +391,9 @@ def update_index(
                 log.info("index in %s is of an older format: rebuilding it", live)
                 rebuild = True
         if rebuild or live is None:
-            return _rebuild(archive, root, live, progress, procs, segment_docs)
-        return _incremental(archive, live, progress, procs)
+            workers = default_workers() if workers is None else workers
+            return _rebuild(archive, root, live, progress, workers, segment_docs)
+        return _incremental(archive, live, progress)
     except LockError as exc:
         raise IndexBusy(f"the index in {root} is locked by another writer") from exc
     finally:
@@ -405,38 +419,19 @@ def _rebuild(
     root: Path,
     live: Path | None,
     progress: Progress | None,
-    procs: int | None,
+    workers: int,
     segment_docs: int = SEGMENT_DOCS,
 ) -> IndexReport:
     """A new index generation from every article, written ``segment_docs`` articles a
     segment (each committed without merging), then swapped in."""
     total = _count(archive, only_flagged=False)
     new = _new_generation(root)
-    rows = _iter_rows(archive, only_flagged=False)
-    done: list[tuple[int, str]] = []
     try:
         ix = whoosh_index.create_in(str(new), build_schema())
-        while True:
-            writer = _writer(ix, procs)
-            try:
-                part = _write(
-                    writer,
-                    islice(rows, segment_docs),
-                    update_existing=False,
-                    total=total,
-                    progress=progress,
-                    done_before=len(done),
-                )
-            except BaseException:
-                writer.cancel()
-                raise
-            if not part and done:
-                writer.cancel()
-                break
-            writer.commit(merge=False)
-            done += part
-            if len(part) < segment_docs:
-                break
+        if workers > 1 and total >= PARALLEL_FROM:
+            done = _write_in_parts(archive, ix, new, workers, segment_docs, total, progress)
+        else:
+            done = _write_segments(archive, ix, segment_docs, total, progress)
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
@@ -449,15 +444,108 @@ def _rebuild(
     return IndexReport(indexed=len(done), deleted=0, total=count, rebuilt=True)
 
 
-def _incremental(
-    archive: Archive, live: Path, progress: Progress | None, procs: int | None
-) -> IndexReport:
+def _write_segments(
+    archive: Archive,
+    ix: Index,
+    segment_docs: int,
+    total: int,
+    progress: Progress | None,
+    between: tuple[int, int] | None = None,
+) -> list[tuple[int, str]]:
+    """Every article (``between``: of those ids) into ``ix``, ``segment_docs`` a segment."""
+    rows = _iter_rows(archive, only_flagged=False, between=between)
+    done: list[tuple[int, str]] = []
+    while True:
+        writer = _writer(ix)
+        try:
+            part = _write(
+                writer,
+                islice(rows, segment_docs),
+                update_existing=False,
+                total=total,
+                progress=progress,
+                done_before=len(done),
+            )
+        except BaseException:
+            writer.cancel()
+            raise
+        if not part and done:
+            writer.cancel()
+            break
+        writer.commit(merge=False)
+        done += part
+        if len(part) < segment_docs:
+            break
+    return done
+
+
+def _write_in_parts(
+    archive: Archive,
+    ix: Index,
+    new: Path,
+    workers: int,
+    segment_docs: int,
+    total: int,
+    progress: Progress | None,
+) -> list[tuple[int, str]]:
+    """The rebuild on several cores: the articles, in id order, cut into parts of at
+    most ``segment_docs``; each part written by a worker process into an index of its
+    own (``part-K`` in the new generation), whose segments are then moved into the new
+    generation and listed in one table of contents, in part order: the same documents
+    in the same order as one process writes them."""
+    with archive.session() as s:
+        ids = list(s.scalars(select(Article.id).order_by(Article.id)))
+    size = min(segment_docs, -(-len(ids) // workers))
+    ranges = [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+    url = archive.engine.url.render_as_string(hide_password=False)
+    parts = [new / f"part-{k}" for k in range(len(ranges))]
+    done: list[list[tuple[int, str]]] = [[] for _ in ranges]
+    context = multiprocessing.get_context("spawn")  # no engine or lock crosses a fork
+    with ProcessPoolExecutor(min(workers, len(ranges)), mp_context=context) as pool:
+        futures = {
+            pool.submit(_write_part, str(archive.home), url, between, str(part), segment_docs): k
+            for k, (between, part) in enumerate(zip(ranges, parts, strict=True))
+        }
+        try:
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                if progress:
+                    progress(sum(map(len, done)), total)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    segments = []
+    for part in parts:
+        segments += whoosh_index.open_dir(str(part))._segments()
+        for f in part.iterdir():
+            if not f.name.endswith(".toc") and "LOCK" not in f.name:
+                os.replace(f, new / f.name)
+        shutil.rmtree(part)
+    TOC(ix.schema, segments, ix.latest_generation() + 1).write(ix.storage, ix.indexname)
+    return [pair for part in done for pair in part]
+
+
+def _write_part(
+    home: str, url: str, between: tuple[int, int], out: str, segment_docs: int
+) -> list[tuple[int, str]]:
+    """In a worker process: the articles ``between`` (ids) into a new index in ``out``."""
+    archive = Archive.open(Path(home), url, migrate=False, create=False)
+    try:
+        Path(out).mkdir()
+        ix = whoosh_index.create_in(out, build_schema())
+        return _write_segments(archive, ix, segment_docs, 0, None, between)
+    finally:
+        archive.close()
+
+
+def _incremental(archive: Archive, live: Path, progress: Progress | None) -> IndexReport:
     flagged = _count(archive, only_flagged=True)
     with archive.session() as s:
         in_archive = {str(i) for i in s.scalars(select(Article.id))}
     with reading_index(archive.home):  # the update reads the live segments
         ix = whoosh_index.open_dir(str(live))
-        writer = _writer(ix, procs)
+        writer = _writer(ix)
         try:
             deleted = 0
             with ix.reader() as r:

@@ -9,7 +9,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from archive import Document, store_document
 from archive.models import Article, Cluster, Member
@@ -555,6 +555,35 @@ def test_a_rebuild_in_several_segments_finds_what_one_segment_finds(filled, segm
     assert [search(arc, q, facets=True) for q in queries] == expected
     with pytest.raises(ValueError, match="segment_docs"):
         update_index(arc, rebuild=True, segment_docs=0)
+
+
+def test_a_rebuild_written_by_worker_processes_finds_what_one_process_finds(filled, monkeypatch):
+    """Two worker processes each write parts of the articles (in id order) into indexes
+    of their own, whose segments are listed in one table of contents: the answers,
+    collapsing, facets and id order are those of a rebuild in one process."""
+    from search import indexer
+
+    arc, _ = filled
+    queries = ["冒充客服", "一证通查", "刷单", "繁體", "诈骗"]
+    update_index(arc, rebuild=True, workers=1, segment_docs=2)
+    expected = [search(arc, q, facets=True) for q in queries]
+    with open_index(arc).searcher() as s:
+        ids = [s.stored_fields(d)["id"] for d in range(s.doc_count_all())]
+    monkeypatch.setattr(indexer, "PARALLEL_FROM", 1)
+    progress: list[tuple[int, int | None]] = []
+    report = update_index(
+        arc, rebuild=True, workers=2, segment_docs=2, progress=lambda d, t: progress.append((d, t))
+    )
+    assert report.indexed == 5 and report.total == 5 and progress[-1] == (5, 5)
+    live = current_dir(indexer.index_root(arc))
+    assert not [p for p in live.iterdir() if p.is_dir()]  # the parts' folders are gone
+    assert open_index(arc).latest_generation() == 1  # one table of contents, not 3 commits
+    with open_index(arc).searcher() as s:
+        assert len(s.reader().leaf_readers()) == 3  # parts of 2, 2 and 1 articles
+        assert [s.stored_fields(d)["id"] for d in range(s.doc_count_all())] == ids
+    assert [search(arc, q, facets=True) for q in queries] == expected
+    with arc.session() as s:
+        assert not s.scalar(select(func.count()).where(Article.needs_index.is_(True)))
 
 
 def test_incremental_merges_leave_a_rebuilds_large_segments_alone(filled):
