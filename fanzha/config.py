@@ -2,8 +2,10 @@
 
 ``FANZHA_HOME`` / ``--home``: the data folder (default ``./fanzha-data``).
 ``FANZHA_DB`` / ``--db``: an SQLAlchemy URL (default SQLite in the home).
-``FANZHA_WORKERS`` (or ``fanzha dedup --workers``): worker processes of a large dedup
-run (default: one per core beside the main process, at most two; 0: none).
+``FANZHA_WORKERS`` (or ``fanzha dedup --workers``, ``fanzha index --workers``): worker
+processes of a large dedup run (default: one per core beside the main process, at most
+two; 0: none) and of an index rebuild of 20,000 articles or more (default: one per
+core, at most two; 0 or 1: the main process alone).
 ``FANZHA_BUSY_TIMEOUT``: seconds an SQLite writer waits for another one's lock before
 the command fails (exit 3; default 30).
 ``FANZHA_ALLOW_PRIVATE_FETCH=1`` (or ``fanzha check --allow-private``): let "check"
@@ -32,7 +34,7 @@ class Settings:
     allow_private_fetch: bool = False
     fetch_timeout: float = 10.0  # seconds for a whole URL fetch of "check" (every hop)
     max_fetches: int = 4  # URL fetches of "check" running at once (more: refused)
-    workers: int | None = None  # dedup worker processes; None: as many as fit
+    workers: int | None = None  # dedup and index rebuild worker processes; None: default
     busy_timeout: float = 30.0  # seconds an SQLite writer waits (archive.db.BUSY_TIMEOUT_S)
 
     @classmethod

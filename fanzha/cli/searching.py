@@ -27,6 +27,14 @@ if TYPE_CHECKING:
 @app.command()
 def index(
     rebuild: Annotated[bool, typer.Option(help="Build the index anew from the archive.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Processes writing a rebuild of 20,000 articles or more (default: "
+            "FANZHA_WORKERS, else one per core, at most 2; 0 or 1: this one alone).",
+        ),
+    ] = None,
     home: HomeOpt = None,
     db: DbOpt = None,
     json_: JsonOpt = False,
@@ -41,7 +49,8 @@ def index(
     from search import update_index
 
     with cli_errors():
-        archive = read_archive(settings(home, db))
+        config = settings(home, db)
+        archive = read_archive(config)
 
         def progress(done: int, total: int) -> None:
             if not json_ and sys.stderr.isatty():
@@ -50,7 +59,8 @@ def index(
         from ..jobs.lock import WriterLock
 
         with WriterLock(archive, "index"):  # never two writers at once (exit 3)
-            report = update_index(archive, rebuild=rebuild, progress=progress)
+            processes = config.workers if workers is None else workers
+            report = update_index(archive, rebuild=rebuild, progress=progress, workers=processes)
     if json_:
         emit_json(report.as_json())
     else:
