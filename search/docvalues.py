@@ -232,33 +232,36 @@ def collapse(
     ``ids``: the matching docnums, ascending; ``scores`` theirs. Per cluster the hit is
     the canonical copy when it matches, else the best (relevance) or newest (date)
     copy, ties to the lowest docnum.
+
+    Linear but for one sort of the matches in clusters by cluster (an article in no
+    cluster is its own story) and one of the page's candidates: at a million articles a
+    common word matches hundreds of thousands, where sorting every match by four keys
+    and every story by two measured twice as slow.
     """
     ids = np.asarray(ids, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
     if not len(ids):
         return Collapsed([], 0, _facets(dv, ids, ids), {})
-    key = ids if all_copies else dv.cluster[ids]
-    canon = dv.canonical[ids]
     dates = dv.date[ids]
     if sort == "relevance":
         primary = scores
     else:
         primary = np.where(dates == NO_DATE, 0, dates).astype(np.float64)
-    # by key, then canonical first, then the best primary, then the lowest docnum
-    order = np.lexsort((ids, -primary, ~canon, key))
-    skey = key[order]
-    starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
-    group_size = np.diff(np.r_[starts, len(order)])
-    chosen = order[starts]  # positions in ids of each story's hit
-    # a story's place among equals: where its first (lowest docnum) match is
-    first_pos = np.minimum.reduceat(order, starts) if len(starts) else starts
+    if all_copies:
+        chosen = first_pos = np.arange(len(ids))
+        group_size = np.ones(len(ids), dtype=np.int64)
+    else:
+        chosen, first_pos, group_size = _story_hits(dv.cluster[ids], dv.canonical[ids], primary)
     c_ids, c_scores = ids[chosen], scores[chosen]
+    want = offset + limit
     if sort == "relevance":
-        page_order = np.lexsort((c_ids, -c_scores))
+        cand = _top(c_scores, want)
+        page_order = cand[np.lexsort((c_ids[cand], -c_scores[cand]))]
     else:
         c_dates = dates[chosen]
         date_key = np.where(c_dates == NO_DATE, -(2**62), c_dates)
-        page_order = np.lexsort((first_pos, -c_scores, -date_key))
+        cand = _top(date_key, want)
+        page_order = cand[np.lexsort((first_pos[cand], -c_scores[cand], -date_key[cand]))]
     page = page_order[offset : offset + limit]
     facets = _facets(dv, c_ids, first_pos)
     return Collapsed(
@@ -267,6 +270,45 @@ def collapse(
         facets=facets,
         matching={int(c_ids[i]): int(group_size[i]) for i in page},
     )
+
+
+def _story_hits(
+    key: np.ndarray, canon: np.ndarray, primary: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per story, the position of its hit among the matches, of its first match, and
+    how many matched. ``key`` > 0: a cluster id; otherwise an article in no cluster."""
+    alone = np.flatnonzero(key <= 0)
+    grouped = np.flatnonzero(key > 0)
+    order = grouped[np.argsort(key[grouped], kind="stable")]  # by cluster, then position
+    n = len(order)
+    if not n:
+        return alone, alone, np.ones(len(alone), dtype=np.int64)
+    skey = key[order]
+    starts = np.flatnonzero(np.r_[True, skey[1:] != skey[:-1]])
+    sizes = np.diff(np.r_[starts, n])
+    # the canonical copy if it matched, else the best primary; ties: the lowest docnum
+    cs = canon[order]
+    has = np.maximum.reduceat(cs.astype(np.int8), starts).astype(bool)
+    eligible = cs == np.repeat(has, sizes)
+    p = np.where(eligible, primary[order], -np.inf)
+    best = eligible & (p == np.repeat(np.maximum.reduceat(p, starts), sizes))
+    pick = np.minimum.reduceat(np.where(best, np.arange(n), n), starts)
+    return (
+        np.concatenate([alone, order[pick]]),
+        np.concatenate([alone, np.minimum.reduceat(order, starts)]),
+        np.concatenate([np.ones(len(alone), dtype=np.int64), sizes]),
+    )
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of every value at least the ``k``-th largest (all of them, ties
+    included, so that sorting only these gives the first ``k`` of the whole order)."""
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    if k >= len(values):
+        return np.arange(len(values))
+    threshold = -np.partition(-values, k - 1)[k - 1]
+    return np.flatnonzero(values >= threshold)
 
 
 def _facets(dv: DocValues, docs: np.ndarray, first: np.ndarray) -> Facets:
