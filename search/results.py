@@ -18,7 +18,11 @@ query (``"total_exact": false`` says so when some were not checked).
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -67,6 +71,43 @@ def _scan(searcher: Any, q: wq.Query, allow: set[int] | None) -> list[tuple[int,
     return out
 
 
+@dataclass(frozen=True)
+class _Ranked:
+    """What the index answers for a search: the page's article ids, their scores and
+    matching copies, the total, the facets, the query's texts (for snippets)."""
+
+    ids: list[int]
+    scores: list[float]
+    copies: dict[int, int]
+    total: int
+    facets: Any
+    exact: bool
+    texts: Any
+
+
+# Answers of recent searches, per process, keyed by the search and by the index as it
+# is (its segments and their live documents): any index update makes a new key. The
+# snippets are cut from the archive each time. Searches repeat (a word of the day, a
+# facet clicked, a page turned), and at a million articles a common word's answer
+# takes a few hundred milliseconds to compute.
+RESULT_CACHE = 256
+_RESULTS: OrderedDict[tuple[Any, ...], _Ranked] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+
+
+def clear_result_cache() -> None:
+    """Forget the cached answers (benchmarks: cold figures)."""
+    with _RESULTS_LOCK:
+        _RESULTS.clear()
+
+
+def _index_state(searcher: Any) -> tuple[Any, ...]:
+    return tuple(
+        (seg.segment_id() if (seg := r.segment()) is not None else id(r), r.doc_count())
+        for r, _ in searcher.reader().leaf_readers()
+    )
+
+
 def search(
     archive: Archive,
     query: str,
@@ -86,48 +127,78 @@ def search(
     _check(limit, offset, sort)
     fq = filter_query(source=source, fraud_type=fraud_type, since=since, until=until, site=site)
     with live_searcher(archive, weighting=BM25F()) as s:
-        q, texts = build_query(query, s.reader())
-        dv = doc_values(s)
-        allow = sorted(s.docs_for_query(fq)) if fq is not None else None
-        try:
-            part = array_eval.restrict(
-                array_eval.Evaluator(s).evaluate(q),
-                np.asarray(allow, dtype=np.int64) if allow is not None else None,
-            )
-        except array_eval.Unsupported as exc:
-            log.debug("query %r evaluated by Whoosh (%s)", query, exc)
-            part = None
-        exact = True
-        if all_copies and not facets and sort == "relevance":
-            if part is not None:
-                best, total, exact = array_eval.top(part, offset + limit)
-                picked = best[offset:]
-            else:
-                r = s.search(q, limit=offset + limit or 1, filter=fq)
-                picked = [(h.docnum, h.score) for h in r][offset : offset + limit]
-                total = len(r)
-            out_facets = None
-            matching: dict[int, int] = {}
-        else:
-            if part is not None:
-                m_ids, m_scores = array_eval.match_arrays(part)
-            else:
-                found = _scan(s, q, set(allow) if allow is not None else None)
-                m_ids = np.fromiter((d for d, _ in found), np.int64, len(found))
-                m_scores = np.fromiter((sc for _, sc in found), np.float64, len(found))
-            c = collapse(
-                dv, m_ids, m_scores, all_copies=all_copies, sort=sort, offset=offset, limit=limit
-            )
-            picked, total, out_facets, matching = c.picked, c.total, c.facets, c.matching
-        ids = [int(dv.aid[d]) for d, _ in picked]
-    copies = {aid: matching.get(d, 1) for aid, (d, _) in zip(ids, picked, strict=True)}
-    hits = _hits(archive, ids, [sc for _, sc in picked], texts, copies)
-    result: SearchResult = {"query": query, "total": total, "offset": offset, "hits": hits}
-    if not exact:
+        key = (
+            _index_state(s),
+            query,
+            (source, fraud_type, since, until, site),
+            (limit, offset, all_copies, sort, facets),
+        )
+        with _RESULTS_LOCK:
+            ranked = _RESULTS.get(key)
+            if ranked is not None:
+                _RESULTS.move_to_end(key)
+        if ranked is None:
+            ranked = _rank(s, query, fq, limit, offset, all_copies, sort, facets)
+            with _RESULTS_LOCK:
+                _RESULTS[key] = ranked
+                while len(_RESULTS) > RESULT_CACHE:
+                    _RESULTS.popitem(last=False)
+    hits = _hits(archive, ranked.ids, ranked.scores, ranked.texts, ranked.copies)
+    result: SearchResult = {"query": query, "total": ranked.total, "offset": offset, "hits": hits}
+    if not ranked.exact:
         result["total_exact"] = False
-    if out_facets is not None:
-        result["facets"] = out_facets
+    if ranked.facets is not None:
+        result["facets"] = copy.deepcopy(ranked.facets)
     return result
+
+
+def _rank(
+    s: Any,
+    query: str,
+    fq: Any,
+    limit: int,
+    offset: int,
+    all_copies: bool,
+    sort: str,
+    facets: bool,
+) -> _Ranked:
+    """The index's answer to a search (``search`` adds the articles and snippets)."""
+    q, texts = build_query(query, s.reader())
+    dv = doc_values(s)
+    allow = sorted(s.docs_for_query(fq)) if fq is not None else None
+    try:
+        part = array_eval.restrict(
+            array_eval.Evaluator(s).evaluate(q),
+            np.asarray(allow, dtype=np.int64) if allow is not None else None,
+        )
+    except array_eval.Unsupported as exc:
+        log.debug("query %r evaluated by Whoosh (%s)", query, exc)
+        part = None
+    exact = True
+    if all_copies and not facets and sort == "relevance":
+        if part is not None:
+            best, total, exact = array_eval.top(part, offset + limit)
+            picked = best[offset:]
+        else:
+            r = s.search(q, limit=offset + limit or 1, filter=fq)
+            picked = [(h.docnum, h.score) for h in r][offset : offset + limit]
+            total = len(r)
+        out_facets = None
+        matching: dict[int, int] = {}
+    else:
+        if part is not None:
+            m_ids, m_scores = array_eval.match_arrays(part)
+        else:
+            found = _scan(s, q, set(allow) if allow is not None else None)
+            m_ids = np.fromiter((d for d, _ in found), np.int64, len(found))
+            m_scores = np.fromiter((sc for _, sc in found), np.float64, len(found))
+        c = collapse(
+            dv, m_ids, m_scores, all_copies=all_copies, sort=sort, offset=offset, limit=limit
+        )
+        picked, total, out_facets, matching = c.picked, c.total, c.facets, c.matching
+    ids = [int(dv.aid[d]) for d, _ in picked]
+    copies = {aid: matching.get(d, 1) for aid, (d, _) in zip(ids, picked, strict=True)}
+    return _Ranked(ids, [sc for _, sc in picked], copies, total, out_facets, exact, texts)
 
 
 def _hits(

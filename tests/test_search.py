@@ -609,3 +609,38 @@ def test_incremental_merges_leave_a_rebuilds_large_segments_alone(filled):
         s.execute(update(Article).values(needs_index=True).where(Article.id == 1))
     update_index(arc)  # an incremental commit, default threshold: one-article segments merge
     assert search(arc, "冒充客服")["total"] >= 1
+
+
+def test_a_repeated_search_is_answered_from_the_cache_until_the_index_changes(filled, monkeypatch):
+    """The index's answer to a search is kept (per process) under the index's state:
+    the same search again is not evaluated again, and any update (a new article, a
+    deletion) gives a fresh answer."""
+    from search import results
+
+    arc, _ = filled
+    update_index(arc)
+    results.clear_result_cache()
+    calls: list[str] = []
+    real = results._rank
+
+    def counted(s, query, *rest):
+        calls.append(query)
+        return real(s, query, *rest)
+
+    monkeypatch.setattr(results, "_rank", counted)
+    first = search(arc, "冒充客服", facets=True)
+    first["facets"]["source"].clear()  # a caller changing its result changes no cache
+    again = search(arc, "冒充客服", facets=True)
+    assert calls == ["冒充客服"] and again["facets"]["source"]
+    assert search(arc, "冒充客服", limit=1)["hits"] == again["hits"][:1]
+    assert calls == ["冒充客服", "冒充客服"]  # another page: another answer
+    with arc.session() as s:
+        store_document(s, _doc("https://d.example/9", "冒充客服新案", "冒充客服诈骗又有新花样。"))
+    update_index(arc)
+    fresh = search(arc, "冒充客服", facets=True)
+    assert len(calls) == 3 and fresh["total"] == again["total"] + 1
+    with arc.session() as s:
+        s.execute(delete(Article).where(Article.url == "https://d.example/9"))
+    update_index(arc)  # a deletion only: the same segments, fewer live documents
+    assert search(arc, "冒充客服", facets=True)["total"] == again["total"]
+    assert len(calls) == 4
