@@ -156,13 +156,16 @@ def lineage(copies: list[Copy], canonical: int) -> dict[int, tuple[int | None, E
         return False
 
     ordered = sorted(copies, key=lambda c: (c.minute is None, c.minute or datetime.min, c.id))
+    place = {c.id: i for i, c in enumerate(ordered)}
     facts = {c.id: _Facts.of(c) for c in copies}
+    suspects = _Suspects(facts)
     for x in ordered:
         if x.id == canonical:
             continue
         best: tuple[int, Copy, Evidence] | None = None
-        for y in ordered:
-            if y.id == x.id or _later(y, x) or descends(y.id, x.id):
+        for yid in sorted(suspects.of(x.id), key=place.__getitem__):
+            y = by_id[yid]
+            if _later(y, x) or descends(y.id, x.id):
                 continue
             score, found = _evidence(facts[x.id], facts[y.id])
             if score and (best is None or score > best[0]):
@@ -181,6 +184,38 @@ def lineage(copies: list[Copy], canonical: int) -> dict[int, tuple[int | None, E
         out[x.id] = (parent.id, [*evidence, *([when] if when else [])])
         parent_of[x.id] = parent.id
     return out
+
+
+class _Suspects:
+    """The copies that may hold evidence about a copy: those its attributions name
+    and those sharing one of its edits (every other copy scores 0 in ``_evidence``).
+    Looked up, not compared pair by pair: a cluster of thousands of copies would
+    otherwise cost millions of comparisons (minutes for a cluster page)."""
+
+    def __init__(self, facts: dict[int, _Facts]) -> None:
+        self.facts = facts
+        self.by_name: dict[str, set[int]] = {}
+        self.by_edit: dict[tuple[int, int, str], list[int]] = {}
+        for cid, f in facts.items():
+            for name in f.names:
+                self.by_name.setdefault(name, set()).add(cid)
+            for edit in f.edits:
+                self.by_edit.setdefault(edit, []).append(cid)
+        self.lengths = sorted({len(name) for name in self.by_name})
+
+    def of(self, cid: int) -> set[int]:
+        f = self.facts[cid]
+        found: set[int] = set()
+        for _, key in f.attributions:  # every name that is a part of the phrase
+            for n in self.lengths:
+                for i in range(len(key) - n + 1):
+                    ids = self.by_name.get(key[i : i + n])
+                    if ids:
+                        found |= ids
+        for edit in f.edits:
+            found.update(self.by_edit[edit])
+        found.discard(cid)
+        return found
 
 
 def tree(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
