@@ -79,7 +79,9 @@ class Clusters:
     # -- reading -----------------------------------------------------------------
     def lookup(self, session: Session, ids: Iterable[int]) -> None:
         """Learn the clusters of stored articles (and load those clusters)."""
+        ids = list(ids)
         unknown = [i for i in ids if i not in self.cluster_of]
+        wanted: set[int] = set()
         for i in range(0, len(unknown), 500):
             batch = unknown[i : i + 500]
             found = dict(
@@ -89,23 +91,36 @@ class Clusters:
             )
             for aid in batch:
                 self.cluster_of[aid] = found.get(aid)
-            for cid in set(found.values()) - set(self.groups):
-                self._load(session, cid)
+            wanted |= set(found.values()) - set(self.groups)
+        self._load(session, sorted(wanted))
         self._ranks(session, [i for i in ids if i not in self.ranks])
 
-    def _load(self, session: Session, cid: int) -> None:
-        canonical = session.scalar(select(Cluster.canonical_id).where(Cluster.id == cid))
-        group = _Group(cid, set(), canonical)
-        for aid, sim, cont, rel in session.execute(
-            select(Member.article_id, Member.similarity, Member.containment, Member.relation).where(
-                Member.cluster_id == cid
-            )
-        ):
-            group.members.add(aid)
-            group.measures[aid] = (sim, cont, rel)
-            self.cluster_of[aid] = cid
-        self.groups[cid] = group
-        self._ranks(session, [m for m in group.members if m not in self.ranks])
+    def _load(self, session: Session, cids: list[int]) -> None:
+        """Load clusters: their canonical member and members with their measures (a few
+        statements for all of them, not a few per cluster)."""
+        for i in range(0, len(cids), 500):
+            batch = cids[i : i + 500]
+            for cid in batch:
+                self.groups[cid] = _Group(cid, set())
+            for cid, canonical in session.execute(
+                select(Cluster.id, Cluster.canonical_id).where(Cluster.id.in_(batch))
+            ):
+                self.groups[cid].canonical = canonical
+            for cid, aid, sim, cont, rel in session.execute(
+                select(
+                    Member.cluster_id,
+                    Member.article_id,
+                    Member.similarity,
+                    Member.containment,
+                    Member.relation,
+                ).where(Member.cluster_id.in_(batch))
+            ):
+                group = self.groups[cid]
+                group.members.add(aid)
+                group.measures[aid] = (sim, cont, rel)
+                self.cluster_of[aid] = cid
+        members = [m for cid in cids for m in self.groups[cid].members if m not in self.ranks]
+        self._ranks(session, members)
 
     def _ranks(self, session: Session, ids: list[int]) -> None:
         from sqlalchemy import func

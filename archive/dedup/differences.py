@@ -24,15 +24,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from ..diff import diff_meta
-from ..labels import label_difference
 from ..models import Article, Cluster, DedupPendingDiff, Difference, Member, Source, utcnow
 from ..times import show_published
-from .workers import Workers, diffs_of
+from .workers import Diffed, DiffInput, Workers, diffs_of
 
 Pending = list[tuple[int, int, float]]  # (canonical, member, similarity)
 # pairs in flight: the pairs, their articles, their texts and the diffs being computed
-_Flight = tuple[Pending, dict[int, dict[str, Any]], list[tuple[str, str]], list[Future[Any]]]
+_Flight = tuple[Pending, dict[int, dict[str, Any]], list[DiffInput], list[Future[Any]]]
 BATCH = 2000  # pairs read, diffed and written at a time by ``record_missing``
 
 
@@ -52,7 +50,10 @@ class DifferenceWriter:
         _list_pending(session, sorted({b for _, b, _ in pending}))
         info = article_info(session, sorted({i for a, b, _ in pending for i in (a, b)}))
         pending = [p for p in pending if p[0] in info and p[1] in info]
-        texts = [(info[a]["text"], info[b]["text"]) for a, b, _ in pending]
+        texts = [
+            (info[a]["text"], info[b]["text"], info[a]["meta"], info[b]["meta"])
+            for a, b, _ in pending
+        ]
         self._flying.append((pending, info, texts, self.workers.diffs(texts)))
         if not self.workers.parallel:
             self.drain(session)  # already computed
@@ -62,8 +63,8 @@ class DifferenceWriter:
         still = []
         for pending, info, texts, futures in self._flying:
             if wait or all(f.done() for f in futures):
-                changes = self.workers.gather(futures, diffs_of, texts)
-                self._write(session, pending, info, changes)
+                diffed = self.workers.gather(futures, diffs_of, texts)
+                self._write(session, pending, info, diffed)
             else:
                 still.append((pending, info, texts, futures))
         self._flying = still
@@ -73,11 +74,11 @@ class DifferenceWriter:
         session: Session,
         pending: Pending,
         info: dict[int, dict[str, Any]],
-        changes: list[list[dict[str, Any]]],
+        diffed: list[Diffed],
     ) -> None:
         by_member = {  # one row a member: its difference from its canonical copy now
             b: difference_row(info[a], info[b], sim, diff)
-            for (a, b, sim), diff in zip(pending, changes, strict=True)
+            for (a, b, sim), diff in zip(pending, diffed, strict=True)
             if self.current(b) == a
         }
         members = sorted(by_member)
@@ -189,14 +190,11 @@ def article_info(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def difference_row(
-    a: dict[str, Any],
-    b: dict[str, Any],
-    similarity: float,
-    changes: list[dict[str, Any]],
+    a: dict[str, Any], b: dict[str, Any], similarity: float, diffed: Diffed
 ) -> dict[str, Any]:
-    """A ``difference`` row from A to B with the changes already computed, each
-    change labelled and the copy's labels with them (``archive.labels``)."""
-    meta = diff_meta(a["meta"], b["meta"])
+    """A ``difference`` row from A to B, with what ``workers.diffs_of`` worked out:
+    the labelled changes, the metadata changes and the copy's labels."""
+    changes, meta, labels = diffed
     return {
         "a_id": a["id"],
         "b_id": b["id"],
@@ -205,6 +203,6 @@ def difference_row(
         "similarity": similarity,
         "changes": changes,
         "meta": meta,
-        "labels": label_difference(changes, a["text"], b["text"], meta),
+        "labels": labels,
         "created_at": utcnow(),
     }

@@ -30,7 +30,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from ..diff import Change, diff_texts
+from ..diff import Change, diff_meta, diff_texts
+from ..labels import label_difference
 from .verify import Features, precompute
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,22 @@ def features_of(rows: Texts, frequent: frozenset[int]) -> FeatureResult:
     return out
 
 
-def diffs_of(pairs: Sequence[tuple[str, str]]) -> list[list[Change]]:
-    """``diff_texts`` of each (a, b) pair."""
-    return [diff_texts(a, b) for a, b in pairs]
+# what is diffed: two texts and their metadata (``differences.article_info``'s "meta")
+DiffInput = tuple[str, str, dict[str, Any], dict[str, Any]]
+# what comes back: the changes (each labelled), the metadata changes, the copy's labels
+Diffed = tuple[list[Change], dict[str, Any], list[str]]
+
+
+def diffs_of(pairs: Sequence[DiffInput]) -> list[Diffed]:
+    """Each (A, B) pair's ``diff_texts``, ``diff_meta`` and labels (``archive.labels``):
+    all of it in the worker, which the labels' checks of script and layout made the
+    main process's largest cost."""
+    out: list[Diffed] = []
+    for a, b, meta_a, meta_b in pairs:
+        changes = diff_texts(a, b)
+        meta = diff_meta(meta_a, meta_b)
+        out.append((changes, meta, label_difference(changes, a, b, meta)))
+    return out
 
 
 class Workers:
@@ -116,7 +130,7 @@ class Workers:
         size = -(-len(rows) // max(1, self.processes))  # ceiling division
         return self.start(features_of, rows, frequent, size=size)
 
-    def diffs(self, pairs: Sequence[tuple[str, str]]) -> list[Future[list[Any]]]:
+    def diffs(self, pairs: Sequence[DiffInput]) -> list[Future[list[Any]]]:
         """Start the diffs of ``pairs``, ``DIFF_BATCH`` pairs a task."""
         return self.start(diffs_of, pairs, size=DIFF_BATCH)
 
