@@ -29,7 +29,7 @@ from .inputs import MAX_BODY, Id, parse_day
 from .routes.clusters import diff_context
 from .routes.search import MAX_QUERY, run_search
 from .state import archive_of, fetcher_of
-from .stats import collect
+from .stats import figures as stats_figures
 
 
 class Open(BaseModel):
@@ -477,4 +477,4 @@ def api_run(request: Request, run_id: Id) -> JSONResponse:
 def api_stats(request: Request) -> JSONResponse:
     """Articles per month by source and fraud types per year (what the charts draw)."""
     with archive_of(request).session() as s:
-        return ok(collect(s))
+        return ok(stats_figures(s))

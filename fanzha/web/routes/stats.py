@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from ..charts import stacked_bars
 from ..pages import render
 from ..state import archive_of
-from ..stats import collect
+from ..stats import figures as stats_figures
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/stats", response_class=HTMLResponse)
 def stats_page(request: Request) -> HTMLResponse:
     with archive_of(request).session() as s:
-        figures = collect(s)
+        figures = stats_figures(s)
     charts = {
         "by_source": stacked_bars(
             figures["months"], figures["by_source"], title="Articles per month by source"
