@@ -192,3 +192,18 @@ def test_texts_made_only_of_warnings_join_only_when_nearly_the_same(archive: Arc
     full, short, three, again = clusters
     assert clusters[full] is not None and clusters[full] == clusters[again] == clusters[three]
     assert clusters[short] is None  # half the warnings: not a copy of all of them
+
+
+def test_an_article_bridging_two_clusters_merges_them_only_if_their_heads_match(
+    archive: Archive,
+) -> None:
+    """X holds most of A and of B, which share only half: X joins A's cluster (the
+    earlier), and B's cluster stays apart. Merging every cluster an article matches
+    chained a hundred template notices into one at a million articles."""
+    s1, s2, s3, s4 = WARNING.split("\n")
+    a, b, x = "\n".join([s1, s2, s3]), "\n".join([s1, s3, s4]), WARNING
+    clusters = _store_and_dedup(archive, [a, a, b, b, x])
+    a1, a2, b1, b2, bridge = clusters
+    assert clusters[a1] is not None and clusters[a1] == clusters[a2] == clusters[bridge]
+    assert clusters[b1] is not None and clusters[b1] == clusters[b2]
+    assert clusters[b1] != clusters[a1]

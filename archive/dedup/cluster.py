@@ -140,24 +140,38 @@ class Clusters:
 
         A cluster is a star around its head (its best-ranked member, the canonical one
         to be), not a chain: the article joins a cluster only if it matches the head,
-        and an article it matched that is in no cluster joins only if it matches the
-        head too. Otherwise copies of copies drift, one edit at a time, until thousands
+        an article it matched that is in no cluster joins only if it matches the head
+        too, and two clusters it bridges merge only if their heads match (or are both
+        parts of the article). Otherwise copies of copies drift, one edit at a time, until thousands
         of different texts sharing a warning or a template sit in one cluster.
         """
         matched = list(matched)
         keys = {self.cluster_of.get(m) for m in matched} - {None}
-        groups = [
-            g
-            for g in (self.groups[k] for k in keys)  # type: ignore[index]
-            if self._agree(session, article, self._head(g.members), matched)
-        ]
+        groups = sorted(
+            (
+                g
+                for g in (self.groups[k] for k in keys)  # type: ignore[index]
+                if self._agree(session, article, self._head(g.members), matched)
+            ),
+            key=lambda g: (g.key < 0, self.ranks[self._head(g.members)]),
+        )
+        if groups:
+            # another cluster the article bridges joins if its head matches the
+            # target's, or if both heads are parts of the article (two excerpts of one
+            # bulletin): merging every cluster the article matches chains them again
+            lead = self._head(groups[0].members)
+            groups = [groups[0]] + [
+                g
+                for g in groups[1:]
+                if self._agree(session, self._head(g.members), lead, ())
+                or self._parts_of(session, article, [self._head(g.members), lead])
+            ]
         alone = [m for m in matched if self.cluster_of.get(m) is None]
         head = self._head([article, *alone, *(self._head(g.members) for g in groups)])
         if head != article:  # the singletons matched the article: do they the head?
             alone = [m for m in alone if m == head or self._agree(session, m, head, ())]
         if not groups and not alone:
             return 0
-        groups.sort(key=lambda g: (g.key < 0, min(self.ranks[m] for m in g.members)))
         if groups:
             target = groups[0]
         else:
@@ -196,6 +210,11 @@ class Clusters:
         feats = self._features(session, [article, head])
         found = self._measure(feats[article], feats[head])
         return found.is_match or found.containment >= HEAD_CONTAINMENT
+
+    def _parts_of(self, session: Session, whole: int, parts: list[int]) -> bool:
+        """Is each of ``parts`` a partial copy held by ``whole``?"""
+        feats = self._features(session, [whole, *parts])
+        return all(self._measure(feats[whole], feats[p]).relation == "partial" for p in parts)
 
     def detach(self, session: Session, article: int) -> None:
         """Take an article out of its cluster (its text changed: it is matched again)."""
