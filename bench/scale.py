@@ -547,90 +547,130 @@ def run_db(db: str, args: argparse.Namespace, work: Path, report: Report, pool: 
         small = Target(work, f"{db}-small", db, tag)
         sizes = ((small, n_small), (big, n_big))
     targets = [t for t in (small, big, empty) if t is not None]
+    marker = work / f"{db}-generated.json"
+    made = {"n": n_big, "small": n_small, "seed": args.seed}
     try:
-        # generation: the first N/10 into both archives, the rest into the large one
-        t0 = time.perf_counter()
-        loaders = {"big": Loader(big.open())}
-        if small is not None:
-            loaders["small"] = Loader(small.open())
-        done = 0
-        for rows in generate(n_big, args.seed, pool):
-            if done < n_small:
-                loaders["small"].add(rows[: n_small - done])
-            loaders["big"].add(rows)
-            done += len(rows)
-            if done % 100_000 < 5000:
-                print(f"  generated {done}/{n_big} ({time.perf_counter() - t0:.0f} s)", flush=True)
-        for loader in loaders.values():
-            loader.close()
-        gen_s = time.perf_counter() - t0
-        report.add(db, "generate+insert", n_big + n_small, {"seconds": round(gen_s, 1)})
+        if args.reuse and db == "sqlite" and marker.exists():
+            if json.loads(marker.read_text()) != made:
+                raise SystemExit(f"{marker} holds another run: {marker.read_text()}")
+            print(f"  reusing the archives of {marker}", flush=True)
+        else:
+            generate_into(big, small, n_big, n_small, args, report, db, pool)
+            marker.write_text(json.dumps(made))
+        if db == "sqlite":  # a new empty archive (a reused work folder's had an increment)
+            shutil.rmtree(empty.home)
+            empty.home.mkdir()
         Loader(empty.open()).close()  # an empty archive, schema made
-
-        stages = set(args.stages)
-        if "dedup" in stages:
-            for target, n in sizes:
-                r = fanzha(target, "dedup", "--json")
-                report.add(db, "dedup", n, r, code=r["code"])
-        if "export" in stages:
-            for target, n in sizes:
-                r = fanzha(target, "export", "--format", "jsonl", devnull=True)
-                report.add(db, "export jsonl", n, r, code=r["code"])
-        if "index" in stages:
-            for target, n in sizes:
-                r = fanzha(target, "index", "--json")
-                report.add(db, "index", n, r, code=r["code"])
-        if "increment" in stages:
-            for target, label in ((empty, "empty"), (big, f"{n_big}")):
-                loader = Loader(target.open())
-                for rows in generate(args.new, args.seed + 1, pool, host="new", story0=10**8):
-                    loader.add(rows)
-                loader.close()
-                for stage in ("dedup", "index"):
-                    r = fanzha(target, stage, "--json")
-                    report.add(db, f"+{args.new} {stage} into {label}", args.new, r, code=r["code"])
-            for stage in ("dedup", "index"):
-                rows_ = {
-                    x["stage"]: x
-                    for x in report.data["rows"]
-                    if x["db"] == db and x["stage"].startswith(f"+{args.new} {stage}")
-                }
-                a = rows_.get(f"+{args.new} {stage} into {n_big}")
-                b = rows_.get(f"+{args.new} {stage} into empty")
-                if a and b and b["seconds"]:
-                    print(
-                        f"       increment ratio {stage}: into {n_big} / into empty = "
-                        f"{a['seconds'] / b['seconds']:.2f}",
-                        flush=True,
-                    )
-                    report.data.setdefault("ratios", {})[f"{db} +{args.new} {stage}"] = round(
-                        a["seconds"] / b["seconds"], 2
-                    )
-        if "search" in stages:
-            for target, n in sizes:
-                r = run_child(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--child-search",
-                        str(target.home),
-                        target.db_url or "",
-                        str(args.queries),
-                    ],
-                    target.env(),
-                )
-                figures = json.loads(r["stdout"].strip().splitlines()[-1]) if not r["code"] else {}
-                if r["code"]:
-                    print(f"  search child failed: {r['stderr'][-800:]}", flush=True)
-                report.add(db, "search latency", n, {"peak_mb": r["peak_mb"]}, **figures)
-        if "web" in stages:
-            for target, n in sizes:
-                w = web_stage(target, args.clients, args.web_seconds, work / f"serve-{db}-{n}.log")
-                report.add(db, "web /api/search", n, {"peak_mb": w.pop("peak_mb")}, **w)
+        if args.generate_only:
+            return
+        run_stages(db, args, sizes, big, empty, report, pool)
     finally:
         if not args.keep:
             for t in targets:
                 t.drop()
+
+
+def generate_into(
+    big: Target,
+    small: Target | None,
+    n_big: int,
+    n_small: int,
+    args: argparse.Namespace,
+    report: Report,
+    db: str,
+    pool: Any,
+) -> None:
+    """The first N/10 into both archives, the rest into the large one."""
+    t0 = time.perf_counter()
+    loaders = {"big": Loader(big.open())}
+    if small is not None:
+        loaders["small"] = Loader(small.open())
+    done = 0
+    for rows in generate(n_big, args.seed, pool):
+        if done < n_small:
+            loaders["small"].add(rows[: n_small - done])
+        loaders["big"].add(rows)
+        done += len(rows)
+        if done % 100_000 < 5000:
+            print(f"  generated {done}/{n_big} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    for loader in loaders.values():
+        loader.close()
+    gen_s = time.perf_counter() - t0
+    report.add(db, "generate+insert", n_big + n_small, {"seconds": round(gen_s, 1)})
+
+
+def run_stages(
+    db: str,
+    args: argparse.Namespace,
+    sizes: tuple[tuple[Target, int], ...],
+    big: Target,
+    empty: Target,
+    report: Report,
+    pool: Any,
+) -> None:
+    """The stages picked by ``--stages``, in their order, on the generated archives."""
+    n_big = args.n
+    stages = set(args.stages)
+    if "dedup" in stages:
+        for target, n in sizes:
+            r = fanzha(target, "dedup", "--json")
+            report.add(db, "dedup", n, r, code=r["code"])
+    if "export" in stages:
+        for target, n in sizes:
+            r = fanzha(target, "export", "--format", "jsonl", devnull=True)
+            report.add(db, "export jsonl", n, r, code=r["code"])
+    if "index" in stages:
+        for target, n in sizes:
+            r = fanzha(target, "index", "--json")
+            report.add(db, "index", n, r, code=r["code"])
+    if "increment" in stages:
+        for target, label in ((empty, "empty"), (big, f"{n_big}")):
+            loader = Loader(target.open())
+            for rows in generate(args.new, args.seed + 1, pool, host="new", story0=10**8):
+                loader.add(rows)
+            loader.close()
+            for stage in ("dedup", "index"):
+                r = fanzha(target, stage, "--json")
+                report.add(db, f"+{args.new} {stage} into {label}", args.new, r, code=r["code"])
+        for stage in ("dedup", "index"):
+            rows_ = {
+                x["stage"]: x
+                for x in report.data["rows"]
+                if x["db"] == db and x["stage"].startswith(f"+{args.new} {stage}")
+            }
+            a = rows_.get(f"+{args.new} {stage} into {n_big}")
+            b = rows_.get(f"+{args.new} {stage} into empty")
+            if a and b and b["seconds"]:
+                print(
+                    f"       increment ratio {stage}: into {n_big} / into empty = "
+                    f"{a['seconds'] / b['seconds']:.2f}",
+                    flush=True,
+                )
+                report.data.setdefault("ratios", {})[f"{db} +{args.new} {stage}"] = round(
+                    a["seconds"] / b["seconds"], 2
+                )
+    if "search" in stages:
+        for target, n in sizes:
+            r = run_child(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child-search",
+                    str(target.home),
+                    target.db_url or "",
+                    str(args.queries),
+                ],
+                target.env(),
+            )
+            figures = json.loads(r["stdout"].strip().splitlines()[-1]) if not r["code"] else {}
+            if r["code"]:
+                print(f"  search child failed: {r['stderr'][-800:]}", flush=True)
+            report.add(db, "search latency", n, {"peak_mb": r["peak_mb"]}, **figures)
+    if "web" in stages:
+        for target, n in sizes:
+            log = big.home.parent / f"serve-{db}-{n}.log"
+            w = web_stage(target, args.clients, args.web_seconds, log)
+            report.add(db, "web /api/search", n, {"peak_mb": w.pop("peak_mb")}, **w)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -654,6 +694,17 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="the JSON of an earlier run at N/10: its figures stand for N/10 (growth "
         "against them), and no small archive is made",
+    )
+    ap.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="make the archives in --workdir and stop (a later --reuse runs the stages)",
+    )
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="SQLite: the archives an earlier run generated in --workdir (same --n, "
+        "--seed), not new ones",
     )
     ap.add_argument("--child-search", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
