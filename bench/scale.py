@@ -345,6 +345,44 @@ def fanzha(target: Target, *args: str, devnull: bool = False) -> dict[str, Any]:
     return r
 
 
+def pair_truth(target: Target) -> dict[str, Any]:
+    """Pair precision and recall of the clusters against the generator's stories
+    (``extra.story``): of the pairs of articles put in one cluster, the share telling
+    one story; of the pairs telling one story, the share put in one cluster."""
+    from collections import Counter
+
+    from sqlalchemy import text
+
+    arc = target.open()
+    sqlite = arc.engine.dialect.name == "sqlite"
+    story = "json_extract(a.extra, '$.story')" if sqlite else "(a.extra ->> 'story')::bigint"
+    with arc.session() as s:
+        rows = s.execute(
+            text(
+                f"SELECT m.cluster_id, {story} FROM article a LEFT JOIN member m ON m.article_id = a.id"
+            )
+        )
+        clusters: Counter[int] = Counter()
+        stories: Counter[int] = Counter()
+        both: Counter[tuple[int, int]] = Counter()
+        for cluster, st in rows:
+            stories[st] += 1
+            if cluster is not None:
+                clusters[cluster] += 1
+                both[cluster, st] += 1
+    arc.close()
+
+    def pairs(counts: Counter[Any]) -> int:
+        return sum(c * (c - 1) // 2 for c in counts.values())
+
+    right, found, true = pairs(both), pairs(clusters), pairs(stories)
+    return {
+        "pair_precision": round(right / found, 4) if found else None,
+        "pair_recall": round(right / true, 4) if true else None,
+        "largest_cluster": max(clusters.values(), default=0),
+    }
+
+
 # -- search and web (in child processes) ----------------------------------------------
 
 
@@ -614,7 +652,7 @@ def run_stages(
     if "dedup" in stages:
         for target, n in sizes:
             r = fanzha(target, "dedup", "--json")
-            report.add(db, "dedup", n, r, code=r["code"])
+            report.add(db, "dedup", n, r, code=r["code"], **pair_truth(target))
     if "export" in stages:
         for target, n in sizes:
             r = fanzha(target, "export", "--format", "jsonl", devnull=True)
