@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 # the same warnings must still count as different stories.
 OBVIOUS = 0.8
 OBVIOUS_PART = 0.9
-CACHE = 4000  # features kept in memory for candidates from earlier chunks
+CACHE = 20_000  # features kept for candidates from earlier chunks (about 20 KB each)
 # look-ups in a large archive's band index touch thousands of scattered pages: read
 # through a memory map they cost a third of reading them with system calls (a first
 # run looks nothing up: no map)
@@ -116,6 +116,7 @@ class _Run:
         self.sigs = np.zeros((len(order), NUM_PERM), dtype=np.uint32)
         self.sizes = np.zeros(len(order), dtype=np.int32)
         self.cache: OrderedDict[int, Features] = OrderedDict()
+        self._measured: dict[tuple[int, int], tuple[Features, Features, Match]] = {}
         self.workers = workers
         self.clusters = Clusters(self.features, self.measure)
         self.differences = DifferenceWriter(workers, self.clusters.canonical_of)
@@ -129,7 +130,21 @@ class _Run:
         return self._by_id[np.searchsorted(self._sorted_ids, ids)]
 
     def measure(self, a: Features, b: Features) -> Match:
-        return measure(a, b, self.boiler)
+        """``verify.measure``, each pair once a chunk: clustering asks again for pairs
+        verification measured (an article and the head it matched, the canonical
+        member and a new one). Kept until ``forget_measures`` (the boilerplate is
+        fixed from verification to writing; the entries hold the features they are
+        keyed by, so no id is reused)."""
+        found = self._measured.get((id(a), id(b)))
+        if found is None and len(a.content(self.boiler)) != len(b.content(self.boiler)):
+            found = self._measured.get((id(b), id(a)))  # symmetric but for equal sizes
+        if found is None:
+            found = (a, b, measure(a, b, self.boiler))
+            self._measured[id(a), id(b)] = found
+        return found[2]
+
+    def forget_measures(self) -> None:
+        self._measured.clear()
 
     def remember(self, aid: int, f: Features) -> None:
         self.cache[aid] = f
@@ -313,6 +328,7 @@ def _process_chunk(s: Session, run: _Run, texts: _Texts, report: DedupReport) ->
     feats, keys = _sign(s, run, texts, report)
     run.mark("signed")
     survivors = _candidates(s, run, feats, keys, chunk)
+    run.forget_measures()  # the boilerplate settled: measures from here on hold
     run.mark("counted")
     # 5. exact verification and 6. clustering, in published order
     for aid, f in feats.items():
@@ -342,6 +358,7 @@ def _process_chunk(s: Session, run: _Run, texts: _Texts, report: DedupReport) ->
         s.execute(
             update(Article).where(Article.id.in_(reindex[i : i + 500])).values(needs_index=True)
         )
+    run.forget_measures()
     run.mark("written")
 
 
