@@ -134,3 +134,17 @@ def test_probe_table_holds_64_bit_keys_exactly(archive):
             assert sorted(v for (v,) in driver_rows(s, f"SELECT v FROM {probe}")) == sorted(values)
         with probe_table(s, "dedup_probe_test", []) as probe:
             assert driver_rows(s, f"SELECT v FROM {probe}") == []
+
+
+def test_insert_pairs_keeps_64_bit_keys_and_every_row(archive):
+    """Band rows go in as one parameter a batch: extreme keys exact, duplicates kept,
+    more rows than one batch."""
+    from archive.dedup.probe import driver_rows, insert_pairs
+
+    rows = [(2**63 - 1, 1), (-(2**63), 2), (-1, 3), (2**53 + 1, 4), (-1, 3)]
+    rows += [(k, 5) for k in range(60_000)]
+    with archive.session() as s:
+        s.connection().exec_driver_sql("CREATE TEMPORARY TABLE pairs_test (k BIGINT, a BIGINT)")
+        insert_pairs(s, "pairs_test", ("k", "a"), rows)
+        got = driver_rows(s, "SELECT k, a FROM pairs_test")
+        assert sorted(map(tuple, got)) == sorted(rows)

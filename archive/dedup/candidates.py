@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..models import DedupBand, DedupBandRecent
-from .probe import driver_rows, mark, probe_table
+from .probe import driver_rows, insert_pairs, probe_table
 
 MAX_CANDIDATES = 64  # per article, the ones sharing most bands first
 MAX_RUNS = 8  # sorted arrays of earlier chunks kept apart before they are merged into one
@@ -178,14 +178,8 @@ def store_bands(
     keep = np.ones(len(keys), dtype=bool)
     keep[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
     data = list(zip(keys[keep].tolist(), owners[keep].tolist(), strict=True))
-    conn = session.connection()
     table = "dedup_band_recent" if recent else "dedup_band"
-    m = mark(session)
-    sql = f"INSERT INTO {table} (key, article_id) VALUES ({m}, {m})"
-    for i in range(0, len(data), 20000):
-        # straight to the driver: SQLAlchemy's per-row parameter handling would cost
-        # more than SQLite's own insert
-        conn.exec_driver_sql(sql, data[i : i + 20000])
+    insert_pairs(session, table, ("key", "article_id"), data)
 
 
 BAND_INDEXES = {"ix_dedup_band_key": "key, article_id", "ix_dedup_band_article_id": "article_id"}
