@@ -6,6 +6,10 @@
 processes of a large dedup run (default: one per core beside the main process, at most
 two; 0: none) and of an index rebuild of 20,000 articles or more (default: one per
 core, at most two; 0 or 1: the main process alone).
+``FANZHA_WEB_THREADS``: requests a web server process works on at once (default 8).
+Each thread keeps a searcher of its own, whose per-document tables cost tens of MB
+per segment column at a million articles: bounded here, a server under many clients
+stays within memory (docs/benchmarks.md, A million bulletins).
 ``FANZHA_BUSY_TIMEOUT``: seconds an SQLite writer waits for another one's lock before
 the command fails (exit 3; default 30).
 ``FANZHA_ALLOW_PRIVATE_FETCH=1`` (or ``fanzha check --allow-private``): let "check"
@@ -36,6 +40,7 @@ class Settings:
     max_fetches: int = 4  # URL fetches of "check" running at once (more: refused)
     workers: int | None = None  # dedup and index rebuild worker processes; None: default
     busy_timeout: float = 30.0  # seconds an SQLite writer waits (archive.db.BUSY_TIMEOUT_S)
+    web_threads: int = 8  # requests a web server process works on at once
 
     @classmethod
     def load(
@@ -53,6 +58,7 @@ class Settings:
             allow_private_fetch=_env_flag("FANZHA_ALLOW_PRIVATE_FETCH"),
             workers=_env_count("FANZHA_WORKERS"),
             busy_timeout=_env_seconds("FANZHA_BUSY_TIMEOUT", 30.0),
+            web_threads=max(1, _env_count("FANZHA_WEB_THREADS", default=8)),
         )
 
     def open_archive(self) -> Archive:
@@ -82,11 +88,11 @@ def _env_seconds(name: str, default: float) -> float:
     return seconds
 
 
-def _env_count(name: str) -> int | None:
-    """A non-negative whole number from the environment (None when unset)."""
+def _env_count(name: str, default: int | None = None) -> int | None:
+    """A non-negative whole number from the environment (``default`` when unset)."""
     value = os.environ.get(name, "").strip()
     if not value:
-        return None
+        return default
     if not value.isdigit():
         from .errors import UsageError
 
