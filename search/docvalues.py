@@ -72,41 +72,92 @@ def _cluster_key(text: str) -> int:
     return -int(text[1:]) if text[1:] else 0
 
 
+class _Names:
+    """Codes for the strings of one segment (sources, sites, types, indicators)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+
+    def code(self, name: str) -> int:
+        return self.codes.setdefault(name, len(self.codes))
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.codes)
+
+
 @dataclass
 class _Raw:
-    cluster: list[int]
-    canonical: list[bool]
-    source: list[str]
-    year: list[int]
-    date: list[int]
-    aid: list[int]
-    types: list[list[str]]
-    site: list[str]
-    inds: list[list[str]]
+    """One segment's values, kept between index states: arrays, and its strings once
+    each with codes into them (as Python lists, a million documents' values held
+    1.1 GB; as arrays, about 60 MB)."""
+
+    cluster: np.ndarray
+    canonical: np.ndarray
+    source: np.ndarray  # codes into ``source_names`` (-1: none)
+    source_names: list[str]
+    year: np.ndarray
+    date: np.ndarray
+    aid: np.ndarray
+    types_ptr: np.ndarray  # CSR of codes into ``type_names``
+    types_idx: np.ndarray
+    type_names: list[str]
+    site: np.ndarray
+    site_names: list[str]
+    ind_ptr: np.ndarray
+    ind_idx: np.ndarray
+    ind_names: list[str]
 
 
 def _decode_segment(reader: Any) -> _Raw:
     n = reader.doc_count_all()
     col = reader.column_reader("info")
-    raw = _Raw([], [], [], [], [], [], [], [], [])
+    cluster, canonical, year, date, aid = [], [], [], [], []
+    sources, sites, types, inds = _Names(), _Names(), _Names(), _Names()
+    source, site, types_idx, ind_idx = [], [], [], []
+    types_ptr, ind_ptr = [0], [0]
     for d in range(n):
         value = col[d]
         f = value.decode("utf-8").split("\t") if value else []
         if len(f) < INFO_FIELDS:  # a document without the column (should not happen)
             f = (f + [""] * INFO_FIELDS)[:INFO_FIELDS]
-        raw.cluster.append(_cluster_key(f[0]) if f[0] else -(d + 1) - (1 << 40))
-        raw.canonical.append(f[1] == "1")
-        raw.source.append(f[2])
-        raw.year.append(int(f[3]) if f[3] else 0)
-        raw.date.append(int(f[5]) if f[5] else int(NO_DATE))
-        raw.site.append(f[6])
-        raw.inds.append(f[7].split("|") if f[7] else [])
-        raw.aid.append(int(f[8]) if f[8] else -1)
-        raw.types.append(f[4].split("|") if f[4] else [])
-    return raw
+        cluster.append(_cluster_key(f[0]) if f[0] else -(d + 1) - (1 << 40))
+        canonical.append(f[1] == "1")
+        source.append(sources.code(f[2]) if f[2] else -1)
+        year.append(int(f[3]) if f[3] else 0)
+        date.append(int(f[5]) if f[5] else int(NO_DATE))
+        site.append(sites.code(f[6]) if f[6] else -1)
+        if f[7]:
+            ind_idx.extend(inds.code(x) for x in f[7].split("|"))
+        ind_ptr.append(len(ind_idx))
+        aid.append(int(f[8]) if f[8] else -1)
+        if f[4]:
+            types_idx.extend(types.code(x) for x in f[4].split("|"))
+        types_ptr.append(len(types_idx))
+    return _Raw(
+        cluster=np.asarray(cluster, np.int64),
+        canonical=np.asarray(canonical, np.bool_),
+        source=np.asarray(source, np.int32),
+        source_names=sources.names,
+        year=np.asarray(year, np.int32),
+        date=np.asarray(date, np.int64),
+        aid=np.asarray(aid, np.int64),
+        types_ptr=np.asarray(types_ptr, np.int64),
+        types_idx=np.asarray(types_idx, np.int32),
+        type_names=types.names,
+        site=np.asarray(site, np.int32),
+        site_names=sites.names,
+        ind_ptr=np.asarray(ind_ptr, np.int64),
+        ind_idx=np.asarray(ind_idx, np.int32),
+        ind_names=inds.names,
+    )
 
 
 _LOCK = threading.Lock()
+# held while the arrays of a new index state are built: at 1,000,000 articles a web
+# server's threads, all asked at once after a start, each decoded every segment
+# (seconds and gigabytes each) until the OOM killer stopped the process
+_BUILDING = threading.Lock()
 _SEGMENTS: dict[Any, _Raw] = {}
 _VALUES: dict[Any, DocValues] = {}
 
@@ -124,6 +175,13 @@ def doc_values(searcher: Any) -> DocValues:
         dv = _VALUES.get(key)
         if dv is not None:
             return dv
+    with _BUILDING:  # one thread decodes; the others wait for its arrays
+        with _LOCK:
+            dv = _VALUES.get(key)
+        return dv if dv is not None else _decode_and_keep(leaves, key)
+
+
+def _decode_and_keep(leaves: list[tuple[Any, int]], key: Any) -> DocValues:
     raws = []
     for r, _ in leaves:
         k = _segment_key(r)
@@ -143,46 +201,47 @@ def doc_values(searcher: Any) -> DocValues:
 
 
 def _build(raws: list[_Raw]) -> DocValues:
-    def cat(name: str, dtype: Any) -> np.ndarray:
-        out = [np.asarray(getattr(r, name), dtype=dtype) for r in raws]
-        return np.concatenate(out) if out else np.empty(0, dtype)
+    """The index's arrays from its segments' (codes made global, CSR offsets shifted)."""
+
+    def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+
+    def recode(codes: np.ndarray, names: list[str], table: dict[str, int]) -> np.ndarray:
+        if not names:
+            return np.full(len(codes), -1, np.int32) if len(codes) else codes
+        glob = np.asarray([table.setdefault(n, len(table)) for n in names], np.int32)
+        return np.where(codes >= 0, glob[np.maximum(codes, 0)], -1).astype(np.int32)
+
+    def csr(ptrs: list[np.ndarray]) -> np.ndarray:
+        out, base = [np.zeros(1, np.int64)], 0
+        for p in ptrs:
+            out.append(p[1:] + base)
+            base += int(p[-1])
+        return np.concatenate(out)
 
     sources: dict[str, int] = {}
     types: dict[str, int] = {}
-    src_codes: list[int] = []
     sites: dict[str, int] = {}
-    site_codes: list[int] = []
-    ptr = [0]
-    idx: list[int] = []
     inds: dict[str, int] = {}
-    ind_ptr = [0]
-    ind_idx: list[int] = []
-    for r in raws:
-        for names in r.inds:
-            ind_idx.extend(inds.setdefault(n, len(inds)) for n in names)
-            ind_ptr.append(len(ind_idx))
-        for name in r.source:
-            src_codes.append(sources.setdefault(name, len(sources)) if name else -1)
-        for name in r.site:
-            site_codes.append(sites.setdefault(name, len(sites)) if name else -1)
-        for ts in r.types:
-            idx.extend(types.setdefault(t, len(types)) for t in ts)
-            ptr.append(len(idx))
+    src = [recode(r.source, r.source_names, sources) for r in raws]
+    site = [recode(r.site, r.site_names, sites) for r in raws]
+    t_idx = [recode(r.types_idx, r.type_names, types) for r in raws]
+    i_idx = [recode(r.ind_idx, r.ind_names, inds) for r in raws]
     return DocValues(
-        cluster=cat("cluster", np.int64),
-        canonical=cat("canonical", np.bool_),
-        source=np.asarray(src_codes, dtype=np.int32),
-        year=cat("year", np.int32),
-        date=cat("date", np.int64),
-        aid=cat("aid", np.int64),
-        types_ptr=np.asarray(ptr, dtype=np.int64),
-        types_idx=np.asarray(idx, dtype=np.int32),
+        cluster=cat([r.cluster for r in raws], np.int64),
+        canonical=cat([r.canonical for r in raws], np.bool_),
+        source=cat(src, np.int32),
+        year=cat([r.year for r in raws], np.int32),
+        date=cat([r.date for r in raws], np.int64),
+        aid=cat([r.aid for r in raws], np.int64),
+        types_ptr=csr([r.types_ptr for r in raws]),
+        types_idx=cat(t_idx, np.int32),
         sources=list(sources),
         types=list(types),
-        site=np.asarray(site_codes, dtype=np.int32),
+        site=cat(site, np.int32),
         sites=list(sites),
-        ind_ptr=np.asarray(ind_ptr, dtype=np.int64),
-        ind_idx=np.asarray(ind_idx, dtype=np.int32),
+        ind_ptr=csr([r.ind_ptr for r in raws]),
+        ind_idx=cat(i_idx, np.int32),
         inds=list(inds),
         ind_kind=np.asarray([_KIND_INDEX.get(n.partition("=")[0], -1) for n in inds], np.int8),
     )

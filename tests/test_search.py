@@ -644,3 +644,44 @@ def test_a_repeated_search_is_answered_from_the_cache_until_the_index_changes(fi
     update_index(arc)  # a deletion only: the same segments, fewer live documents
     assert search(arc, "冒充客服", facets=True)["total"] == again["total"]
     assert len(calls) == 4
+
+
+def test_threads_asking_at_once_decode_each_segment_once(filled, monkeypatch):
+    """A web server's threads all ask for the per-document arrays after a start: one
+    decodes the segments, the others wait for its arrays (each decoding them cost
+    gigabytes at a million articles); all get the same arrays."""
+    import threading
+    import time
+
+    from search import docvalues
+
+    arc, _ = filled
+    update_index(arc, rebuild=True, workers=1, segment_docs=2)  # three segments
+    monkeypatch.setattr(docvalues, "_VALUES", {})
+    monkeypatch.setattr(docvalues, "_SEGMENTS", {})
+    decoded: list[int] = []
+    real = docvalues._decode_segment
+
+    def slow_decode(reader):
+        decoded.append(reader.doc_count_all())
+        time.sleep(0.05)  # room for the other threads to arrive meanwhile
+        return real(reader)
+
+    monkeypatch.setattr(docvalues, "_decode_segment", slow_decode)
+    got: list[object] = []
+    start = threading.Barrier(6)
+
+    def ask() -> None:
+        with open_index(arc).searcher() as s:
+            start.wait()
+            got.append(docvalues.doc_values(s))
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(decoded) == [1, 2, 2]  # each segment once, not once a thread
+    assert len(got) == 6 and all(dv is got[0] for dv in got)
+    with arc.session() as s:
+        assert sorted(got[0].aid.tolist()) == sorted(s.scalars(select(Article.id)))
