@@ -5,6 +5,8 @@
         --out /tmp/scale/1m.json > /tmp/scale/1m.log 2>&1 &                  # hours
     .venv/bin/python bench/scale.py --n 20000 --db pg                       # PostgreSQL
     .venv/bin/python bench/scale.py --n 1000000 --baseline /tmp/scale/100k.json  # N only
+    .venv/bin/python bench/scale.py --n 1000000 --workdir W --generate-only  # in parts:
+    .venv/bin/python bench/scale.py --n 1000000 --workdir W --reuse --stages index search
 
 Generates N realistic bulletins with the generators of ``bench/dedup_corpus.py``
 (police bulletins of a dozen fraud types sharing template sentences; clusters of 1-4
