@@ -72,25 +72,16 @@ def _cluster_key(text: str) -> int:
     return -int(text[1:]) if text[1:] else 0
 
 
-class _Names:
-    """Codes for the strings of one segment (sources, sites, types, indicators)."""
-
-    def __init__(self) -> None:
-        self.codes: dict[str, int] = {}
-
-    def code(self, name: str) -> int:
-        return self.codes.setdefault(name, len(self.codes))
-
-    @property
-    def names(self) -> list[str]:
-        return list(self.codes)
+def _code(table: dict[str, int], name: str) -> int:
+    """The code of ``name`` in ``table`` (a new one, the next number, on first sight)."""
+    return table.setdefault(name, len(table))
 
 
 @dataclass
 class _Raw:
     """One segment's values, kept between index states: arrays, and its strings once
     each with codes into them (as Python lists, a million documents' values held
-    1.1 GB; as arrays, about 60 MB)."""
+    1.1 GB; these arrays come to about 60 MB by their sizes)."""
 
     cluster: np.ndarray
     canonical: np.ndarray
@@ -113,7 +104,10 @@ def _decode_segment(reader: Any) -> _Raw:
     n = reader.doc_count_all()
     col = reader.column_reader("info")
     cluster, canonical, year, date, aid = [], [], [], [], []
-    sources, sites, types, inds = _Names(), _Names(), _Names(), _Names()
+    sources: dict[str, int] = {}
+    sites: dict[str, int] = {}
+    types: dict[str, int] = {}
+    inds: dict[str, int] = {}
     source, site, types_idx, ind_idx = [], [], [], []
     types_ptr, ind_ptr = [0], [0]
     for d in range(n):
@@ -123,40 +117,40 @@ def _decode_segment(reader: Any) -> _Raw:
             f = (f + [""] * INFO_FIELDS)[:INFO_FIELDS]
         cluster.append(_cluster_key(f[0]) if f[0] else -(d + 1) - (1 << 40))
         canonical.append(f[1] == "1")
-        source.append(sources.code(f[2]) if f[2] else -1)
+        source.append(_code(sources, f[2]) if f[2] else -1)
         year.append(int(f[3]) if f[3] else 0)
         date.append(int(f[5]) if f[5] else int(NO_DATE))
-        site.append(sites.code(f[6]) if f[6] else -1)
+        site.append(_code(sites, f[6]) if f[6] else -1)
         if f[7]:
-            ind_idx.extend(inds.code(x) for x in f[7].split("|"))
+            ind_idx.extend(_code(inds, x) for x in f[7].split("|"))
         ind_ptr.append(len(ind_idx))
         aid.append(int(f[8]) if f[8] else -1)
         if f[4]:
-            types_idx.extend(types.code(x) for x in f[4].split("|"))
+            types_idx.extend(_code(types, x) for x in f[4].split("|"))
         types_ptr.append(len(types_idx))
     return _Raw(
         cluster=np.asarray(cluster, np.int64),
         canonical=np.asarray(canonical, np.bool_),
         source=np.asarray(source, np.int32),
-        source_names=sources.names,
+        source_names=list(sources),
         year=np.asarray(year, np.int32),
         date=np.asarray(date, np.int64),
         aid=np.asarray(aid, np.int64),
         types_ptr=np.asarray(types_ptr, np.int64),
         types_idx=np.asarray(types_idx, np.int32),
-        type_names=types.names,
+        type_names=list(types),
         site=np.asarray(site, np.int32),
-        site_names=sites.names,
+        site_names=list(sites),
         ind_ptr=np.asarray(ind_ptr, np.int64),
         ind_idx=np.asarray(ind_idx, np.int32),
-        ind_names=inds.names,
+        ind_names=list(inds),
     )
 
 
 _LOCK = threading.Lock()
-# held while the arrays of a new index state are built: at 1,000,000 articles a web
-# server's threads, all asked at once after a start, each decoded every segment
-# (seconds and gigabytes each) until the OOM killer stopped the process
+# held while the arrays of a new index state are built: a web server's threads, all
+# asking at once after a start, each decoded every segment (at 1,000,000 articles
+# 25 s and over a gigabyte each)
 _BUILDING = threading.Lock()
 _SEGMENTS: dict[Any, _Raw] = {}
 _VALUES: dict[Any, DocValues] = {}
@@ -208,8 +202,8 @@ def _build(raws: list[_Raw]) -> DocValues:
 
     def recode(codes: np.ndarray, names: list[str], table: dict[str, int]) -> np.ndarray:
         if not names:
-            return np.full(len(codes), -1, np.int32) if len(codes) else codes
-        glob = np.asarray([table.setdefault(n, len(table)) for n in names], np.int32)
+            return codes  # all -1: no value in this segment
+        glob = np.asarray([_code(table, n) for n in names], np.int32)
         return np.where(codes >= 0, glob[np.maximum(codes, 0)], -1).astype(np.int32)
 
     def csr(ptrs: list[np.ndarray]) -> np.ndarray:

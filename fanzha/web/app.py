@@ -76,8 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # the threads running the (synchronous) routes: each keeps a searcher of its
-        # own; at 1,000,000 articles, 40 of them (Starlette's default) under 20
-        # clients took a server process past 12 GB and the OOM killer
+        # own, so their number bounds a process's memory (Starlette's default is 40)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         yield
         holder.close()
