@@ -7,8 +7,9 @@ processes of a large dedup run (default: one per core beside the main process, a
 two; 0: none) and of an index rebuild of 20,000 articles or more (default: one per
 core, at most two; 0 or 1: the main process alone).
 ``FANZHA_WEB_THREADS``: requests a web server process works on at once (default 8).
-Each thread keeps a searcher of its own, so their number bounds a process's memory
-(at 1,000,000 articles not enough yet: docs/benchmarks.md, A million bulletins).
+Each thread keeps a searcher of its own; a searcher reads the index's segment files
+in place (``search.whoosh_buffers``), so a thread adds its queries' working arrays, not
+a copy of the index.
 ``FANZHA_BUSY_TIMEOUT``: seconds an SQLite writer waits for another one's lock before
 the command fails (exit 3; default 30).
 ``FANZHA_ALLOW_PRIVATE_FETCH=1`` (or ``fanzha check --allow-private``): let "check"

@@ -44,8 +44,10 @@ from .docvalues import info_indicators
 from .errors import IndexBusy, IndexMissing, IndexOutdated
 from .schema import FORMAT, INDICATOR_FIELDS, build_schema, is_current
 from .segment_writer import BulkSegmentWriter
+from .whoosh_buffers import install as read_segments_in_place
 
 log = logging.getLogger(__name__)
+read_segments_in_place()  # Whoosh otherwise copies each segment file a searcher opens
 
 BATCH = 2000
 LIMITMB = 256
