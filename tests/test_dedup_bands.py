@@ -148,3 +148,34 @@ def test_insert_pairs_keeps_64_bit_keys_and_every_row(archive):
         insert_pairs(s, "pairs_test", ("k", "a"), rows)
         got = driver_rows(s, "SELECT k, a FROM pairs_test")
         assert sorted(map(tuple, got)) == sorted(rows)
+
+
+def test_a_crowded_band_key_gives_only_its_most_recent_holders(archive):
+    """A key 250 articles hold (a shared warning) gives the look-up its 200 highest
+    ids, from the database and from this run's arrays; a rare key gives all its few."""
+    import numpy as np
+
+    from archive.dedup.probe import insert_pairs
+
+    ids = sorted(store_labelled(archive, load_labelled(EVAL)[:250]).keys())
+    crowded, rare = 7, 8
+    with archive.session() as s:
+        rows = [(crowded, a) for a in ids] + [(rare, a) for a in ids[:3]]
+        insert_pairs(s, "dedup_band", ("key", "article_id"), rows)
+        index = candidates.BandIndex(stored=True, max_bucket=200)
+        got = index.stored_rows(s, np.array([crowded, rare, 9]))
+    held: dict[int, list[int]] = {}
+    for key, aid in got:
+        held.setdefault(key, []).append(aid)
+    assert sorted(held[crowded]) == ids[-200:]
+    assert sorted(held[rare]) == ids[:3]
+    assert 9 not in held
+
+    keys = np.array([crowded] * 250 + [rare] * 3, dtype=np.int64)
+    holders = np.array(ids + ids[:3], dtype=np.int64)
+    order = np.lexsort((holders, keys))
+    owners, others = candidates._expand(
+        keys[order], holders[order], np.array([crowded, rare]), np.array([-1, -2]), cap=200
+    )
+    assert sorted(others[owners == -1].tolist()) == ids[-200:]
+    assert sorted(others[owners == -2].tolist()) == ids[:3]

@@ -26,14 +26,21 @@ from .probe import driver_rows, insert_pairs, probe_table
 MAX_CANDIDATES = 64  # per article, the ones sharing most bands first
 MAX_RUNS = 8  # sorted arrays of earlier chunks kept apart before they are merged into one
 MERGE_ROWS = 420_000  # recent increments' keys (10,000 articles) merged into dedup_band
+# A band key held by more articles than this is a template (a warning or sign-off
+# hundreds of bulletins share), not a copy: a look-up takes only its most recent
+# holders. Copies share many bands, most of them held by their story alone.
+MAX_BUCKET = 200
 
 
 class BandIndex:
     """Look-ups of band keys: the archive's stored keys plus this run's, chunk by chunk."""
 
-    def __init__(self, *, stored: bool, max_runs: int = MAX_RUNS) -> None:
+    def __init__(
+        self, *, stored: bool, max_runs: int = MAX_RUNS, max_bucket: int = MAX_BUCKET
+    ) -> None:
         self.stored = stored  # were there keys in the database before this run?
         self.max_runs = max_runs  # earlier chunks' arrays kept apart before merging
+        self.max_bucket = max_bucket  # holders of one key looked at (``MAX_BUCKET``)
         self._keys: list[np.ndarray] = []
         self._ids: list[np.ndarray] = []
         self.run_ids = np.empty(0, dtype=np.int64)  # sorted
@@ -60,7 +67,10 @@ class BandIndex:
         if not ids:
             return _no_pairs()
         flat, owner = _flatten(ids, keys)
-        parts = [_expand(sk, si, flat, owner) for sk, si in zip(self._keys, self._ids, strict=True)]
+        cap = self.max_bucket
+        parts = [
+            _expand(sk, si, flat, owner, cap) for sk, si in zip(self._keys, self._ids, strict=True)
+        ]
         owners = np.concatenate([p[0] for p in parts])
         others = np.concatenate([p[1] for p in parts])
         differ = owners != others
@@ -82,16 +92,24 @@ class BandIndex:
             return _no_pairs()
         found = np.array(rows, dtype=np.int64)
         found = found[~np.isin(found[:, 1], self.run_ids)]  # this run's: in memory
-        order = np.argsort(found[:, 0], kind="stable")
-        return _expand(found[order, 0], found[order, 1], flat, owner)
+        order = np.lexsort((found[:, 1], found[:, 0]))  # by key, then article
+        return _expand(found[order, 0], found[order, 1], flat, owner, self.max_bucket)
 
     def stored_rows(self, session: Session, keys: np.ndarray) -> list[Any]:
-        """The database's answer for some band keys: (key, article id) of every stored
-        key among them, both band tables, this run's articles not left out yet."""
+        """The database's answer for some band keys: (key, article id) of the stored
+        holders of each, both band tables, this run's articles not left out yet.
+
+        Of a key held by more than ``max_bucket`` articles in ``dedup_band`` only the
+        ``max_bucket`` highest ids come back: a subquery steps back that far from the
+        key's end of the (key, article_id) index, and the join reads from there. The
+        small table of recent keys comes back whole (``_expand`` caps it)."""
+        cap = int(self.max_bucket)
         with probe_table(session, "dedup_probe", keys.tolist()) as probe:
             return driver_rows(
                 session,
                 f"SELECT b.key, b.article_id FROM {probe} p JOIN dedup_band b ON b.key = p.v "
+                "AND b.article_id >= COALESCE((SELECT c.article_id FROM dedup_band c "
+                f"WHERE c.key = p.v ORDER BY c.article_id DESC LIMIT 1 OFFSET {cap - 1}), 0) "
                 f"UNION ALL SELECT r.key, r.article_id FROM {probe} p "
                 "JOIN dedup_band_recent r ON r.key = p.v",
             )
@@ -112,9 +130,14 @@ def _flatten(ids: Sequence[int], keys: Sequence[np.ndarray]) -> tuple[np.ndarray
 
 
 def _expand(
-    sorted_keys: np.ndarray, sorted_ids: np.ndarray, probe: np.ndarray, probe_owner: np.ndarray
+    sorted_keys: np.ndarray,
+    sorted_ids: np.ndarray,
+    probe: np.ndarray,
+    probe_owner: np.ndarray,
+    cap: int = MAX_BUCKET,
 ) -> Pairs:
-    """Every (probe owner, indexed article) whose keys are equal, without a Python loop.
+    """Every (probe owner, indexed article) whose keys are equal, without a Python loop;
+    of a key held by more than ``cap`` indexed articles, the last ``cap`` of them.
 
     The probes are searched in key order: consecutive binary searches then walk the
     same part of a large sorted array (cached), not random parts of it (memory-bound).
@@ -123,7 +146,8 @@ def _expand(
     probe, probe_owner = probe[order], probe_owner[order]
     lo = np.searchsorted(sorted_keys, probe, side="left")
     hi = np.searchsorted(sorted_keys, probe, side="right")
-    lengths = hi - lo
+    lengths = np.minimum(hi - lo, cap)
+    lo = hi - lengths
     hit = np.flatnonzero(lengths)
     if not len(hit):
         return _no_pairs()

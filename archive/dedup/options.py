@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from .candidates import MAX_RUNS, MERGE_ROWS, BandIndex
+from .candidates import MAX_BUCKET, MAX_RUNS, MERGE_ROWS, BandIndex
 from .workers import PARALLEL_FROM, Workers
 
 CHUNK = 4000  # articles a chunk (one transaction)
@@ -37,6 +37,7 @@ class DedupOptions:
     parallel_from: int = PARALLEL_FROM  # a run of fewer articles stays in one process
     bulk: int = BULK
     max_runs: int = MAX_RUNS  # see ``candidates.BandIndex``
+    max_bucket: int = MAX_BUCKET  # holders of one band key looked at (``candidates``)
     merge_rows: int = MERGE_ROWS  # see ``candidates.merge_recent``
     checkpoint: Checkpoint | None = None
     on_chunk: ChunkHook | None = None

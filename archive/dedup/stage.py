@@ -111,7 +111,9 @@ class _Run:
         ids = np.asarray(order, dtype=np.int64)
         self._by_id = np.argsort(ids)
         self._sorted_ids = ids[self._by_id]
-        self.index = options.band_index(stored=stored, max_runs=options.max_runs)
+        self.index = options.band_index(
+            stored=stored, max_runs=options.max_runs, max_bucket=options.max_bucket
+        )
         self.boiler = boiler
         self.sigs = np.zeros((len(order), NUM_PERM), dtype=np.uint32)
         self.sizes = np.zeros(len(order), dtype=np.int32)
