@@ -20,6 +20,8 @@ from typing import Any
 
 from whoosh.filedb.structfile import BufferFile
 
+PEEK = 512  # bytes ``peek`` returns at most (pickle asks for 128 KB: a copy each time)
+
 
 class ViewFile(io.RawIOBase):
     """A read-only, seekable file over a buffer (a memoryview of a map): reads copy
@@ -61,6 +63,11 @@ class ViewFile(io.RawIOBase):
         out = self._view[self._pos : end].tobytes()
         self._pos = end
         return out
+
+    def peek(self, size: int = 1) -> bytes:
+        """Some bytes ahead without moving, at most ``PEEK`` (``pickle.load`` then reads
+        a posting block's small header pickle in two calls, not one a part)."""
+        return self._view[self._pos : self._pos + min(max(size, 1), PEEK)].tobytes()
 
     def readinto(self, b: Any) -> int:
         data = self.read(len(memoryview(b).cast("B")))

@@ -32,6 +32,7 @@ ops = st.lists(
         st.tuples(st.just("seek"), st.integers(0, 12), st.sampled_from([0, 1])),
         st.tuples(st.just("seek_end"), st.integers(-8, 0)),
         st.tuples(st.just("readinto"), st.integers(0, 12)),
+        st.tuples(st.just("peek"), st.integers(0, 1000)),
     ),
     max_size=20,
 )
@@ -40,7 +41,8 @@ ops = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(data=st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"\n")), steps=ops)
 def test_view_file_reads_as_bytes_io_does(data: bytes, steps: list[tuple]):
-    """Every read, line, seek and readinto gives what ``io.BytesIO`` gives."""
+    """Every read, line, seek and readinto gives what ``io.BytesIO`` gives; a peek
+    gives what is ahead and does not move."""
     mine, ref = ViewFile(memoryview(data)), io.BytesIO(data)
     for step in steps:
         name = step[0]
@@ -50,6 +52,10 @@ def test_view_file_reads_as_bytes_io_does(data: bytes, steps: list[tuple]):
             assert mine.readline(step[1]) == ref.readline(step[1])
         elif name == "seek":
             assert mine.seek(step[1], step[2]) == ref.seek(step[1], step[2])
+        elif name == "peek":  # BytesIO has none: what a read would give, not moving
+            ahead = mine.peek(step[1])
+            assert ahead == data[ref.tell() : ref.tell() + len(ahead)]
+            assert len(ahead) >= min(1, len(data) - ref.tell())
         elif name == "seek_end":
             pos = max(0, len(data) + step[1])
             assert mine.seek(pos) == ref.seek(pos)
