@@ -110,6 +110,7 @@ class PeakMemory:
 
     def __init__(self, root: int | None = None, every: float = 0.05) -> None:
         self.peak = 0  # KB
+        self.anon_peak = 0  # KB of anonymous memory (RssAnon: not the mapped files)
         self.root = root  # whose family (default: this process's)
         self.every = every
         self._stop = threading.Event()
@@ -126,7 +127,9 @@ class PeakMemory:
     def _sample(self) -> None:
         root = self.root or os.getpid()
         while not self._stop.wait(self.every):
-            self.peak = max(self.peak, sum(_rss_kb(p) for p in _family(root)))
+            family = _family(root)
+            self.peak = max(self.peak, sum(_rss_kb(p) for p in family))
+            self.anon_peak = max(self.anon_peak, sum(_status_kb(p, "RssAnon") for p in family))
 
     @property
     def mb(self) -> float:

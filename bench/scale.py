@@ -512,6 +512,7 @@ def _loaded(
         "pages_s": pages,
         "page_codes": codes,
         "peak_mb": round(memory.peak / 1024, 1),
+        "peak_anon_mb": round(memory.anon_peak / 1024, 1),  # RSS counts the mapped index
     }
 
 
