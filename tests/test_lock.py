@@ -107,3 +107,33 @@ def test_two_processes_racing_only_one_wins(home):
     ]
     outs = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
     assert outs == ["held", "held", "won"]
+
+
+def test_a_heartbeat_on_a_busy_database_logs_one_line_and_beats_again(home, caplog):
+    """Another writer holding SQLite's lock makes a beat miss: one warning line, no
+    traceback, and the next beat goes through once the lock is free."""
+    import logging
+    import sqlite3
+    import time
+
+    from archive import Archive
+
+    arc = Archive.open(home, busy_timeout=0.05)
+    lock = WriterLock(arc, "test", heartbeat_every=0.1)
+    lock.acquire()
+    other = sqlite3.connect(home / "fanzha.db", timeout=5)
+    try:
+        with caplog.at_level(logging.WARNING, logger="fanzha.jobs.lock"):
+            other.execute("BEGIN IMMEDIATE")
+            time.sleep(0.5)
+            other.rollback()
+            before = current_holder(arc).heartbeat_at
+            time.sleep(0.5)
+        missed = [r for r in caplog.records if "heartbeat missed" in r.getMessage()]
+        assert missed and all(r.exc_info is None for r in missed)
+        assert "locked" in missed[0].getMessage()
+        assert current_holder(arc).heartbeat_at > before
+    finally:
+        other.close()
+        lock.release()
+        arc.close()

@@ -25,7 +25,7 @@ from datetime import timedelta
 from types import TracebackType
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from archive import Archive
 from archive.models import JobLock, utcnow
@@ -136,7 +136,13 @@ class WriterLock:
                         .where(JobLock.name == self.name, JobLock.holder == self.holder)
                         .values(heartbeat_at=utcnow())
                     )
-            except Exception:  # a missed beat only risks a takeover after stale_after
+            except OperationalError as exc:  # busy database: the next beat tries again
+                # (a missed beat only risks a takeover after stale_after)
+                reason = str(exc.orig or exc).splitlines()[0]
+                log.warning(
+                    "lock heartbeat missed (%s); next try in %gs", reason, self.heartbeat_every
+                )
+            except Exception:
                 log.exception("lock heartbeat failed")
 
     def release(self) -> None:
