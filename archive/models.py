@@ -369,3 +369,9 @@ class JobLock(Base):
 
 
 Index("ix_article_source_published", Article.source_id, Article.published_at)
+# The statistics page's fraud types by year read this index, not the article table (its
+# texts): at a million articles, seconds less. SQLite only: PostgreSQL's ``json`` has no
+# B-tree order (migration 0009).
+Index("ix_article_published_types", Article.published_at, Article.fraud_types).ddl_if(
+    dialect="sqlite"
+)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,6 +37,7 @@ from .origin import same_origin
 from .pages import STATIC, make_templates, render
 from .routes import articles, check, clusters, indicators, runs, search, stats
 from .state import ArchiveHolder
+from .stats import warm as warm_stats
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,17 @@ def status_for(exc: Exception) -> int:
 WORKER_HEADER = "X-Fanzha-Worker"
 
 
+def _warm_stats(holder: ArchiveHolder) -> None:
+    """The statistics page's figures, computed at the start (``web.stats``)."""
+    try:
+        with holder.get().session() as s:
+            warm_stats(s)
+    except Exception as exc:  # the page computes them itself when asked
+        log.warning(
+            "statistics not computed at start: %s", str(exc).splitlines()[0] if str(exc) else exc
+        )
+
+
 def app_from_env() -> FastAPI:
     """The app for the settings in the environment (uvicorn's factory in each worker)."""
     return create_app(Settings.load())
@@ -78,6 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the threads running the (synchronous) routes: each keeps a searcher of its
         # own, so their number bounds a process's memory (Starlette's default is 40)
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        # the statistics take seconds at a million articles: computed before a visitor asks
+        threading.Thread(
+            target=_warm_stats, args=(holder,), name="fanzha-stats", daemon=True
+        ).start()
         yield
         holder.close()
 

@@ -9,15 +9,19 @@ The busiest series are kept and the rest summed as "other", so charts stay legib
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from archive.models import Source
+
+log = logging.getLogger(__name__)
 
 OTHER = "other"
 UNDATED = "undated"
@@ -73,28 +77,93 @@ _PERIODS = {
 
 
 # The figures of each archive, kept while it has the same articles (count and newest
-# id: a new article shows at once) and at most ``FRESH_FOR`` seconds (a changed date or
-# fraud type of a stored article shows within that): at a million articles the two
-# grouped queries take seconds, the check a fraction of one.
+# id) and at most ``FRESH_FOR`` seconds (a changed date or fraud type of a stored
+# article shows within that). When they are out of date, a computation that took under
+# ``INLINE_FOR`` seconds is done again at once (a new article shows on the next view);
+# a slower one (a million articles: seconds) is done in a background thread while
+# views get the figures kept, at most one computation behind. ``warm`` computes them
+# when the server starts, so the first visitor does not wait either.
 FRESH_FOR = 60.0
-_KEPT: dict[str, tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
+INLINE_FOR = 0.5
+
+
+@dataclass
+class _Kept:
+    mark: tuple[Any, ...]  # (count, newest id) of the articles counted
+    at: float  # time.monotonic() when computed
+    took: float  # seconds the computation took
+    found: dict[str, Any]
+
+
+_KEPT: dict[str, _Kept] = {}
 _KEPT_LOCK = threading.Lock()
+_REFRESHING: set[str] = set()  # archives whose figures a thread is computing
+
+
+def _where(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=True)
+
+
+def _mark(session: Session) -> tuple[Any, ...]:
+    return tuple(session.execute(text("SELECT count(*), max(id) FROM article")).one())
+
+
+def _compute(session: Session, where: str) -> dict[str, Any]:
+    """``collect``, timed and kept for ``where``."""
+    mark = _mark(session)
+    t0 = time.monotonic()
+    found = collect(session)
+    now = time.monotonic()
+    with _KEPT_LOCK:
+        _KEPT[where] = _Kept(mark, now, now - t0, found)
+    return found
 
 
 def figures(session: Session) -> dict[str, Any]:
-    """``collect``'s figures, computed again only when the articles changed."""
-    bind = session.get_bind()
-    where = bind.url.render_as_string(hide_password=True)
-    mark = tuple(session.execute(text("SELECT count(*), max(id) FROM article")).one())
-    now = time.monotonic()
+    """``collect``'s figures, computed again only when out of date (see above)."""
+    where = _where(session)
     with _KEPT_LOCK:
         kept = _KEPT.get(where)
-    if kept is not None and kept[0] == mark and now - kept[1] < FRESH_FOR:
-        return copy.deepcopy(kept[2])
-    found = collect(session)
+    if kept is not None and (
+        kept.mark != _mark(session) or time.monotonic() - kept.at >= FRESH_FOR
+    ):
+        if kept.took >= INLINE_FOR:
+            _refresh_in_background(session, where)
+        else:
+            kept = None
+    if kept is None:
+        return copy.deepcopy(_compute(session, where))
+    return copy.deepcopy(kept.found)
+
+
+def _refresh_in_background(session: Session, where: str) -> None:
+    """Compute the figures again in a thread of their own (one at a time an archive)."""
     with _KEPT_LOCK:
-        _KEPT[where] = (mark, now, found)
-    return copy.deepcopy(found)
+        if where in _REFRESHING:
+            return
+        _REFRESHING.add(where)
+    bind = session.get_bind()
+
+    def run() -> None:
+        try:
+            with Session(bind) as s:
+                _compute(s, where)
+        except Exception:  # the kept figures stay; the next view tries again
+            log.warning("statistics not refreshed", exc_info=True)
+        finally:
+            with _KEPT_LOCK:
+                _REFRESHING.discard(where)
+
+    threading.Thread(target=run, name="fanzha-stats", daemon=True).start()
+
+
+def warm(session: Session) -> None:
+    """Compute the figures now unless kept (the server's start, in a thread)."""
+    where = _where(session)
+    with _KEPT_LOCK:
+        if where in _KEPT:
+            return
+    _compute(session, where)
 
 
 def collect(session: Session, *, keep: int = 8) -> dict[str, Any]:
