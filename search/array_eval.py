@@ -24,7 +24,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from typing import Any
 
 import numpy as np
@@ -226,13 +226,13 @@ class SegmentKeys:
             self.begin = np.asarray(raw._offsets, dtype=np.int64) + base + raw._basepos
             self.end = self.begin + np.asarray(raw._lengths, dtype=np.int64)
 
-    def contains(self, local: np.ndarray, needle: bytes) -> list[bool]:
+    def contains(self, local: np.ndarray, needle: bytes) -> np.ndarray:
         if self.mm is not None:
-            find = self.mm.find
             begin, end = self.begin[local].tolist(), self.end[local].tolist()
-            return [find(needle, b, e) >= 0 for b, e in zip(begin, end, strict=True)]
+            found = map(self.mm.find, repeat(needle, len(begin)), begin, end)
+            return np.fromiter(found, np.int64, len(begin)) >= 0
         col = self.reader
-        return [needle in col[d] for d in local.tolist()]
+        return np.fromiter((needle in col[d] for d in local.tolist()), np.bool_, len(local))
 
 
 def _segment_keys(reader: Any, column: str) -> SegmentKeys | None:
