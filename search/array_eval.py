@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.util.numeric import byte_to_length
 
 from .analysis import phrase_needle
 from .phrase import BigramPhrase
@@ -79,16 +81,43 @@ def _lengths(reader: Any, fieldname: str) -> np.ndarray:
     key = (seg.segment_id() if seg is not None else id(reader), fieldname)
     arr = _LENGTHS.get(key)
     if arr is None:
-        dfl = reader.doc_field_length
-        arr = np.fromiter(
-            (dfl(d, fieldname, 0) for d in range(reader.doc_count_all())),
-            dtype=np.float64,
-            count=reader.doc_count_all(),
-        )
+        arr = _column_lengths(reader, fieldname)
+        if arr is None:  # not a W3 segment reader: ask document by document
+            dfl = reader.doc_field_length
+            arr = np.fromiter(
+                (dfl(d, fieldname, 0) or 0 for d in range(reader.doc_count_all())),
+                dtype=np.float64,
+                count=reader.doc_count_all(),
+            )
         if len(_LENGTHS) > 64:
             _LENGTHS.clear()
         _LENGTHS[key] = arr
     return arr
+
+
+# Whoosh keeps a field's lengths as one byte a document (its ``length_to_byte`` scale)
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+_BYTE_LENGTHS[0] = 0.0
+
+
+def _column_lengths(reader: Any, fieldname: str) -> np.ndarray | None:
+    """The lengths straight from the segment's length column (one byte a document,
+    read in place and mapped through Whoosh's scale): at a million articles asking
+    ``doc_field_length`` a document at a time took seconds of the first search."""
+    perdoc = getattr(reader, "_perdoc", None)
+    if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+        return None
+    n = reader.doc_count_all()
+    col = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    if col is None:
+        return np.zeros(n, dtype=np.float64)
+    if getattr(col, "_fixedlen", None) != 1:
+        return None
+    codes = np.zeros(n, dtype=np.uint8)
+    count = min(col._count, n)
+    if count:
+        codes[:count] = np.frombuffer(col._dbfile.get(col._basepos, count), dtype=np.uint8)
+    return _BYTE_LENGTHS[codes]
 
 
 def _raw_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -279,6 +308,7 @@ class Evaluator:
         self.leaves = list(searcher.reader().leaf_readers())
         self.n = searcher.doc_count_all()
         self._key_cache: dict[str, RunKeys] = {}
+        self._lengths: dict[str, np.ndarray] = {}  # field lengths by global docnum
 
     # -- postings --------------------------------------------------------------------
 
@@ -309,11 +339,13 @@ class Evaluator:
         s = self.searcher
         idf = s.idf(fieldname, text)
         avg = s.avg_field_length(fieldname) or 1.0
-        lengths = (
-            np.concatenate([_lengths(r, fieldname) for r, _ in self.leaves])
-            if len(self.leaves) > 1
-            else _lengths(self.leaves[0][0], fieldname)
-        )
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:  # once a query, not once a term (a million floats)
+            lengths = self._lengths[fieldname] = (
+                np.concatenate([_lengths(r, fieldname) for r, _ in self.leaves])
+                if len(self.leaves) > 1
+                else _lengths(self.leaves[0][0], fieldname)
+            )
         fl = lengths[ids]
         return idf * ((w * (K1 + 1)) / (w + K1 * ((1 - B) + B * fl / avg)))
 

@@ -26,3 +26,35 @@ def test_set_operations_on_docnums_equal_numpy(n: int, lists: list[list[int]]):
     assert got.tolist() == expected.tolist()
     expected_union = np.unique(np.concatenate(arrays))
     assert union(arrays, n).tolist() == expected_union.tolist()
+
+
+def test_field_lengths_read_from_the_column_equal_whooshs_own(sqlite_archive):
+    """BM25's field lengths, read as a segment's length column in one go, are what
+    Whoosh gives document by document (its one-byte scale, short and long texts)."""
+    from datetime import UTC, datetime
+
+    from archive import Document, store_document
+    from search import update_index
+    from search.array_eval import _column_lengths
+    from search.indexer import open_index
+
+    with sqlite_archive.session() as s:
+        for i in range(40):
+            store_document(
+                s,
+                Document(
+                    url=f"https://len.example.cn/{i}.html",
+                    title="冒充客服" * (1 + i % 3),
+                    text="民警提醒：刷单返利是诈骗。" * (1 + i * 7) + f"第{i}号",
+                    published_at=datetime(2024, 5, 1, tzinfo=UTC),
+                ),
+            )
+    update_index(sqlite_archive)
+    with open_index(sqlite_archive).searcher() as s:
+        for reader, _ in s.reader().leaf_readers():
+            for field in ("body", "title"):
+                n = reader.doc_count_all()
+                whoosh = [reader.doc_field_length(d, field, 0) or 0 for d in range(n)]
+                got = _column_lengths(reader, field)
+                assert got is not None and got.tolist() == whoosh
+                assert len(set(whoosh)) >= 3  # lengths that differ, on Whoosh's scale
