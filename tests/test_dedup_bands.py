@@ -179,3 +179,15 @@ def test_a_crowded_band_key_gives_only_its_most_recent_holders(archive):
     )
     assert sorted(others[owners == -1].tolist()) == ids[-200:]
     assert sorted(others[owners == -2].tolist()) == ids[:3]
+
+
+def test_the_band_index_knows_which_articles_this_run_added():
+    """``in_run`` answers for any ids, those never added, far beyond and negative."""
+    import numpy as np
+
+    index = candidates.BandIndex(stored=False)
+    assert index.in_run(np.array([1, 2])).tolist() == [False, False]
+    index.add([5, 3], [np.array([11, 12]), np.array([12, 13])])
+    assert index.in_run(np.array([3, 5, 4, 100, -1])).tolist() == [True, True, False, False, False]
+    index.add([10_000], [np.array([14])])
+    assert index.in_run(np.array([10_000, 9_999, 5])).tolist() == [True, False, True]

@@ -43,7 +43,7 @@ class BandIndex:
         self.max_bucket = max_bucket  # holders of one key looked at (``MAX_BUCKET``)
         self._keys: list[np.ndarray] = []
         self._ids: list[np.ndarray] = []
-        self.run_ids = np.empty(0, dtype=np.int64)  # sorted
+        self._in_run = np.zeros(0, dtype=np.bool_)  # by article id: added in this run
 
     def add(self, ids: Sequence[int], keys: Sequence[np.ndarray]) -> None:
         """Index the keys of a chunk of this run's articles (in memory)."""
@@ -58,7 +58,21 @@ class BandIndex:
             self._keys, self._ids = [keys_all[merged]], [ids_all[merged]]
         self._keys.append(flat[order])
         self._ids.append(owner[order])
-        self.run_ids = np.union1d(self.run_ids, owner)
+        top = int(owner.max()) + 1
+        if top > len(self._in_run):  # grown by doubling: a flag an article id
+            grown = np.zeros(max(top, 2 * len(self._in_run)), dtype=np.bool_)
+            grown[: len(self._in_run)] = self._in_run
+            self._in_run = grown
+        self._in_run[owner] = True
+
+    def in_run(self, ids: np.ndarray) -> np.ndarray:
+        """Whether each of ``ids`` is an article this run has added (a flag look-up:
+        keeping a sorted array of them cost a sort of up to a million ids a chunk)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        inside = (ids >= 0) & (ids < len(self._in_run))
+        out = np.zeros(len(ids), dtype=np.bool_)
+        out[inside] = self._in_run[ids[inside]]
+        return out
 
     def run_pairs(self, ids: Sequence[int], keys: Sequence[np.ndarray]) -> Pairs:
         """For a chunk of this run's articles (already ``add``-ed): every (article, other
@@ -91,7 +105,7 @@ class BandIndex:
         if not rows:
             return _no_pairs()
         found = np.array(rows, dtype=np.int64)
-        found = found[~np.isin(found[:, 1], self.run_ids)]  # this run's: in memory
+        found = found[~self.in_run(found[:, 1])]  # this run's: in memory
         order = np.lexsort((found[:, 1], found[:, 0]))  # by key, then article
         return _expand(found[order, 0], found[order, 1], flat, owner, self.max_bucket)
 

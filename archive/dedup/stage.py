@@ -451,7 +451,7 @@ def _filter(
     obvious = np.zeros(len(owners), dtype=bool)
     if not len(owners):
         return keep, obvious
-    in_run = np.isin(others, run.index.run_ids)
+    in_run = run.index.in_run(others)
     stored_ids, stored_sigs, stored_sizes = _stored_signatures(s, np.unique(others[~in_run]))
     for lo in range(0, len(owners), batch):
         sl = slice(lo, lo + batch)
