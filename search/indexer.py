@@ -377,7 +377,8 @@ def update_index(
     ``progress(done, total)`` is called after each batch (after each part, in a
     parallel rebuild). ``workers``: processes writing a rebuild of ``PARALLEL_FROM``
     articles or more (default ``default_workers()``; 0 or 1: this process alone).
-    ``segment_docs``: the most articles a rebuild writes into one segment (its memory).
+    ``segment_docs``: the most articles a rebuild writes into one segment, and an update
+    commits at once (either holds a segment in memory while it is written).
     """
     if segment_docs < 1:
         raise ValueError(f"segment_docs must be 1 or more, not {segment_docs}")
@@ -395,7 +396,7 @@ def update_index(
         if rebuild or live is None:
             workers = default_workers() if workers is None else workers
             return _rebuild(archive, root, live, progress, workers, segment_docs)
-        return _incremental(archive, live, progress)
+        return _incremental(archive, live, progress, segment_docs)
     except LockError as exc:
         raise IndexBusy(f"the index in {root} is locked by another writer") from exc
     finally:
@@ -545,34 +546,48 @@ def _write_part(
         archive.close()
 
 
-def _incremental(archive: Archive, live: Path, progress: Progress | None) -> IndexReport:
+def _incremental(
+    archive: Archive, live: Path, progress: Progress | None, segment_docs: int = SEGMENT_DOCS
+) -> IndexReport:
+    """The flagged articles into the live index, ``segment_docs`` a commit: a segment is
+    built in memory (about 50 KB an article), and after a first dedup of a large
+    archive hundreds of thousands are flagged (their clusters changed: 437,769 of
+    1,000,000), too many for one segment. Each commit's flags are cleared after it, so
+    an interrupted update goes on from there."""
     flagged = _count(archive, only_flagged=True)
     with archive.session() as s:
         in_archive = {str(i) for i in s.scalars(select(Article.id))}
+    indexed = deleted = 0
     with reading_index(archive.home):  # the update reads the live segments
         ix = whoosh_index.open_dir(str(live))
-        writer = _writer(ix)
-        try:
-            deleted = 0
-            with ix.reader() as r:
-                gone = [t.decode() for t in r.lexicon("id") if t.decode() not in in_archive]
-            for aid in gone:
-                deleted += writer.delete_by_term("id", aid) or 0
-            done = _write(
-                writer,
-                _iter_rows(archive, only_flagged=True),
-                update_existing=True,
-                total=flagged,
-                progress=progress,
-            )
-        except BaseException:
-            writer.cancel()
-            raise
-        if done or deleted:
-            writer.commit(mergetype=merge_small_segments)
-        else:
-            writer.cancel()
-    _clear_flags(archive, done)
+        with ix.reader() as r:
+            gone = [t.decode() for t in r.lexicon("id") if t.decode() not in in_archive]
+        rows = _iter_rows(archive, only_flagged=True)
+        while True:
+            writer = _writer(ix)
+            try:
+                for aid in gone:
+                    deleted += writer.delete_by_term("id", aid) or 0
+                done = _write(
+                    writer,
+                    islice(rows, segment_docs),
+                    update_existing=True,
+                    total=flagged,
+                    progress=progress,
+                    done_before=indexed,
+                )
+            except BaseException:
+                writer.cancel()
+                raise
+            if done or gone:
+                writer.commit(mergetype=merge_small_segments)
+            else:
+                writer.cancel()
+            gone = []
+            _clear_flags(archive, done)
+            indexed += len(done)
+            if len(done) < segment_docs:
+                break
     with reading_index(archive.home), ix.searcher() as s:
         count = s.doc_count()
-    return IndexReport(indexed=len(done), deleted=deleted, total=count)
+    return IndexReport(indexed=indexed, deleted=deleted, total=count)

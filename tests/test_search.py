@@ -368,6 +368,44 @@ def test_incremental_update_changed_new_and_deleted_articles(filled):
     assert matching_ids(arc, "繁體") == []
 
 
+def test_an_update_of_many_articles_commits_a_segment_at_a_time(filled, monkeypatch):
+    """Flagged articles go in ``segment_docs`` a commit, each commit's flags cleared
+    after it: an update cut short keeps what it committed, and the next goes on."""
+    from search import indexer
+
+    arc, ids = filled
+    with arc.session() as s:
+        for i in range(7):
+            store_document(
+                s, _doc(f"https://n.example/{i}", f"新通报{i}", f"第{i}号：警惕征信修复。")
+            )
+        s.execute(delete(Article).where(Article.id == ids["e"]))
+    commits = []
+    real_clear = indexer._clear_flags
+
+    class Cut(Exception):
+        pass
+
+    def clear_then_fail(archive, done):
+        real_clear(archive, done)
+        commits.append(len(done))
+        if len(commits) == 2:
+            raise Cut  # the update stops after its second commit
+
+    monkeypatch.setattr(indexer, "_clear_flags", clear_then_fail)
+    with pytest.raises(Cut):
+        update_index(arc, segment_docs=3)
+    assert commits == [3, 3]
+    with arc.session() as s:
+        left = s.scalar(select(func.count()).where(Article.needs_index.is_(True)))
+    assert left == 1
+    monkeypatch.setattr(indexer, "_clear_flags", real_clear)
+    report = update_index(arc, segment_docs=3)
+    assert (report.indexed, report.deleted, report.total) == (1, 0, 11)
+    assert len(matching_ids(arc, "征信修复")) == 7
+    assert matching_ids(arc, "繁體") == []
+
+
 def test_reclustered_articles_are_reindexed(filled):
     arc, ids = filled
     with arc.session() as s:
