@@ -2,15 +2,15 @@
 
 A segment is one compound file that Whoosh maps into memory (``mmap``); each file in
 it (terms, postings, columns) is opened as a ``BufferFile`` over a memoryview of the
-map. Whoosh 2.7 wraps that view in ``io.BytesIO(view)``, which copies it: every
-searcher holds its own copy of every segment file it opens, in anonymous memory
+map. Whoosh 2.7 (whoosh-reloaded 2.7.5 here) wraps that view in ``io.BytesIO(view)``,
+which copies it: every searcher holds its own copy of every segment file it opens, in anonymous memory
 that the page cache cannot share or drop. A web server keeps a searcher a thread; at
 100,000 articles a searcher's copies were 147 MB (tracemalloc), and at 1,000,000 the
 server's processes grew past 12 and 23 GB and were killed (docs/benchmarks.md).
 
 ``install()`` makes a ``BufferFile`` read its view through ``ViewFile``, which copies
 only the bytes asked for, and makes ``subset`` a slice of the view, not a copy.
-Whoosh is no longer maintained (2.7.4 is its last release), so the fix lives here.
+``search.indexer`` applies it when imported, before any index is opened.
 """
 
 from __future__ import annotations
