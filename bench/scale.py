@@ -665,9 +665,10 @@ def run_stages(
             r = fanzha(target, "index", "--json")
             report.add(db, "index", n, r, code=r["code"])
     if "increment" in stages:
+        host = f"new-{uuid.uuid4().hex[:6]}"  # URLs of their own: a second --reuse run adds more
         for target, label in ((empty, "empty"), (big, f"{n_big}")):
             loader = Loader(target.open())
-            for rows in generate(args.new, args.seed + 1, pool, host="new", story0=10**8):
+            for rows in generate(args.new, args.seed + 1, pool, host=host, story0=10**8):
                 loader.add(rows)
             loader.close()
             for stage in ("dedup", "index"):
