@@ -36,11 +36,12 @@ def tiny(tmp_path: Path):
 def fill(folder: Path) -> Path:
     """Write a file until the disk is full; returns it (delete it to free the space)."""
     filler = folder / "filler"
-    with open(filler, "wb") as fh:
+    # unbuffered: a write that fits only in part returns short and the next one fails;
+    # a buffered file kept the part that did not fit and failed again when closed
+    with open(filler, "wb", buffering=0) as fh:
         try:
             while True:
                 fh.write(b"\0" * 65536)
-                fh.flush()
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
     return filler
