@@ -447,6 +447,37 @@ def _rebuild(
     return IndexReport(indexed=len(done), deleted=0, total=count, rebuilt=True)
 
 
+def _next_segment(
+    ix: Index,
+    rows: Iterator[tuple[Any, list[dict]]],
+    size: int,
+    *,
+    update: bool,
+    total: int,
+    progress: Progress | None,
+    before: int,
+    delete: Iterable[str] = (),
+) -> tuple[Any, list[tuple[int, str]], int]:
+    """A writer holding the next ``size`` rows (and the articles ``delete`` removed),
+    not committed yet: cancelled if writing fails. Returns it, what it wrote and how
+    many documents it deleted."""
+    writer = _writer(ix)
+    try:
+        deleted = sum(writer.delete_by_term("id", aid) or 0 for aid in delete)
+        part = _write(
+            writer,
+            islice(rows, size),
+            update_existing=update,
+            total=total,
+            progress=progress,
+            done_before=before,
+        )
+    except BaseException:
+        writer.cancel()
+        raise
+    return writer, part, deleted
+
+
 def _write_segments(
     archive: Archive,
     ix: Index,
@@ -459,19 +490,9 @@ def _write_segments(
     rows = _iter_rows(archive, only_flagged=False, between=between)
     done: list[tuple[int, str]] = []
     while True:
-        writer = _writer(ix)
-        try:
-            part = _write(
-                writer,
-                islice(rows, segment_docs),
-                update_existing=False,
-                total=total,
-                progress=progress,
-                done_before=len(done),
-            )
-        except BaseException:
-            writer.cancel()
-            raise
+        writer, part, _ = _next_segment(
+            ix, rows, segment_docs, update=False, total=total, progress=progress, before=len(done)
+        )
         if not part and done:
             writer.cancel()
             break
@@ -564,21 +585,17 @@ def _incremental(
             gone = [t.decode() for t in r.lexicon("id") if t.decode() not in in_archive]
         rows = _iter_rows(archive, only_flagged=True)
         while True:
-            writer = _writer(ix)
-            try:
-                for aid in gone:
-                    deleted += writer.delete_by_term("id", aid) or 0
-                done = _write(
-                    writer,
-                    islice(rows, segment_docs),
-                    update_existing=True,
-                    total=flagged,
-                    progress=progress,
-                    done_before=indexed,
-                )
-            except BaseException:
-                writer.cancel()
-                raise
+            writer, done, removed = _next_segment(
+                ix,
+                rows,
+                segment_docs,
+                update=True,
+                total=flagged,
+                progress=progress,
+                before=indexed,
+                delete=gone,
+            )
+            deleted += removed
             if done or gone:
                 writer.commit(mergetype=merge_small_segments)
             else:

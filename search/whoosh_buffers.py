@@ -70,15 +70,24 @@ class ViewFile(io.RawIOBase):
         return self._view[self._pos : self._pos + min(max(size, 1), PEEK)].tobytes()
 
     def readinto(self, b: Any) -> int:
-        data = self.read(len(memoryview(b).cast("B")))
-        memoryview(b).cast("B")[: len(data)] = data
+        target = memoryview(b).cast("B")
+        data = self.read(len(target))
+        target[: len(data)] = data
         return len(data)
 
     def readline(self, size: int | None = -1) -> bytes:
-        rest = self._view[self._pos :]
-        limit = len(rest) if size is None or size < 0 else min(size, len(rest))
-        end = bytes(rest[:limit]).find(b"\n") if limit else -1
-        return self.read(limit if end < 0 else end + 1)
+        """Up to and including the next newline, looked for 4 KB at a time (not a copy
+        of the rest of a file of hundreds of megabytes)."""
+        n = len(self._view)
+        stop = n if size is None or size < 0 else min(self._pos + size, n)
+        at = self._pos
+        while at < stop:
+            chunk = self._view[at : min(at + 4096, stop)].tobytes()
+            nl = chunk.find(b"\n")
+            if nl >= 0:
+                return self.read(at + nl + 1 - self._pos)
+            at += len(chunk)
+        return self.read(stop - self._pos)
 
     def close(self) -> None:
         self._view.release()

@@ -63,3 +63,12 @@ def test_view_file_reads_as_bytes_io_does(data: bytes, steps: list[tuple]):
             a, b = bytearray(step[1]), bytearray(step[1])
             assert mine.readinto(a) == ref.readinto(b) and a == b
         assert mine.tell() == ref.tell()
+
+
+def test_a_line_longer_than_the_step_it_is_looked_for_in():
+    data = b"a" * 10_000 + b"\n" + b"b" * 5_000
+    mine, ref = ViewFile(memoryview(data)), io.BytesIO(data)
+    assert mine.readline(6_000) == ref.readline(6_000)
+    assert mine.readline() == ref.readline() == b"a" * 4_000 + b"\n"
+    assert mine.readline() == ref.readline() == b"b" * 5_000
+    assert mine.readline() == b""
